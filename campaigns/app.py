@@ -1,0 +1,92 @@
+"""The Flask application factory for pester's admin web app, API and webhooks."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFProtect
+
+from campaigns import auth
+from campaigns.permissions import PUBLIC
+from messaging import runtime
+from messaging.config import Settings, load_settings
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (the environment's when not given)."""
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    secure_cookies = settings.production or settings.public_base_url.startswith("https://")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url,
+        TESTING=settings.testing,
+        SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="__Host-pester" if secure_cookies else "pester",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_TIMEOUT=timedelta(minutes=settings.session_minutes),
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        WTF_CSRF_TIME_LIMIT=None,  # the session timeout bounds a token's life instead
+    )
+    app.extensions["pester.settings"] = settings
+    runtime.configure(settings)
+    from messaging.db import db
+
+    app.teardown_appcontext(lambda _exc: db.session.remove())
+
+    csrf.init_app(app)
+    auth.init_app(app)
+    _register_blueprints(app)
+    app.view_functions["static"].permission = PUBLIC  # type: ignore[attr-defined]
+    app.after_request(_security_headers)
+    _register_error_pages(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from campaigns.views import campaigns, home, lines, replies, webhooks
+
+    for module in (home, lines, campaigns, replies):
+        app.register_blueprint(module.bp)
+    csrf.exempt(webhooks.bp)  # carriers sign their requests instead
+    app.register_blueprint(webhooks.bp)
+
+
+def _security_headers(response):  # type: ignore[no-untyped-def]
+    settings: Settings = runtime.current().settings
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cache-Control", "no-store")
+    if settings.production:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    for code, title in (
+        (400, "The request could not be understood"),
+        (403, "You do not have permission to do that"),
+        (404, "Page not found"),
+        (413, "That file or request is too large"),
+    ):
+
+        def handler(_error, code=code, title=title):  # type: ignore[no-untyped-def]
+            return render_template("error.html", code=code, title=title), code
+
+        app.register_error_handler(code, handler)

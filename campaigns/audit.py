@@ -1,0 +1,47 @@
+"""Audit entries from the web: adds who (the signed-in user) and from where (IP, agent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context, request
+
+from messaging import audit
+from messaging.db import db
+from messaging.models import User
+
+
+def record(
+    category: str,
+    action: str,
+    object_type: str = "",
+    object_id: str | int = "",
+    *,
+    details: dict[str, Any] | None = None,
+    recipient: str = "",
+    reason: str = "",
+    actor: User | None = None,
+    commit: bool = True,
+) -> None:
+    """Append an audit entry for the current request's user, committing by default."""
+    user = actor or (g.get("user") if has_request_context() else None)
+    ip = user_agent = ""
+    if has_request_context():
+        ip = request.remote_addr or ""
+        user_agent = request.headers.get("User-Agent", "")
+    audit.append(
+        db.session,
+        category=category,
+        action=action,
+        actor=f"user:{user.id} {user.email}" if user else "anonymous",
+        actor_id=user.id if user else None,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+        recipient=recipient,
+        ip=ip,
+        user_agent=user_agent,
+        reason=reason,
+    )
+    if commit:
+        db.session.commit()

@@ -1,0 +1,182 @@
+"""Signing in, sessions, and enforcing each view's declared permission."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import func, select
+
+from campaigns.permissions import PUBLIC, SPECIAL, permission_of, requires, role_has
+from messaging.db import db, utcnow
+from messaging.models import Role, User
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+hasher = PasswordHasher()
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class AuthError(ValueError):
+    """Sign-in refused; the message is safe to show (it never says which part was wrong)."""
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def create_user(
+    email: str, role: str, *, password: str | None = None, name: str = ""
+) -> tuple[User, str]:
+    """Add a user; returns it and the password (a one-time one when none was given)."""
+    if role not in set(Role):
+        raise ValueError(f"role must be one of {', '.join(Role)}")
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValueError("that does not look like an email address")
+    session_ = db.session
+    if session_.scalar(select(User).where(func.lower(User.email) == email)):
+        raise ValueError("a user with that email already exists")
+    one_time = password is None
+    password = password or secrets.token_urlsafe(12)
+    user = User(
+        email=email,
+        display_name=name or email.split("@")[0],
+        role=role,
+        password_hash=hash_password(password),
+        must_change_password=one_time,
+    )
+    session_.add(user)
+    session_.commit()
+    return user, password
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check credentials, counting failures and locking the account after too many."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    now = utcnow()
+    if user is None or not user.active:
+        hasher.hash("timing-equaliser")  # don't reveal which emails exist by timing
+        raise AuthError("Email or password is incorrect.")
+    if user.locked_until and user.locked_until > now:
+        raise AuthError("Too many failed attempts. Try again in 15 minutes or ask an admin.")
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            log.warning("user %s locked after repeated failed sign-ins", user.id)
+        db.session.commit()
+        raise AuthError("Email or password is incorrect.") from None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.session.commit()
+    return user
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def _load_user() -> None:
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    last_seen = session.get("last_seen")
+    timeout = current_app.config["SESSION_TIMEOUT"]
+    now = datetime.now(UTC)
+    if last_seen is None or now - datetime.fromtimestamp(last_seen, UTC) > timeout:
+        session.clear()
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or session.get("epoch") != user.password_hash[-16:]:
+        session.clear()
+        return
+    session["last_seen"] = now.timestamp()
+    g.user = user
+
+
+def enforce_permission() -> None:
+    """Refuse any request whose view has not declared a permission, or lacks it."""
+    if request.endpoint is None:
+        return  # 404s and 405s are answered by Flask
+    view = current_app.view_functions.get(request.endpoint)
+    permission = permission_of(view) if view else None
+    if permission is None:
+        log.error("endpoint %s has no permission decision: refused", request.endpoint)
+        abort(403)
+    if permission in SPECIAL:
+        return
+    user = current_user()
+    if user is None:
+        if request.path.startswith("/api/"):
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path))  # type: ignore[return-value]
+    if not role_has(user.role, permission):
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load_user)
+    app.before_request(enforce_permission)
+    app.register_blueprint(bp)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@requires(PUBLIC)
+def login():  # type: ignore[no-untyped-def]
+    error = None
+    if request.method == "POST":
+        try:
+            user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        except AuthError as exc:
+            error = str(exc)
+        else:
+            session.clear()
+            session.permanent = True
+            session["user_id"] = user.id
+            session["epoch"] = user.password_hash[-16:]
+            session["last_seen"] = datetime.now(UTC).timestamp()
+            from campaigns.audit import record
+
+            record("access", "signed_in", "user", user.id, actor=user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error), 200 if error is None else 401
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("account")
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,167 @@
+"""The ``pester`` command: database, users, workers, the all-in-one dev server, demo data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from campaigns.app import create_app
+from messaging import runtime
+from messaging.db import db
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """pester: bulk public-health texts for county-lines teams."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply migrations and add the shipped templates and national services."""
+    from messaging.migrate import upgrade
+    from messaging.seed import seed_reference_data
+
+    assert db.engine is not None
+    upgrade(db.engine)
+    with db.transaction() as session:
+        added = seed_reference_data(session)
+    click.echo(
+        f"database is up to date ({added['versions']} template versions, "
+        f"{added['services']} services added)"
+    )
+
+
+@main.group("user")
+def user_group() -> None:
+    """People and roles."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice(["officer", "supervisor", "analyst", "admin"])
+)
+@click.option("--name", default="", help="Display name.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from stdin instead of generating one."
+)
+@with_appcontext
+def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Add a user; prints a one-time password unless one is given on stdin."""
+    from campaigns.auth import create_user
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user, secret = create_user(email, role, password=password, name=name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"added {user.email} as {user.role}")
+    if not password_stdin:
+        click.echo(f"one-time password: {secret}")
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--no-tick", is_flag=True, help="Do not run the reconciliation tick here.")
+@with_appcontext
+def worker(burst: bool, no_tick: bool) -> None:
+    """Run an RQ worker on pester's queues (start as many as the send rate needs)."""
+    from messaging.worker import run_worker
+
+    run_worker(burst=burst, tick=not no_tick)
+
+
+@main.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Run one reconciliation pass now (re-queue, reconcile leases, finish campaigns)."""
+    from messaging.reconcile import tick
+
+    click.echo(json.dumps(tick()))
+
+
+@main.group("campaign")
+def campaign_group() -> None:
+    """Campaigns."""
+
+
+@campaign_group.command("status")
+@click.argument("campaign_id", type=int)
+@with_appcontext
+def campaign_status(campaign_id: int) -> None:
+    """Print a campaign's progress as JSON."""
+    from messaging.models import Campaign
+    from messaging.progress import campaign_progress
+
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign {campaign_id}")
+    data = campaign_progress(db.session, campaign_id)
+    data.update(
+        id=campaign.id, name=campaign.name, state=campaign.state, stop_reason=campaign.stop_reason
+    )
+    click.echo(json.dumps(data, default=str))
+
+
+@main.command("demo")
+@click.option("--contacts", default=300, show_default=True, help="How many synthetic contacts.")
+@with_appcontext
+def demo(contacts: int) -> None:
+    """Load a synthetic seized line (Ofcom drama-range numbers) and demo users."""
+    from campaigns.demo import load_demo
+
+    for line in load_demo(contacts=contacts):
+        click.echo(line)
+
+
+@main.command("serve")
+@click.option("--port", default=5000, show_default=True)
+@click.option("--carrier-port", default=8025, show_default=True)
+def serve(port: int, carrier_port: int) -> None:
+    """Development all-in-one: Redis, migrations, a worker, the sandbox carrier, the web app."""
+    from campaigns.devserver import run_all_in_one
+
+    run_all_in_one(port=port, carrier_port=carrier_port)
+
+
+def _register_messaging_commands() -> None:
+    """Pipeline commands that live in the messaging package."""
+    import importlib
+
+    for module_name, attr in (
+        ("messaging.cli.numbers", "numbers"),
+        ("messaging.cli.sms", "sms"),
+        ("messaging.cli.replies", "replies"),
+        ("messaging.cli.sandbox", "sandbox_carrier"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        command = getattr(module, attr, None)
+        if command is not None:
+            main.add_command(command, name=command.name.replace("_", "-") if command.name else None)
+
+
+_register_messaging_commands()
+
+__all__ = ["current_app", "main", "runtime", "select"]

@@ -1,0 +1,237 @@
+"""Seized lines: register, list, view provenance, import extractions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select
+
+from campaigns.audit import record
+from campaigns.auth import current_user
+from campaigns.forms import LineForm, first_errors
+from campaigns.permissions import requires
+from campaigns.uploads import UploadError, safe_filename, save_upload, upload_path
+from messaging import runtime
+from messaging.contact_import import ImportRefused, import_contacts
+from messaging.crypto import lookup_hash
+from messaging.db import db
+from messaging.extractions import ColumnMap
+from messaging.models import Campaign, Contact, ContactImport, Line, campaign_lines
+from messaging.phone_numbers import normalise
+
+bp = Blueprint("lines", __name__, url_prefix="/lines")
+
+
+@bp.route("/")
+@requires("lines:read")
+def index():  # type: ignore[no-untyped-def]
+    q = request.args.get("q", "").strip()
+    query = select(Line).order_by(Line.created_at.desc())
+    if q:
+        like = f"%{q}%"
+        query = query.where(
+            or_(
+                Line.reference.ilike(like),
+                Line.name.ilike(like),
+                Line.operation.ilike(like),
+                Line.exhibit_reference.ilike(like),
+                Line.force_area.ilike(like),
+            )
+        )
+    lines = db.session.scalars(query.limit(200)).all()
+    counts = dict(
+        db.session.execute(select(Contact.line_id, func.count()).group_by(Contact.line_id)).all()
+    )
+    return render_template("lines/index.html", lines=lines, counts=counts, q=q)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("lines:write")
+def new():  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            data = LineForm().load(request.form)
+        except ValidationError as exc:
+            errors = first_errors(exc)
+        else:
+            if db.session.scalar(select(Line.id).where(Line.reference == data["reference"])):
+                errors["reference"] = "A line with that reference already exists."
+            number = data.pop("line_number", None)
+            normalised = normalise(number) if number else None
+            if normalised is not None and normalised.e164 is None:
+                errors["line_number"] = "That is not a valid phone number."
+            if not errors:
+                settings = runtime.current().settings
+                line = Line(
+                    **{k: v for k, v in data.items() if k != "retention_days"},
+                    retention_days=data.get("retention_days") or settings.default_retention_days,
+                    created_by_id=current_user().id,
+                )
+                if normalised is not None:
+                    line.line_number = normalised.e164
+                    line.line_number_hash = lookup_hash(normalised.e164)
+                db.session.add(line)
+                db.session.flush()
+                record("collection", "line_registered", "line", line.id, commit=False)
+                db.session.commit()
+                flash(f"Line {line.reference} registered. Now import its extraction.")
+                return redirect(url_for("lines.show", line_id=line.id))
+    return render_template("lines/new.html", errors=errors, form=request.form)
+
+
+def _line_or_404(line_id: int) -> Line:
+    line = db.session.get(Line, line_id)
+    if line is None:
+        abort(404)
+    return line
+
+
+@bp.route("/<int:line_id>")
+@requires("lines:read")
+def show(line_id: int):  # type: ignore[no-untyped-def]
+    line = _line_or_404(line_id)
+    session = db.session
+    by_kind = dict(
+        session.execute(
+            select(Contact.kind, func.count())
+            .where(Contact.line_id == line.id)
+            .group_by(Contact.kind)
+        ).all()
+    )
+    textable = session.scalar(
+        select(func.count()).where(Contact.line_id == line.id, Contact.textable.is_(True))
+    )
+    flagged = session.scalar(
+        select(func.count()).where(
+            Contact.line_id == line.id,
+            or_(Contact.suppressed_at_import.is_(True), Contact.do_not_contact_at_import.is_(True)),
+        )
+    )
+    others = select(Contact.phone_hash).where(Contact.line_id == line.id)
+    overlaps = session.execute(
+        select(Line.id, Line.reference, func.count())
+        .join(Contact, Contact.line_id == Line.id)
+        .where(Line.id != line.id, Contact.phone_hash.in_(others))
+        .group_by(Line.id, Line.reference)
+    ).all()
+    imports = session.scalars(
+        select(ContactImport).where(ContactImport.line_id == line.id).order_by(ContactImport.id)
+    ).all()
+    campaigns = session.scalars(
+        select(Campaign).join(campaign_lines).where(campaign_lines.c.line_id == line.id)
+    ).all()
+    record(
+        "consultation", "line_viewed", "line", line.id, details={"contacts": sum(by_kind.values())}
+    )
+    return render_template(
+        "lines/show.html",
+        line=line,
+        by_kind=by_kind,
+        textable=textable,
+        flagged=flagged,
+        overlaps=overlaps,
+        imports=imports,
+        campaigns=campaigns,
+    )
+
+
+@bp.route("/<int:line_id>/import", methods=["POST"])
+@requires("contacts:import")
+def upload(line_id: int):  # type: ignore[no-untyped-def]
+    """Step 1: store the file and show a preview of what importing it would do."""
+    line = _line_or_404(line_id)
+    settings = runtime.current().settings
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("Choose a file to import.", "error")
+        return redirect(url_for("lines.show", line_id=line.id))
+    filename = safe_filename(file.filename)
+    try:
+        token, path = save_upload(settings.instance_dir, file, settings.max_upload_bytes)
+    except UploadError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("lines.show", line_id=line.id))
+    return _preview(line, token, path, filename, request.form.get("format", "auto"), _column_map())
+
+
+def _column_map() -> ColumnMap | None:
+    numbers = [c.strip() for c in request.form.get("number_columns", "").split(",") if c.strip()]
+    if not numbers:
+        return None
+    return ColumnMap(numbers=tuple(numbers), name=request.form.get("name_column") or None)
+
+
+def _preview(line: Line, token: str, path, filename: str, fmt: str, column_map):  # type: ignore[no-untyped-def]
+    settings = runtime.current().settings
+    try:
+        report = import_contacts(
+            db.session,
+            line,
+            path,
+            filename=filename,
+            format=fmt,
+            column_map=column_map,
+            textable_regions=settings.textable_regions,
+            dry_run=True,
+        )
+    except ImportRefused as exc:
+        path.unlink(missing_ok=True)
+        db.session.rollback()
+        return render_template("lines/refused.html", line=line, refusal=exc, filename=filename), 422
+    db.session.rollback()
+    return render_template(
+        "lines/preview.html",
+        line=line,
+        report=report,
+        token=token,
+        filename=filename,
+        fmt=fmt,
+        column_map=column_map,
+    )
+
+
+@bp.route("/<int:line_id>/import/confirm", methods=["POST"])
+@requires("contacts:import")
+def confirm(line_id: int):  # type: ignore[no-untyped-def]
+    """Step 2: import the previewed file in one transaction."""
+    line = _line_or_404(line_id)
+    settings = runtime.current().settings
+    try:
+        path = upload_path(settings.instance_dir, request.form.get("token", ""))
+    except UploadError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("lines.show", line_id=line.id))
+    filename = safe_filename(request.form.get("filename"))
+    try:
+        report = import_contacts(
+            db.session,
+            line,
+            path,
+            filename=filename,
+            format=request.form.get("format", "auto"),
+            column_map=_column_map(),
+            textable_regions=settings.textable_regions,
+            user_id=current_user().id,
+        )
+    except ImportRefused as exc:
+        db.session.rollback()
+        return render_template("lines/refused.html", line=line, refusal=exc, filename=filename), 422
+    if not report.already_imported:
+        record(
+            "collection",
+            "contacts_imported",
+            "line",
+            line.id,
+            commit=False,
+            details={
+                "import_id": report.import_id,
+                "contacts_added": report.contacts_added,
+                "numbers_seen": report.numbers_seen,
+                "rejected": len(report.rejected),
+                "file_sha256": report.file_sha256,
+            },
+        )
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    return render_template("lines/imported.html", line=line, report=report)

@@ -1,0 +1,59 @@
+"""Carrier webhooks: delivery receipts and inbound replies, signed by the carrier."""
+
+from __future__ import annotations
+
+import logging
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, abort, request
+
+from campaigns.permissions import WEBHOOK, requires
+from messaging import runtime
+from messaging.db import db
+from messaging.replies import HELP_TEXT, receive_reply
+from messaging.reply_keywords import KeywordAction
+from messaging.webhooks import apply_status, public_url, signature_valid
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+MAX_WEBHOOK_BYTES = 64 * 1024
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _verified_params() -> dict[str, str]:
+    """The POSTed fields, after checking size and the carrier's signature (403 otherwise)."""
+    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+        abort(413)
+    settings = runtime.current().settings
+    params = request.form.to_dict(flat=True)
+    url = public_url(settings.public_base_url, request.path, request.query_string.decode())
+    if not signature_valid(
+        settings.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature")
+    ):
+        log.warning("webhook %s refused: bad or missing signature", request.path)
+        abort(403)
+    return params
+
+
+@bp.route("/status", methods=["POST"])
+@requires(WEBHOOK)
+def status():  # type: ignore[no-untyped-def]
+    params = _verified_params()
+    with db.transaction() as session:
+        apply_status(session, params)
+    return Response(status=204)
+
+
+@bp.route("/inbound", methods=["POST"])
+@requires(WEBHOOK)
+def inbound():  # type: ignore[no-untyped-def]
+    params = _verified_params()
+    with db.transaction() as session:
+        result = receive_reply(session, params)
+    body = EMPTY_TWIML
+    if result.action is KeywordAction.HELP and not result.duplicate:
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+            f"{escape(HELP_TEXT)}</Message></Response>"
+        )
+    return Response(body, mimetype="application/xml")

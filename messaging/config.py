@@ -1,0 +1,181 @@
+"""Configuration from the environment, in one place.
+
+Every setting pester reads comes through :func:`load_settings`. Development defaults are
+embedded (SQLite under ``instance/``, the sandbox carrier, a bundled Redis when none is
+configured); production (``PESTER_ENV=production``) refuses to start without real secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a pester process."""
+
+    env: str = "development"
+    instance_dir: Path = DEFAULT_INSTANCE_DIR
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = ""
+    data_key: str = ""  # encryption and keyed-hash key material for personal data
+    old_data_keys: tuple[str, ...] = ()  # previous keys still accepted for decryption
+    lookup_key: str = ""  # keys the lookup hashes; never rotated (purged opt-outs rely on it)
+    sms_gateway: str = "sandbox"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_from: str = ""
+    sandbox_carrier_url: str = "http://127.0.0.1:8025"
+    public_base_url: str = "http://127.0.0.1:5000"
+    queue_prefix: str = "pester"
+    quiet_hours_start: int = 8  # hour, Europe/London, sending allowed from
+    quiet_hours_end: int = 20  # hour, Europe/London, sending allowed until
+    max_segments: int = 4
+    price_per_segment_pence: float = 4.0
+    default_retention_days: int = 90
+    audit_retention_days: int = 2190
+    textable_regions: frozenset[str] = field(
+        default_factory=lambda: frozenset({"GB", "IM", "JE", "GG"})
+    )
+    batch_size: int = 100
+    lease_seconds: int = 120
+    reconcile_grace_seconds: int = 30  # how long a timed-out send may still be in flight
+    gateway_concurrency: int = 32
+    send_rate_override: float | None = None  # segments/s for every sender (bench, tests)
+    max_attempts: int = 5
+    session_minutes: int = 30
+    max_upload_bytes: int = 100 * 2**20
+    testing: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _secret_from_instance(instance_dir: Path, name: str) -> str:
+    """Return a development secret kept under instance/, creating it on first use."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / name
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (``os.environ`` by default)."""
+    env = os.environ if env is None else env
+    mode = env.get("PESTER_ENV", "development")
+    if mode not in {"development", "production", "testing"}:
+        raise ConfigurationError("PESTER_ENV must be development, production or testing")
+    instance_dir = Path(env.get("PESTER_INSTANCE_DIR", str(DEFAULT_INSTANCE_DIR)))
+    production = mode == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    data_key = env.get("PESTER_DATA_KEY", "")
+    lookup_key = env.get("PESTER_LOOKUP_KEY", "")
+    if production:
+        required = (
+            ("SECRET_KEY", secret_key),
+            ("PESTER_DATA_KEY", data_key),
+            ("PESTER_LOOKUP_KEY", lookup_key),
+        )
+        missing = [name for name, value in required if not value]
+        if missing:
+            raise ConfigurationError(
+                f"{' and '.join(missing)} must be set in production "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if not env.get("DATABASE_URL"):
+            raise ConfigurationError("DATABASE_URL must be set in production")
+        if not env.get("REDIS_URL"):
+            raise ConfigurationError("REDIS_URL must be set in production")
+    secret_key = secret_key or _secret_from_instance(instance_dir, "secret_key")
+    data_key = data_key or _secret_from_instance(instance_dir, "data_key")
+    lookup_key = lookup_key or _secret_from_instance(instance_dir, "lookup_key")
+
+    gateway = env.get("SMS_GATEWAY", "sandbox")
+    if gateway not in {"sandbox", "twilio"}:
+        raise ConfigurationError("SMS_GATEWAY must be 'sandbox' or 'twilio'")
+    if gateway == "twilio":
+        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+            if not env.get(name):
+                raise ConfigurationError(f"{name} must be set when SMS_GATEWAY=twilio")
+        if not (env.get("TWILIO_MESSAGING_SERVICE_SID") or env.get("TWILIO_FROM")):
+            raise ConfigurationError(
+                "set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM when SMS_GATEWAY=twilio"
+            )
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'pester.sqlite3'}"
+    regions = env.get("PESTER_TEXTABLE_REGIONS", "GB,IM,JE,GG")
+    return Settings(
+        env=mode,
+        instance_dir=instance_dir,
+        database_url=database_url,
+        redis_url=env.get("REDIS_URL") or None,
+        secret_key=secret_key,
+        data_key=data_key,
+        old_data_keys=tuple(k for k in env.get("PESTER_OLD_DATA_KEYS", "").split(",") if k),
+        lookup_key=lookup_key,
+        sms_gateway=gateway,
+        # The sandbox carrier accepts these fixed development credentials.
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "sandbox-auth-token"),
+        twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        twilio_from=env.get("TWILIO_FROM", ""),
+        sandbox_carrier_url=env.get("SANDBOX_CARRIER_URL", "http://127.0.0.1:8025"),
+        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        quiet_hours_start=_int(env, "PESTER_QUIET_HOURS_START", 8),
+        quiet_hours_end=_int(env, "PESTER_QUIET_HOURS_END", 20),
+        max_segments=_int(env, "PESTER_MAX_SEGMENTS", 4),
+        default_retention_days=_int(env, "PESTER_RETENTION_DAYS", 90),
+        audit_retention_days=_int(env, "PESTER_AUDIT_RETENTION_DAYS", 2190),
+        textable_regions=frozenset(r.strip().upper() for r in regions.split(",") if r.strip()),
+        batch_size=_int(env, "PESTER_BATCH_SIZE", 100),
+        gateway_concurrency=_int(env, "PESTER_GATEWAY_CONCURRENCY", 32),
+        send_rate_override=float(env["PESTER_SEND_RATE"]) if env.get("PESTER_SEND_RATE") else None,
+        session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
+        testing=mode == "testing",
+    )
+
+
+def test_settings(tmp_dir: Path, **overrides: object) -> Settings:
+    """Settings for tests: fixed keys, a SQLite file in ``tmp_dir``, overridable."""
+    base = Settings(
+        env="testing",
+        instance_dir=tmp_dir,
+        database_url=f"sqlite:///{tmp_dir / 'test.sqlite3'}",
+        secret_key="test-secret-key",  # noqa: S106 (tests only)
+        data_key="test-data-key-0123456789abcdef0123456789abcdef",
+        lookup_key="test-lookup-key-0123456789abcdef0123456789abcd",
+        testing=True,
+    )
+    return base.with_overrides(**overrides)

@@ -1,0 +1,331 @@
+"""Importing an extraction into a line: parse, normalise, de-duplicate, keep provenance.
+
+One import is one transaction: a file that cannot be read changes nothing, a bad row is
+reported and skipped, and the same file imported twice into a line adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from messaging.crypto import lookup_hash
+from messaging.db import utcnow
+from messaging.extractions import (
+    ColumnMap,
+    Extraction,
+    ExtractionLimits,
+    ExtractionRefused,
+    extract,
+)
+from messaging.models import Contact, ContactImport, ContactSource, Interaction, Line
+from messaging.phone_numbers import DEFAULT_TEXTABLE_REGIONS, NormalisedNumber, normalise
+from messaging.suppression import blocked_hashes, suppressed_hashes
+
+log = logging.getLogger(__name__)
+KINDS = ("mobile", "landline", "non_geographic", "invalid")
+
+
+class ImportRefused(Exception):
+    """The whole file was refused; nothing was written."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did (counts only, plus the rejected rows)."""
+
+    line: str
+    file_sha256: str
+    format: str
+    filename: str = ""
+    records: int = 0
+    numbers_seen: int = 0
+    contacts_added: int = 0
+    duplicates: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    textable: int = 0
+    suppressed: int = 0
+    cross_line: int = 0
+    interactions: int = 0
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    already_imported: bool = False
+    import_id: int | None = None
+    columns: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("columns")
+        return data
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Number:
+    normalised: NormalisedNumber
+    phone_hash: str
+    sightings: list[Any] = field(default_factory=list)
+    interactions: list[Any] = field(default_factory=list)
+
+
+def import_contacts(
+    session: Session,
+    line: Line,
+    path: Path,
+    *,
+    filename: str,
+    format: str = "auto",
+    column_map: ColumnMap | None = None,
+    limits: ExtractionLimits | None = None,
+    textable_regions: frozenset[str] = DEFAULT_TEXTABLE_REGIONS,
+    user_id: int | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import ``path`` into ``line`` in the caller's transaction (``dry_run``: preview only)."""
+    sha = file_sha256(path)
+    existing = session.scalar(
+        select(ContactImport).where(
+            ContactImport.line_id == line.id, ContactImport.file_sha256 == sha
+        )
+    )
+    if existing is not None:
+        report = ImportReport(line=line.reference, file_sha256=sha, format=existing.format)
+        report.filename, report.already_imported, report.import_id = filename, True, existing.id
+        return report
+    try:
+        extraction = extract(
+            path,
+            filename=filename,
+            format=format,
+            column_map=column_map,
+            limits=limits or ExtractionLimits(),
+        )
+    except ExtractionRefused as exc:
+        raise ImportRefused(str(exc.code), exc.message) from exc
+
+    report = ImportReport(line=line.reference, file_sha256=sha, format=extraction.format)
+    report.filename, report.records, report.columns = (
+        filename,
+        extraction.records,
+        extraction.columns,
+    )
+    numbers = _normalise_all(extraction, report, textable_regions)
+    hashes = list(numbers)
+    known = (
+        dict(
+            session.execute(
+                select(Contact.phone_hash, Contact.id).where(
+                    Contact.line_id == line.id, Contact.phone_hash.in_(hashes)
+                )
+            ).all()
+        )
+        if hashes
+        else {}
+    )
+    blocked = blocked_hashes(session, hashes)
+    suppressed = suppressed_hashes(session, hashes)
+    elsewhere = (
+        set(
+            session.scalars(
+                select(Contact.phone_hash).where(
+                    Contact.line_id != line.id, Contact.phone_hash.in_(hashes)
+                )
+            )
+        )
+        if hashes
+        else set()
+    )
+    for number in numbers.values():
+        kind = str(number.normalised.kind)
+        report.by_kind[kind] += 1
+        report.textable += int(number.normalised.textable)
+    report.suppressed = len(blocked)
+    report.cross_line = len(elsewhere)
+    report.duplicates = report.numbers_seen - report.by_kind["invalid"] - len(numbers) + len(known)
+    new = [n for h, n in numbers.items() if h not in known]
+    report.contacts_added = len(new)
+    if dry_run:
+        return report
+
+    record = ContactImport(
+        line_id=line.id,
+        filename=filename[:255],
+        file_sha256=sha,
+        format=extraction.format,
+        summary={},
+        imported_by_id=user_id,
+        rejected=json.dumps(report.rejected) if report.rejected else None,
+    )
+    session.add(record)
+    session.flush()
+    report.import_id = record.id
+    ids = dict(known)
+    ids.update(_insert_contacts(session, line.id, new, blocked, suppressed))
+    _insert_sources(session, record.id, numbers, ids)
+    report.interactions = _insert_interactions(session, line.id, record.id, numbers, ids)
+    record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}
+    record.summary["rejected"] = len(report.rejected)
+    log.info(
+        "import %s into line %s: %s records, %s contacts added, %s rejected",
+        record.id,
+        line.id,
+        report.records,
+        report.contacts_added,
+        len(report.rejected),
+    )
+    return report
+
+
+def _normalise_all(
+    extraction: Extraction, report: ImportReport, regions: frozenset[str]
+) -> dict[str, _Number]:
+    numbers: dict[str, _Number] = {}
+    hash_of: dict[str, str] = {}
+
+    def resolve(raw: str) -> _Number | None:
+        result = normalise(raw, textable_regions=regions)
+        if result.e164 is None:
+            return None
+        phone_hash = hash_of.get(result.e164)
+        if phone_hash is None:
+            phone_hash = hash_of[result.e164] = lookup_hash(result.e164)
+        entry = numbers.get(phone_hash)
+        if entry is None:
+            entry = numbers[phone_hash] = _Number(result, phone_hash)
+        return entry
+
+    for item in extraction.numbers:
+        report.numbers_seen += 1
+        entry = resolve(item.raw)
+        if entry is None:
+            report.by_kind["invalid"] += 1
+            reason = normalise(item.raw, textable_regions=regions).reason
+            report.rejected.append(
+                {"position": item.position, "raw": item.raw, "reason": str(reason)}
+            )
+            continue
+        entry.sightings.append(item)
+    for item in extraction.interactions:
+        entry = resolve(item.raw)
+        if entry is None:
+            continue  # a short code or a withheld number in a call log is not a contact
+        entry.interactions.append(item)
+    for bad in extraction.rejected:
+        report.rejected.append({"position": bad.position, "raw": bad.raw, "reason": bad.reason})
+    return numbers
+
+
+def _insert_contacts(
+    session: Session, line_id: int, new: list[_Number], blocked: set[str], suppressed: set[str]
+) -> dict[str, int]:
+    if not new:
+        return {}
+    now = utcnow()
+    rows = [
+        {
+            "line_id": line_id,
+            "phone_hash": n.phone_hash,
+            "phone": n.normalised.e164,
+            "kind": str(n.normalised.kind),
+            "region": n.normalised.region,
+            "textable": n.normalised.textable,
+            "drama": n.normalised.drama,
+            "suppressed_at_import": n.phone_hash in suppressed,
+            "do_not_contact_at_import": n.phone_hash in blocked and n.phone_hash not in suppressed,
+            "interactions": 0,
+            "created_at": now,
+        }
+        for n in new
+    ]
+    ids: dict[str, int] = {}
+    for start in range(0, len(rows), 2000):
+        result = session.execute(
+            insert(Contact).returning(Contact.phone_hash, Contact.id, sort_by_parameter_order=True),
+            rows[start : start + 2000],
+        )
+        ids.update(dict(result.all()))
+    return ids
+
+
+def _insert_sources(
+    session: Session, import_id: int, numbers: dict[str, _Number], ids: dict[str, int]
+) -> None:
+    rows = [
+        {
+            "contact_id": ids[phone_hash],
+            "import_id": import_id,
+            "position": s.position[:80],
+            "raw": s.raw,
+            "saved_name": s.saved_name,
+            "label": (s.label or None) and s.label[:80],
+            "source_app": (s.source_app or None) and s.source_app[:80],
+            "account": s.account,
+            "deleted_state": (s.deleted_state or None) and s.deleted_state[:40],
+        }
+        for phone_hash, number in numbers.items()
+        for s in number.sightings
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(ContactSource), rows[start : start + 5000])
+
+
+def _insert_interactions(
+    session: Session, line_id: int, import_id: int, numbers: dict[str, _Number], ids: dict[str, int]
+) -> int:
+    rows = []
+    for phone_hash, number in numbers.items():
+        for item in number.interactions:
+            rows.append(
+                {
+                    "line_id": line_id,
+                    "import_id": import_id,
+                    "phone_hash": phone_hash,
+                    "kind": item.kind,
+                    "direction": item.direction,
+                    "occurred_at": item.occurred_at,
+                }
+            )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Interaction), rows[start : start + 5000])
+    # Refresh the per-contact summary from all of the line's interactions.
+    touched = {h for h, n in numbers.items() if n.interactions}
+    for phone_hash in touched:
+        times = Counter()
+        stamps = [i.occurred_at for i in numbers[phone_hash].interactions if i.occurred_at]
+        times["n"] = len(numbers[phone_hash].interactions)
+        contact = session.get(Contact, ids[phone_hash])
+        if contact is None:
+            continue
+        session.execute(
+            update(Contact)
+            .where(Contact.id == contact.id)
+            .values(
+                interactions=Contact.interactions + times["n"],
+                first_seen=min(
+                    [*stamps, *([contact.first_seen] if contact.first_seen else [])], default=None
+                ),
+                last_seen=max(
+                    [*stamps, *([contact.last_seen] if contact.last_seen else [])], default=None
+                ),
+            )
+        )
+    return len(rows)

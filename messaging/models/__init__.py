@@ -1,0 +1,45 @@
+"""Every pester table, imported here so metadata and migrations see them all."""
+
+from messaging.models.audit import AuditEvent, AuditHead
+from messaging.models.campaigns import Campaign, CampaignState, campaign_lines
+from messaging.models.content import MessageTemplate, Service, TemplateVersion
+from messaging.models.lines import (
+    Contact,
+    ContactImport,
+    ContactSource,
+    DoNotContact,
+    Interaction,
+    Line,
+)
+from messaging.models.outbox import DeliveryEvent, OutboxMessage, TestSend
+from messaging.models.replies import Reply, ReplyNumber
+from messaging.models.suppressions import Suppression, SuppressionEvent, SuppressionSource
+from messaging.models.users import ApiToken, Role, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "Campaign",
+    "CampaignState",
+    "Contact",
+    "ContactImport",
+    "ContactSource",
+    "DeliveryEvent",
+    "DoNotContact",
+    "Interaction",
+    "Line",
+    "MessageTemplate",
+    "OutboxMessage",
+    "Reply",
+    "ReplyNumber",
+    "Role",
+    "Service",
+    "Suppression",
+    "SuppressionEvent",
+    "SuppressionSource",
+    "TemplateVersion",
+    "TestSend",
+    "User",
+    "campaign_lines",
+]

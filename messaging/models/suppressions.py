@@ -1,0 +1,47 @@
+"""The global opt-out list and its history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
+from messaging.db import Base, UTCDateTime, utcnow
+
+
+class SuppressionSource:
+    REPLY = "reply"
+    ERROR_CODE = "error_code"
+    ADMIN = "admin"
+
+
+class Suppression(Base):
+    """A number that must not be texted; kept as a keyed hash after its number is purged."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(LOOKUP_HASH_LENGTH), unique=True)
+    phone: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(20))
+    source_detail: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuppressionEvent(Base):
+    """One change to a suppression: who or what, when, and why."""
+
+    __tablename__ = "suppression_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suppression_id: Mapped[int] = mapped_column(ForeignKey("suppressions.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # suppress, unsuppress
+    source: Mapped[str] = mapped_column(String(20))
+    source_detail: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

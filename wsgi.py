@@ -1,0 +1,3 @@
+from campaigns.app import create_app
+
+app = create_app()
