@@ -7,12 +7,9 @@ import logging
 import sys
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
 
 from campaigns.app import create_app
-from messaging import runtime
 from messaging.db import db
 
 
@@ -143,25 +140,22 @@ def serve(port: int, carrier_port: int) -> None:
     run_all_in_one(port=port, carrier_port=carrier_port)
 
 
-def _register_messaging_commands() -> None:
-    """Pipeline commands that live in the messaging package."""
+def _register_command_modules() -> None:
+    """Add the commands of every module in messaging.cli and campaigns.commands.
+
+    Each such module exposes ``commands``: a list of click commands or groups.
+    """
     import importlib
+    import pkgutil
 
-    for module_name, attr in (
-        ("messaging.cli.numbers", "numbers"),
-        ("messaging.cli.sms", "sms"),
-        ("messaging.cli.replies", "replies"),
-        ("messaging.cli.sandbox", "sandbox_carrier"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        command = getattr(module, attr, None)
-        if command is not None:
-            main.add_command(command, name=command.name.replace("_", "-") if command.name else None)
+    import campaigns.commands
+    import messaging.cli
+
+    for package in (messaging.cli, campaigns.commands):
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for command in getattr(module, "commands", ()):
+                main.add_command(command)
 
 
-_register_messaging_commands()
-
-__all__ = ["current_app", "main", "runtime", "select"]
+_register_command_modules()

@@ -64,3 +64,5 @@ def _lines(stream: BinaryIO) -> Iterator[str]:
     for index, line in enumerate(stream):
         text = line.decode("utf-8-sig" if index == 0 else "utf-8", errors="replace")
         yield text.removesuffix("\n").removesuffix("\r")
+
+commands = [numbers]

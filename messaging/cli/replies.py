@@ -23,3 +23,5 @@ def classify_command() -> None:
     for line in stdin:
         text = line.removesuffix("\n").removesuffix("\r")
         click.echo(json.dumps(classify(text).as_json(), ensure_ascii=False))
+
+commands = [replies]

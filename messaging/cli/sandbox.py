@@ -97,5 +97,7 @@ def sandbox_carrier(
         carrier.stop()
 
 
+commands = [sandbox_carrier]
+
 if __name__ == "__main__":
     sandbox_carrier()

@@ -35,3 +35,5 @@ def inspect_command(*, source: BinaryIO, no_downgrade: bool) -> None:
     info = inspect(text, downgrade=not no_downgrade)
     # ASCII escapes make look-alikes visible: a curly quote prints as \u2019.
     click.echo(json.dumps(info.as_json()))
+
+commands = [sms]

@@ -97,9 +97,9 @@ def looks_like_number(text: str) -> bool:
     if not 6 <= len(stripped) <= 40 or _DATE_LIKE.fullmatch(stripped):
         return False
     digits = sum(c.isdigit() for c in stripped)
-    if "@" in stripped:
-        local = stripped.split("@", 1)[0]
-        return digits >= 6 and local.isdigit()
+    if "@" in stripped:  # a messaging id such as 447700900123@s.whatsapp.net
+        local, _, domain = stripped.partition("@")
+        return digits >= 6 and local.isdigit() and not any(c.isspace() for c in domain)
     return digits >= 6 and all(c in _NUMBER_CHARS for c in stripped)
 
 

@@ -1,0 +1,1 @@
+"""Web-side `pester` commands; each module exposes `commands`."""
