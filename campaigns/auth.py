@@ -23,7 +23,10 @@ from flask import (
 )
 from sqlalchemy import func, select
 
+from campaigns.api.tokens import load_api_user
+from campaigns.login_throttle import LoginThrottle, Throttled
 from campaigns.permissions import PUBLIC, SPECIAL, permission_of, requires, role_has
+from messaging import runtime
 from messaging.db import db, utcnow
 from messaging.models import Role, User
 
@@ -102,6 +105,9 @@ def current_user() -> User | None:
 
 def _load_user() -> None:
     g.user = None
+    if request.path.startswith("/api/"):
+        load_api_user()  # the API takes bearer tokens only: a session cookie never counts
+        return
     user_id = session.get("user_id")
     if user_id is None:
         return
@@ -137,7 +143,21 @@ def enforce_permission() -> None:
         return redirect(url_for("auth.login", next=request.full_path))  # type: ignore[return-value]
     if not role_has(user.role, permission):
         abort(403)
+    token = g.get("api_token")
+    if token is not None and not role_has(token.role, permission):
+        abort(403)  # a token acts only within its own role
+    if (
+        token is None
+        and user.must_change_password
+        and request.endpoint not in CHANGE_PASSWORD_FIRST_EXEMPT
+    ):
+        flash("Choose a new password before you go on.")
+        return redirect(url_for("account.index"))  # type: ignore[return-value]
     return None
+
+
+# With a one-time password, only these are open until the user chooses their own.
+CHANGE_PASSWORD_FIRST_EXEMPT = frozenset({"account.index", "account.password", "auth.logout"})
 
 
 def init_app(app: Flask) -> None:
@@ -155,23 +175,59 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @requires(PUBLIC)
 def login():  # type: ignore[no-untyped-def]
-    error = None
+    error, status = None, 200
     if request.method == "POST":
+        email = request.form.get("email", "")
+        throttle = login_throttle()
         try:
-            user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+            throttle.check(request.remote_addr or "", email)
+            user = authenticate(email, request.form.get("password", ""))
+        except Throttled as exc:
+            log.warning("sign-in refused: too many failures per %s", exc.scope)
+            page = render_template("auth/login.html", error=THROTTLED_MESSAGE)
+            return page, 429, {"Retry-After": str(exc.retry_after)}
         except AuthError as exc:
-            error = str(exc)
+            throttle.failed(request.remote_addr or "", email)
+            error, status = str(exc), 401
         else:
-            session.clear()
-            session.permanent = True
-            session["user_id"] = user.id
-            session["epoch"] = user.password_hash[-16:]
-            session["last_seen"] = datetime.now(UTC).timestamp()
-            from campaigns.audit import record
+            if user.totp_secret:
+                return begin_second_factor(user, request.args.get("next"))
+            throttle.succeeded(email)
+            return complete_sign_in(user, request.args.get("next"))
+    return render_template("auth/login.html", error=error), status
 
-            record("access", "signed_in", "user", user.id, actor=user)
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", error=error), 200 if error is None else 401
+
+THROTTLED_MESSAGE = "Too many failed sign-ins from here or for this account. Wait and try again."
+
+
+def login_throttle() -> LoginThrottle:
+    rt = runtime.current()
+    return LoginThrottle(rt.redis, prefix=rt.settings.queue_prefix)
+
+
+def complete_sign_in(user: User, target: str | None, *, second_factor: bool = False):  # type: ignore[no-untyped-def]
+    """Start the user's session (after every factor has been checked) and record it."""
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["epoch"] = user.password_hash[-16:]
+    session["last_seen"] = datetime.now(UTC).timestamp()
+    from campaigns.audit import record
+
+    record(
+        "access", "signed_in", "user", user.id, actor=user, details={"second_factor": second_factor}
+    )
+    return redirect(_safe_next(target))
+
+
+def begin_second_factor(user: User, target: str | None):  # type: ignore[no-untyped-def]
+    """The password was right: remember who is half signed in and ask for their code."""
+    session.clear()
+    session["pending_user_id"] = user.id
+    session["pending_epoch"] = user.password_hash[-16:]
+    session["pending_since"] = datetime.now(UTC).timestamp()
+    session["pending_next"] = _safe_next(target)
+    return redirect(url_for("account.second_factor"))
 
 
 @bp.route("/logout", methods=["POST"])

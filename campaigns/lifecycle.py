@@ -1,8 +1,11 @@
 """A campaign's life: draft, approval by a second person, launch, pause, resume, cancel.
 
 Plain functions over a session, free of Flask, so the web pages, the JSON API and the CLI
-share one set of rules. Approval freezes a snapshot of exactly what will be sent; any later
-edit voids it, and launch sends only what the snapshot says.
+share one set of rules (who may do what from which state: ``campaigns.campaign_rules``).
+Approval freezes a snapshot of exactly what will be sent, including the set of contacts it
+covers; any later edit voids it, and launch sends only what the snapshot says, refusing
+anyone the approval did not cover. Functions that queue work (launch, resume) queue it when
+the caller's transaction commits, so a worker never sees a half-made change.
 """
 
 from __future__ import annotations
@@ -15,40 +18,39 @@ from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, scoped_session
 
-from messaging import delivery_status as ds
-from messaging.db import utcnow
+from campaigns.campaign_rules import RULES, LifecycleError, require
+from messaging.db import db, utcnow
 from messaging.models import (
     Campaign,
     CampaignState,
     Line,
-    OutboxMessage,
-    Role,
     Service,
     TemplateVersion,
     User,
 )
-from messaging.outbox import enqueue_ready, launch_campaign
-from messaging.recipients import RecipientsRule, count_recipients
+from messaging.outbox import OutboxPlan, enqueue_ready, write_outbox
+from messaging.recipients import (
+    RecipientsRule,
+    count_recipients,
+    pack_ids,
+    recipient_ids,
+    select_recipients,
+    unpack_ids,
+)
+from messaging.send_outcomes import cancel_pending
+from messaging.send_window import Decision
 from messaging.senders import SenderError, names_other_route, parse_sender
 from messaging.sms_encoding import inspect
 from messaging.sms_templates import TemplateError, render
 
 log = logging.getLogger(__name__)
 S = CampaignState
-EDITABLE = (S.DRAFT, S.AWAITING_APPROVAL, S.APPROVED)
-CANCELLABLE = (S.DRAFT, S.AWAITING_APPROVAL, S.APPROVED, S.SCHEDULED, S.SENDING, S.PAUSED)
-
-
-class LifecycleError(ValueError):
-    """A campaign action refused; ``code`` for programs, the message for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+EDITABLE = RULES["edit"].states
+CANCELLABLE = RULES["cancel"].states
+__all__ = ["LifecycleError"]  # re-exported: callers catch lifecycle.LifecycleError
 
 
 @dataclass
@@ -127,9 +129,10 @@ def create_campaign(session: Session, draft: CampaignDraft, maker: User) -> Camp
 
 
 def edit_campaign(session: Session, campaign: Campaign, draft: CampaignDraft, user: User) -> None:
-    """Change a campaign before launch; any approval it had is void."""
+    """Change a campaign before launch (officers only); any approval it had is void."""
     if campaign.state not in EDITABLE:
-        raise LifecycleError("not_editable", "A campaign cannot be edited once it has launched.")
+        raise LifecycleError("not_editable", RULES["edit"].wrong_state)
+    require("edit", campaign, user)
     _apply_draft(session, campaign, draft)
     _void_approval(campaign, "edited after approval")
 
@@ -140,6 +143,7 @@ def _void_approval(campaign: Campaign, why: str) -> None:
     campaign.state = S.DRAFT
     campaign.snapshot = None
     campaign.snapshot_hash = None
+    campaign.approved_recipients = None
     campaign.approved_by_id = None
     campaign.approved_at = None
 
@@ -215,9 +219,8 @@ def _allow_drama(settings: Any) -> bool:
 
 
 def submit(session: Session, campaign: Campaign, user: User, *, settings: Any) -> Preview:
-    """Ask a supervisor to approve; refused while the preview lists problems."""
-    if campaign.state != S.DRAFT:
-        raise LifecycleError("bad_state", "Only a draft can be submitted for approval.")
+    """Ask a supervisor to approve (officers only); refused while the preview lists problems."""
+    require("submit", campaign, user)
     result = preview(session, campaign, settings=settings)
     if result.problems:
         raise LifecycleError("not_ready", " ".join(result.problems))
@@ -233,11 +236,13 @@ def snapshot_hash(snapshot: dict[str, Any]) -> str:
 def approve(
     session: Session, campaign: Campaign, approver: User, *, settings: Any, comment: str = ""
 ) -> dict[str, Any]:
-    """Approve as a second person (a supervisor), freezing exactly what will be sent."""
-    if campaign.state != S.AWAITING_APPROVAL:
-        raise LifecycleError("bad_state", "Only a campaign awaiting approval can be approved.")
-    if approver.role != Role.SUPERVISOR:
-        raise LifecycleError("not_supervisor", "Only a supervisor can approve a campaign.")
+    """Approve as a second person (a supervisor), freezing exactly what will be sent.
+
+    The snapshot holds the rendered text, sender, service, rule, send window and urgency,
+    and the recipients: their count and a digest of the exact contact ids (kept packed on
+    the campaign), so launch can refuse anyone the approval did not cover.
+    """
+    require("approve", campaign, approver)
     if approver.id == campaign.created_by_id:
         raise LifecycleError(
             "same_person", "You created this campaign: a different supervisor must approve it."
@@ -245,6 +250,10 @@ def approve(
     result = preview(session, campaign, settings=settings)
     if result.problems:
         raise LifecycleError("not_ready", " ".join(result.problems))
+    rule = RecipientsRule.from_json(
+        campaign.recipients_rule or {}, allow_drama=_allow_drama(settings)
+    )
+    covered = pack_ids(recipient_ids(session, rule))
     snapshot = {
         "template_version_id": campaign.template_version_id,
         "service_id": campaign.service_id,
@@ -254,7 +263,8 @@ def approve(
         "segments": result.segments,
         "sender": campaign.sender,
         "rule": campaign.recipients_rule,
-        "recipient_count": result.recipients,
+        "recipient_count": len(unpack_ids(covered)),
+        "recipients_digest": hashlib.sha256(covered).hexdigest(),
         "not_before": campaign.not_before.isoformat() if campaign.not_before else None,
         "not_after": campaign.not_after.isoformat() if campaign.not_after else None,
         "urgent": campaign.urgent,
@@ -262,6 +272,7 @@ def approve(
     }
     campaign.snapshot = snapshot
     campaign.snapshot_hash = snapshot_hash(snapshot)
+    campaign.approved_recipients = covered
     campaign.state = S.APPROVED
     campaign.approved_by_id = approver.id
     campaign.approved_at = utcnow()
@@ -270,9 +281,8 @@ def approve(
 
 
 def reject(session: Session, campaign: Campaign, reviewer: User, *, comment: str) -> None:
-    """Send a campaign back to its maker with a comment."""
-    if campaign.state != S.AWAITING_APPROVAL:
-        raise LifecycleError("bad_state", "Only a campaign awaiting approval can be rejected.")
+    """Send a campaign back to its maker with a comment (supervisors only)."""
+    require("reject", campaign, reviewer)
     if not comment.strip():
         raise LifecycleError("comment_required", "Say why the campaign is being sent back.")
     campaign.review_comment = comment.strip()
@@ -280,57 +290,133 @@ def reject(session: Session, campaign: Campaign, reviewer: User, *, comment: str
 
 
 def launch(session: Session, campaign: Campaign, user: User, *, redis: Redis, settings: Any) -> int:
-    """Write the approved snapshot's outbox and queue it; returns the number of texts."""
-    if campaign.state != S.APPROVED or campaign.snapshot is None:
-        raise LifecycleError("bad_state", "Only an approved campaign can be launched.")
-    if snapshot_hash(campaign.snapshot) != campaign.snapshot_hash:
+    """Write the approved snapshot's outbox and queue it; returns the number of texts.
+
+    Refused when anyone outside the approval would be texted (contacts or interactions
+    imported since, an opt-out lifted): the campaign must be approved again. Recipients
+    who dropped out since (opted out, purged) are simply not texted. A campaign whose window
+    is not open yet is ``scheduled``; the tick starts it. Texts are queued on commit.
+    """
+    require("launch", campaign, user)
+    snapshot = campaign.snapshot
+    if snapshot is None or snapshot_hash(snapshot) != campaign.snapshot_hash:
         raise LifecycleError("snapshot_changed", "The approved snapshot was altered: re-approve.")
-    rule = RecipientsRule.from_json(campaign.snapshot["rule"], allow_drama=_allow_drama(settings))
-    now_count = count_recipients(session, rule)
-    if now_count > campaign.snapshot["recipient_count"]:
+    rule = RecipientsRule.from_json(snapshot["rule"], allow_drama=_allow_drama(settings))
+    recipients = select_recipients(session, rule)
+    _refuse_unapproved(campaign, [contact_id for contact_id, _, _ in recipients])
+    plan = OutboxPlan.from_snapshot(campaign.id, snapshot)
+    window = plan.window(utcnow(), settings)
+    if window.decision is Decision.EXPIRED:
         raise LifecycleError(
-            "recipients_grew",
-            f"The recipients grew from {campaign.snapshot['recipient_count']} to {now_count} "
-            "since approval (new contacts were imported): it must be approved again.",
+            "window_closed",
+            "The approved send window has closed (its not-after has passed, or quiet hours "
+            "last until then): change the window and have it approved again.",
         )
-    written = launch_campaign(session, campaign.id, allow_drama=_allow_drama(settings))
-    session.flush()
-    enqueue_ready(
-        session, redis, campaign.id, batch_size=settings.batch_size, prefix=settings.queue_prefix
-    )
+    state = S.SENDING if window.decision is Decision.SEND else S.SCHEDULED
+    written = write_outbox(session, plan, recipients, state=state)
+    session.expire(campaign)
+    if state == S.SENDING:
+        _enqueue_on_commit(session, redis, campaign.id, settings)
+    else:
+        log.info("campaign %s scheduled to start at %s", campaign.id, window.until)
     return written
 
 
+def _refuse_unapproved(campaign: Campaign, contact_ids: list[int]) -> None:
+    snapshot = campaign.snapshot or {}
+    approved_count = int(snapshot.get("recipient_count", 0))
+    if campaign.approved_recipients is None:
+        # Approved before approvals kept the exact set: fall back to the count.
+        if len(contact_ids) > approved_count:
+            raise _grew(approved_count, len(contact_ids))
+        return
+    approved = set(unpack_ids(campaign.approved_recipients))
+    added = sum(1 for contact_id in contact_ids if contact_id not in approved)
+    if added:
+        raise _grew(approved_count, len(contact_ids), added=added)
+
+
+def _grew(before: int, now: int, *, added: int | None = None) -> LifecycleError:
+    detail = f"{added} recipients the approval did not cover would be texted" if added else ""
+    return LifecycleError(
+        "recipients_grew",
+        f"The recipients changed since approval (approved {before}, now {now}"
+        f"{'; ' + detail if detail else ''}): new contacts or call logs were imported, or an "
+        "opt-out was lifted. It must be approved again.",
+    )
+
+
+def _enqueue_on_commit(session: Session, redis: Redis, campaign_id: int, settings: Any) -> None:
+    """Queue the campaign's due texts once ``session`` commits (never before: a worker
+    that ran first would find the campaign not sending yet and skip the batch)."""
+    target = session() if isinstance(session, scoped_session) else session
+
+    def queue(_session: Session) -> None:
+        try:
+            with db.transaction() as fresh:
+                state = fresh.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
+                if state == S.SENDING:
+                    enqueue_ready(
+                        fresh,
+                        redis,
+                        campaign_id,
+                        batch_size=settings.batch_size,
+                        prefix=settings.queue_prefix,
+                    )
+        except Exception:  # the tick queues whatever is pending; never fail the commit
+            log.exception("campaign %s: queueing after commit failed", campaign_id)
+
+    event.listen(target, "after_commit", queue, once=True)
+
+
 def pause(session: Session, campaign: Campaign, user: User) -> None:
-    if campaign.state != S.SENDING:
-        raise LifecycleError("bad_state", "Only a sending campaign can be paused.")
+    """Stop sending for now (within half a second); nothing sent is sent again on resume."""
+    require("pause", campaign, user)
     campaign.state = S.PAUSED
+    campaign.stop_code = "paused"
+    campaign.stop_reason = f"Paused by user {user.id}."
     campaign.updated_at = utcnow()
 
 
 def resume(
     session: Session, campaign: Campaign, user: User, *, redis: Redis, settings: Any
 ) -> None:
-    if campaign.state != S.PAUSED:
-        raise LifecycleError("bad_state", "Only a paused campaign can be resumed.")
-    campaign.state = S.SENDING
+    """Carry on from where the campaign paused (only texts never sent go), or go back to
+    scheduled when its window is not open yet. After a carrier block only a supervisor
+    may resume, and the earlier block reports are taken as reviewed."""
+    require("resume", campaign, user)
+    plan = OutboxPlan.from_snapshot(campaign.id, campaign.snapshot or {})
+    opens = plan.window(utcnow(), settings)
+    campaign.state = S.SENDING if opens.decision is not Decision.WAIT else S.SCHEDULED
     campaign.stop_reason = ""
-    campaign.updated_at = utcnow()
+    campaign.stop_code = ""
+    campaign.resumed_at = campaign.updated_at = utcnow()
     session.flush()
-    enqueue_ready(
-        session, redis, campaign.id, batch_size=settings.batch_size, prefix=settings.queue_prefix
-    )
+    if campaign.state == S.SENDING:
+        # An expired window is handled by the tick, which expires the rows and says why.
+        _enqueue_on_commit(session, redis, campaign.id, settings)
 
 
 def cancel(session: Session, campaign: Campaign, user: User, *, reason: str = "") -> int:
-    """Stop for good; texts not yet handed to the carrier are marked cancelled."""
-    if campaign.state not in CANCELLABLE:
-        raise LifecycleError("bad_state", "This campaign has already finished.")
+    """Stop for good; texts not yet handed to the carrier are marked cancelled.
+
+    Texts a worker holds at this moment are released by it within half a second and
+    cancelled then; texts already at the carrier stay sent.
+    """
+    require("cancel", campaign, user)
     campaign.state = S.CANCELLED
     campaign.finished_at = campaign.updated_at = utcnow()
     campaign.stop_reason = reason or "Cancelled."
-    return session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.campaign_id == campaign.id, OutboxMessage.status == ds.PENDING)
-        .values(status=ds.CANCELLED, final_at=utcnow(), updated_at=utcnow())
-    ).rowcount
+    campaign.stop_code = "cancelled"
+    session.flush()
+    return cancel_pending(session, campaign.id)
+
+
+def test_send(
+    session: Session, campaign: Campaign, user: User, *, settings: Any, redis: Redis
+) -> Any:
+    """Text the campaign's message to the user's own phone (``User.own_phone``) through the
+    campaign's gateway; see ``campaigns.test_sends``. Never counts as a campaign send."""
+    from campaigns.test_sends import send_test
+
+    return send_test(session, campaign, user, settings=settings, redis=redis)

@@ -1,20 +1,34 @@
-"""The audit trail (DPA 2018 s.62): append-only, each entry chained to the previous by hash."""
+"""The audit trail (DPA 2018 s.62): append-only, each entry chained to the previous by hash.
+
+Each entry records who (actor), when, what (category, action, object ids and counts — never
+the numbers or text themselves), from where (IP, user agent), to whom for disclosures
+(recipient) and an optional reason. Its hash covers those fields and the previous entry's
+hash, keyed by a secret the database does not hold, so a changed, removed or inserted entry
+breaks the chain at a point :func:`verify` names. Appends lock the single head row, so
+concurrent writers (web processes, workers on other hosts) queue up instead of forking it.
+
+Old entries leave only through :func:`trim` (audit retention): it moves the head's anchor
+to the last removed entry's hash, so the chain still verifies, and records itself.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from messaging.crypto import cipher
 from messaging.db import utcnow
-from messaging.models import AuditEvent, AuditHead
+from messaging.models import AuditEvent, AuditHead, Contact
 
 GENESIS = "0" * 64
+WORKER_ACTOR = "worker"
+SYSTEM_ACTOR = "system"
 CATEGORIES = frozenset(
     {
         "collection",
@@ -30,9 +44,9 @@ CATEGORIES = frozenset(
 
 
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """The hash that chains an entry to its predecessor."""
+    """The keyed hash that chains an entry to its predecessor."""
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return cipher().chain_hash((prev_hash + canonical).encode())
 
 
 def _fields(event: AuditEvent) -> dict[str, Any]:
@@ -68,7 +82,10 @@ def append(
     user_agent: str = "",
     reason: str = "",
 ) -> AuditEvent:
-    """Add an entry in the caller's transaction. ``details`` holds ids and counts, never data."""
+    """Add an entry in the caller's transaction. ``details`` holds ids and counts, never data.
+
+    Call it last in a transaction where you can: the head row stays locked until commit.
+    """
     if category not in CATEGORIES:
         raise ValueError(f"unknown audit category {category!r}")
     head = _lock_head(session)
@@ -77,9 +94,9 @@ def append(
         actor_id=actor_id,
         actor=actor[:120],
         category=category,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
+        action=action[:60],
+        object_type=object_type[:40],
+        object_id=str(object_id)[:64],
         details=details or {},
         recipient=recipient[:120],
         ip=ip[:64],
@@ -91,21 +108,33 @@ def append(
     session.add(event)
     head.last_hash = event.hash
     head.entries += 1
+    session.flush()
     return event
 
 
 def _lock_head(session: Session) -> AuditHead:
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before we read
     # the last hash, so concurrent appends queue up instead of forking the chain.
-    locked = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(entries=AuditHead.entries)
-    ).rowcount
-    if not locked:
-        session.add(AuditHead(id=1, last_hash=GENESIS, entries=0, anchor_hash=GENESIS))
-        session.flush()
+    for _ in range(2):
+        locked = session.execute(
+            update(AuditHead).where(AuditHead.id == 1).values(entries=AuditHead.entries)
+        ).rowcount
+        if locked:
+            break
+        _create_head(session)
     head = session.get(AuditHead, 1, populate_existing=True)
     assert head is not None
     return head
+
+
+def _create_head(session: Session) -> None:
+    """Insert the head row unless a concurrent first append already has (then wait for it)."""
+    values = {"id": 1, "last_hash": GENESIS, "entries": 0, "anchor_hash": GENESIS}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(AuditHead).values(**values).on_conflict_do_nothing())
 
 
 @dataclass(frozen=True)
@@ -114,6 +143,13 @@ class ChainCheck:
     entries: int
     first_broken_id: int | None = None
     problem: str = ""
+    head_hash: str = GENESIS
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"audit chain intact: {self.entries} entries, head {self.head_hash}"
+        where = f"entry {self.first_broken_id}" if self.first_broken_id else "the chain's end"
+        return f"audit chain broken at {where}: {self.problem} (checked {self.entries} entries)"
 
 
 def verify(session: Session) -> ChainCheck:
@@ -130,4 +166,116 @@ def verify(session: Session) -> ChainCheck:
         expected_prev = event.hash
     if head is not None and head.last_hash != expected_prev:
         return ChainCheck(False, count, None, "entries after the last one were removed")
-    return ChainCheck(True, count)
+    return ChainCheck(True, count, head_hash=expected_prev)
+
+
+@dataclass(frozen=True)
+class TrimResult:
+    removed: int
+    through_id: int | None
+    cutoff: datetime
+
+
+def trim(
+    session: Session, *, before: datetime, actor: str = SYSTEM_ACTOR, dry_run: bool = False
+) -> TrimResult:
+    """Remove entries older than ``before`` (audit retention), keeping the chain verifiable.
+
+    Entries leave oldest first and only as a prefix of the chain; the head's anchor moves to
+    the last removed entry's hash, and the trim itself is recorded (an erasure entry).
+    """
+    if dry_run:
+        through, removed = _trim_extent(session, before)
+        return TrimResult(removed, through, before)
+    head = _lock_head(session)
+    through, removed = _trim_extent(session, before)
+    if through is None:
+        return TrimResult(0, None, before)
+    last_removed = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == through))
+    session.execute(delete(AuditEvent).where(AuditEvent.id <= through))
+    head.anchor_hash = last_removed or head.anchor_hash
+    head.entries = max(0, head.entries - removed)
+    session.flush()
+    append(
+        session,
+        category="erasure",
+        action="audit_trimmed",
+        actor=actor,
+        object_type="audit_log",
+        details={"removed": removed, "through_id": through, "before": before.isoformat()},
+    )
+    return TrimResult(removed, through, before)
+
+
+def _trim_extent(session: Session, before: datetime) -> tuple[int | None, int]:
+    # Only a prefix of the chain can go: stop at the first entry that is young enough.
+    first_kept = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.at >= before))
+    query = select(func.max(AuditEvent.id), func.count())
+    if first_kept is not None:
+        query = query.where(AuditEvent.id < first_kept)
+    through, removed = session.execute(query).one()
+    return through, int(removed or 0)
+
+
+class _BatchOutcome(Protocol):
+    attempted: bool
+    provider_id: str | None
+
+
+def record_gateway_handover(
+    session: Session, campaign_id: int, batch: str, outcomes: Iterable[_BatchOutcome], gateway: str
+) -> AuditEvent | None:
+    """Record a send batch's disclosure to the SMS gateway (counts only, one entry a batch)."""
+    outcomes = list(outcomes)
+    handed = sum(1 for o in outcomes if o.attempted)
+    if not handed:
+        return None
+    accepted = sum(1 for o in outcomes if o.attempted and o.provider_id)
+    return append(
+        session,
+        category="disclosure",
+        action="texts_sent_to_gateway",
+        actor=WORKER_ACTOR,
+        object_type="campaign",
+        object_id=campaign_id,
+        recipient=gateway,
+        details={"batch": batch, "handed_over": handed, "accepted": accepted},
+    )
+
+
+def record_cross_line_links(
+    session: Session,
+    *,
+    line_id: int,
+    import_id: int,
+    phone_hashes: Iterable[str],
+    user_id: int | None = None,
+) -> AuditEvent | None:
+    """Record that an import linked numbers to other lines (combination, DPA 2018 s.62)."""
+    hashes = list(set(phone_hashes))
+    if not hashes:
+        return None
+    other_lines: set[int] = set()
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start : start + 500]
+        other_lines.update(
+            session.scalars(
+                select(Contact.line_id)
+                .where(Contact.line_id != line_id, Contact.phone_hash.in_(chunk))
+                .distinct()
+            )
+        )
+    return append(
+        session,
+        category="combination",
+        action="cross_line_linked",
+        actor=f"user:{user_id}" if user_id else SYSTEM_ACTOR,
+        actor_id=user_id,
+        object_type="line",
+        object_id=line_id,
+        details={
+            "import_id": import_id,
+            "numbers_on_other_lines": len(hashes),
+            "other_line_ids": sorted(other_lines),
+        },
+    )

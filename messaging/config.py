@@ -54,6 +54,8 @@ class Settings:
     lease_seconds: int = 120
     reconcile_grace_seconds: int = 30  # how long a timed-out send may still be in flight
     gateway_concurrency: int = 32
+    gateway_timeout_s: float = 10.0  # per gateway request; the reconcile grace must exceed it
+    tick_seconds: float = 5.0  # how often each worker offers to run the reconciliation tick
     send_rate_override: float | None = None  # segments/s for every sender (bench, tests)
     max_attempts: int = 5
     session_minutes: int = 30
@@ -88,6 +90,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}") from exc
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -161,6 +173,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         textable_regions=frozenset(r.strip().upper() for r in regions.split(",") if r.strip()),
         batch_size=_int(env, "PESTER_BATCH_SIZE", 100),
         gateway_concurrency=_int(env, "PESTER_GATEWAY_CONCURRENCY", 32),
+        gateway_timeout_s=_float(env, "PESTER_GATEWAY_TIMEOUT", 10.0),
+        lease_seconds=_int(env, "PESTER_LEASE_SECONDS", 120),
+        reconcile_grace_seconds=_int(env, "PESTER_RECONCILE_GRACE_SECONDS", 30),
+        max_attempts=_int(env, "PESTER_MAX_ATTEMPTS", 5),
+        tick_seconds=_float(env, "PESTER_TICK_SECONDS", 5.0),
+        queue_prefix=env.get("PESTER_QUEUE_PREFIX") or "pester",
         send_rate_override=float(env["PESTER_SEND_RATE"]) if env.get("PESTER_SEND_RATE") else None,
         session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
         testing=mode == "testing",

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from messaging.crypto import lookup_hash
@@ -45,7 +45,13 @@ class ImportRefused(Exception):
 
 @dataclass
 class ImportReport:
-    """What an import found and did (counts only, plus the rejected rows)."""
+    """What an import found and did (counts only, plus the rejected rows).
+
+    ``numbers_seen`` counts the values the parser read as phone numbers; ``by_kind`` counts
+    distinct valid numbers by kind, and under ``invalid`` every value that failed to
+    normalise plus every record the parser rejected (each also listed in ``rejected``).
+    ``duplicates`` counts sightings merged into a number already seen in this file or line.
+    """
 
     line: str
     file_sha256: str
@@ -160,7 +166,10 @@ def import_contacts(
         report.textable += int(number.normalised.textable)
     report.suppressed = len(blocked)
     report.cross_line = len(elsewhere)
-    report.duplicates = report.numbers_seen - report.by_kind["invalid"] - len(numbers) + len(known)
+    sightings = sum(len(n.sightings) for n in numbers.values())
+    report.duplicates = sightings - sum(1 for n in numbers.values() if n.sightings) + sum(
+        1 for h, n in numbers.items() if h in known and n.sightings
+    )
     new = [n for h, n in numbers.items() if h not in known]
     report.contacts_added = len(new)
     if dry_run:
@@ -201,10 +210,10 @@ def _normalise_all(
     numbers: dict[str, _Number] = {}
     hash_of: dict[str, str] = {}
 
-    def resolve(raw: str) -> _Number | None:
+    def resolve(raw: str) -> _Number | NormalisedNumber:
         result = normalise(raw, textable_regions=regions)
         if result.e164 is None:
-            return None
+            return result
         phone_hash = hash_of.get(result.e164)
         if phone_hash is None:
             phone_hash = hash_of[result.e164] = lookup_hash(result.e164)
@@ -216,21 +225,23 @@ def _normalise_all(
     for item in extraction.numbers:
         report.numbers_seen += 1
         entry = resolve(item.raw)
-        if entry is None:
+        if isinstance(entry, NormalisedNumber):
             report.by_kind["invalid"] += 1
-            reason = normalise(item.raw, textable_regions=regions).reason
             report.rejected.append(
-                {"position": item.position, "raw": item.raw, "reason": str(reason)}
+                {"position": item.position, "raw": item.raw, "reason": str(entry.reason)}
             )
             continue
         entry.sightings.append(item)
     for item in extraction.interactions:
         entry = resolve(item.raw)
-        if entry is None:
+        if isinstance(entry, NormalisedNumber):
             continue  # a short code or a withheld number in a call log is not a contact
         entry.interactions.append(item)
     for bad in extraction.rejected:
-        report.rejected.append({"position": bad.position, "raw": bad.raw, "reason": bad.reason})
+        report.by_kind["invalid"] += 1
+        report.rejected.append(
+            {"position": bad.position, "raw": bad.raw, "reason": str(bad.reason)}
+        )
     return numbers
 
 
@@ -256,14 +267,19 @@ def _insert_contacts(
         }
         for n in new
     ]
-    ids: dict[str, int] = {}
-    for start in range(0, len(rows), 2000):
-        result = session.execute(
-            insert(Contact).returning(Contact.phone_hash, Contact.id, sort_by_parameter_order=True),
-            rows[start : start + 2000],
+    # Core executemany without RETURNING is the fast path on both SQLite and PostgreSQL;
+    # the new ids are read back in one query afterwards.
+    table = Contact.__table__
+    for start in range(0, len(rows), 5000):
+        session.execute(table.insert(), rows[start : start + 5000])
+    wanted = {n.phone_hash for n in new}
+    return {
+        phone_hash: cid
+        for phone_hash, cid in session.execute(
+            select(Contact.phone_hash, Contact.id).where(Contact.line_id == line_id)
         )
-        ids.update(dict(result.all()))
-    return ids
+        if phone_hash in wanted
+    }
 
 
 def _insert_sources(
@@ -285,7 +301,7 @@ def _insert_sources(
         for s in number.sightings
     ]
     for start in range(0, len(rows), 5000):
-        session.execute(insert(ContactSource), rows[start : start + 5000])
+        session.execute(ContactSource.__table__.insert(), rows[start : start + 5000])
 
 
 def _insert_interactions(
@@ -305,7 +321,7 @@ def _insert_interactions(
                 }
             )
     for start in range(0, len(rows), 5000):
-        session.execute(insert(Interaction), rows[start : start + 5000])
+        session.execute(Interaction.__table__.insert(), rows[start : start + 5000])
     # Refresh the per-contact summary from all of the line's interactions.
     touched = {h for h, n in numbers.items() if n.interactions}
     for phone_hash in touched:

@@ -1,10 +1,20 @@
-"""Launching a campaign into the outbox, and queueing its batches for the workers."""
+"""Launching a campaign into the outbox, and queueing its batches for the workers.
+
+Launch writes every row before anything is queued (one per recipient, unique per campaign
+and contact and per campaign and number), so a crash after launch loses no text and a
+second launch writes nothing. A campaign whose send window is not open yet (not-before in
+the future, or quiet hours for a non-urgent campaign) is written ``scheduled``: its rows wait
+in the outbox, nothing is queued, and the tick starts it when the window opens
+(:func:`start_if_due`). Deciding then, not at each batch, keeps a scheduled campaign visible
+as one state the officer can read, pause or cancel.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from redis import Redis
 from sqlalchemy import insert, select, update
@@ -14,9 +24,11 @@ from messaging import delivery_status as ds
 from messaging.db import utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.queues import enqueue
+from messaging.send_window import Decision, WindowCheck, check
 
 log = logging.getLogger(__name__)
-LAUNCHABLE = (CampaignState.APPROVED, CampaignState.SCHEDULED)
+LAUNCHABLE = (CampaignState.APPROVED,)
+INSERT_CHUNK = 2000
 
 
 class LaunchError(RuntimeError):
@@ -35,25 +47,57 @@ class OutboxPlan:
     not_after: datetime | None
     urgent: bool
 
+    @classmethod
+    def from_snapshot(cls, campaign_id: int, snapshot: dict[str, Any]) -> OutboxPlan:
+        """The plan an approval froze (see ``campaigns.lifecycle.approve``)."""
 
-def write_outbox(session: Session, plan: OutboxPlan, recipients: list[tuple[int, str, str]]) -> int:
-    """Move the campaign to sending and write one outbox row per recipient, in bulk.
+        def when(key: str) -> datetime | None:
+            value = snapshot.get(key)
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(
+            campaign_id=campaign_id,
+            body=snapshot["body"],
+            sender=snapshot["sender"],
+            segments=int(snapshot["segments"]),
+            not_before=when("not_before"),
+            not_after=when("not_after"),
+            urgent=bool(snapshot.get("urgent")),
+        )
+
+    def window(self, now: datetime, settings: Any) -> WindowCheck:
+        """Whether the campaign may send at ``now`` (quiet hours from ``settings``)."""
+        return check(
+            now,
+            not_before=self.not_before,
+            not_after=self.not_after,
+            urgent=self.urgent,
+            quiet_start_hour=settings.quiet_hours_start,
+            quiet_end_hour=settings.quiet_hours_end,
+        )
+
+
+def write_outbox(
+    session: Session,
+    plan: OutboxPlan,
+    recipients: list[tuple[int, str, str]],
+    *,
+    state: str = CampaignState.SENDING,
+) -> int:
+    """Move the approved campaign to ``state`` (sending or scheduled) and write one outbox
+    row per recipient, in bulk.
 
     The state change is conditional, so two launches racing each other write rows once.
     """
+    now = utcnow()
     moved = session.execute(
         update(Campaign)
         .where(Campaign.id == plan.campaign_id, Campaign.state.in_(LAUNCHABLE))
-        .values(
-            state=CampaignState.SENDING,
-            launched_at=utcnow(),
-            updated_at=utcnow(),
-            recipient_count=len(recipients),
-        )
+        .values(state=state, launched_at=now, updated_at=now, recipient_count=len(recipients))
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not moved:
         raise LaunchError("only an approved campaign can be launched, and only once")
-    now = utcnow()
     rows = [
         {
             "campaign_id": plan.campaign_id,
@@ -73,9 +117,9 @@ def write_outbox(session: Session, plan: OutboxPlan, recipients: list[tuple[int,
         }
         for contact_id, phone_hash, phone in recipients
     ]
-    for start in range(0, len(rows), 2000):
-        session.execute(insert(OutboxMessage), rows[start : start + 2000])
-    log.info("campaign %s: %s outbox rows written", plan.campaign_id, len(rows))
+    for start in range(0, len(rows), INSERT_CHUNK):
+        session.execute(insert(OutboxMessage), rows[start : start + INSERT_CHUNK])
+    log.info("campaign %s: %s outbox rows written (%s)", plan.campaign_id, len(rows), state)
     return len(rows)
 
 
@@ -109,22 +153,45 @@ def enqueue_ready(
     return jobs
 
 
+def start_if_due(session: Session, redis: Redis, campaign_id: int, *, settings: Any) -> bool:
+    """Start a scheduled campaign whose send window has opened; True when it started.
+
+    A window that closed before it ever opened (not-after passed) is left to the tick's
+    not-after step, which expires the rows and says why.
+    """
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.state != CampaignState.SCHEDULED or not campaign.snapshot:
+        return False
+    plan = OutboxPlan.from_snapshot(campaign_id, campaign.snapshot)
+    if plan.window(utcnow(), settings).decision is not Decision.SEND:
+        return False
+    moved = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.state == CampaignState.SCHEDULED)
+        .values(state=CampaignState.SENDING, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        return False
+    session.flush()
+    enqueue_ready(
+        session, redis, campaign_id, batch_size=settings.batch_size, prefix=settings.queue_prefix
+    )
+    log.info("campaign %s: scheduled start reached; sending", campaign_id)
+    return True
+
+
 def launch_campaign(session: Session, campaign_id: int, *, allow_drama: bool) -> int:
-    """Write the outbox for an approved campaign from its frozen snapshot; returns rows."""
+    """Write the outbox for an approved campaign from its frozen snapshot; returns rows.
+
+    Kept for callers that launch without the checks of ``campaigns.lifecycle.launch``
+    (which compares recipients with the approval and picks sending or scheduled).
+    """
     from messaging.recipients import RecipientsRule, select_recipients
 
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.snapshot is None:
         raise LaunchError("the campaign has no approved snapshot")
-    snap = campaign.snapshot
-    rule = RecipientsRule.from_json(snap["rule"], allow_drama=allow_drama)
-    plan = OutboxPlan(
-        campaign_id=campaign_id,
-        body=snap["body"],
-        sender=snap["sender"],
-        segments=int(snap["segments"]),
-        not_before=datetime.fromisoformat(snap["not_before"]) if snap.get("not_before") else None,
-        not_after=datetime.fromisoformat(snap["not_after"]) if snap.get("not_after") else None,
-        urgent=bool(snap.get("urgent")),
-    )
+    rule = RecipientsRule.from_json(campaign.snapshot["rule"], allow_drama=allow_drama)
+    plan = OutboxPlan.from_snapshot(campaign_id, campaign.snapshot)
     return write_outbox(session, plan, select_recipients(session, rule))

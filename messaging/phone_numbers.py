@@ -306,7 +306,7 @@ _REASON_BY_POSSIBILITY = {
     ValidationResult.IS_POSSIBLE: InvalidReason.INVALID_FOR_REGION,
 }
 _DRAMA = _Verdict(None, NumberKind.MOBILE, "GB", None, True)  # e164 filled in per number
-_CACHE_SIZE = 65_536
+_CACHE_SIZE = 16_384  # entries per cache; about 10 MB for both when full
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)

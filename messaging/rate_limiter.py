@@ -2,7 +2,13 @@
 
 Tokens are message segments (carriers meter segments, not messages). The bucket lives in
 Redis and is updated by a Lua script using Redis's own clock, so workers on different hosts
-with skewed clocks still share one budget.
+with skewed clocks still share one budget. The rate per sender comes from
+:func:`messaging.sending.sender_rate` (DOMAIN.md's figures per sender type, or
+``PESTER_SEND_RATE`` for every sender); the burst is one second's worth.
+
+When the carrier still answers 429 (its real limit is lower than ours, or another system
+shares the account), :meth:`RateLimiter.penalise` empties the bucket for a moment so every
+worker backs off together, not only the thread that was refused.
 """
 
 from __future__ import annotations
@@ -37,6 +43,24 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 60000)
 return result
 """
 
+# KEYS[1] bucket hash; ARGV: rate per second, seconds of silence. Puts the bucket at most at
+# minus that many seconds of tokens (a floor, not a sum: many refusals at once do not pile up).
+_PENALISE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local floor = -rate * tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil then tokens = 0; at = now end
+tokens = tokens + (now - at) * rate / 1000
+if tokens > floor then tokens = floor end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 60000)
+return 0
+"""
+
 
 class RateLimiter:
     """Blocks callers until the sender's shared segment budget allows a send."""
@@ -44,12 +68,16 @@ class RateLimiter:
     def __init__(self, redis: Redis, *, prefix: str = "pester") -> None:
         self._redis = redis
         self._prefix = prefix
-        self._script = redis.register_script(_TAKE)
+        self._take = redis.register_script(_TAKE)
+        self._penalise = redis.register_script(_PENALISE)
+
+    def _key(self, sender: str) -> str:
+        return f"{self._prefix}:rate:{sender}"
 
     def try_take(self, sender: str, segments: int, *, rate: float, burst: float) -> float:
         """Take ``segments`` tokens now if possible; return 0.0, or seconds to wait."""
         want = min(segments, burst)  # a message longer than the burst still goes, alone
-        wait_ms = self._script(keys=[f"{self._prefix}:rate:{sender}"], args=[rate, burst, want])
+        wait_ms = self._take(keys=[self._key(sender)], args=[rate, burst, want])
         return int(wait_ms) / 1000.0
 
     def take(
@@ -61,19 +89,29 @@ class RateLimiter:
         burst: float | None = None,
         should_stop: Callable[[], bool] = lambda: False,
         sleep: Callable[[float], None] = time.sleep,
+        max_wait: float | None = None,
     ) -> bool:
-        """Wait until the tokens are taken (True) or ``should_stop`` says give up (False)."""
+        """Wait until the tokens are taken (True), or ``should_stop`` says give up, or
+        ``max_wait`` seconds pass (False)."""
         burst = burst if burst is not None else max(rate, float(segments))
+        deadline = None if max_wait is None else time.monotonic() + max_wait
         while True:
             wait = self.try_take(sender, segments, rate=rate, burst=burst)
             if wait == 0:
                 return True
             if should_stop():
                 return False
-            # Jitter keeps many workers from waking in lockstep.
-            sleep(min(wait, 1.0) * (1 + random.random() * 0.1))
+            if deadline is not None and time.monotonic() + wait > deadline:
+                return False
+            # Short naps with jitter: many workers do not wake in lockstep, and a pause is
+            # noticed within a fraction of a second even at one segment per second.
+            sleep(min(wait, 0.25) * (1 + random.random() * 0.1))
+
+    def penalise(self, sender: str, *, rate: float, seconds: float) -> None:
+        """Hold every worker's sends from ``sender`` for about ``seconds`` (after a 429)."""
+        self._penalise(keys=[self._key(sender)], args=[rate, seconds])
 
 
 def backoff_seconds(attempt: int, *, base: float = 1.0, cap: float = 300.0) -> float:
-    """Exponential backoff with full jitter for retryable gateway errors."""
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
     return random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1)))

@@ -1,18 +1,28 @@
-"""Inbound replies: store once, link to what they answer, act on keywords, classify."""
+"""Inbound replies: store once, link to what they answer, act on keywords, classify.
+
+A reply is stored once per MessageSid against the outbox message it answers (the latest
+text pester sent that number, from the same sender when it can tell), that message's
+campaign, and the line the number came from. Keywords act at once: STOP-type replies put
+the number on the global suppression list, START / UNSTOP / YES lift it, HELP gets the help
+text. The classifier's labels and reasons are stored with the reply; numbers written in it
+are linked to a known line, a contact of a known line, or recorded as new.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
-from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber
+from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, Service
 from messaging.models.campaigns import Campaign
+from messaging.models.suppressions import SuppressionSource
 from messaging.phone_numbers import normalise
 from messaging.reply_classifier import classify
 from messaging.reply_keywords import KeywordAction, keyword_action
@@ -25,6 +35,14 @@ HELP_TEXT = (
     "0300 123 6600. Anonymous information: Crimestoppers 0800 555 111. Emergency: 999. "
     "Reply STOP to opt out."
 )
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 30
+MAX_NOTES_LENGTH = 4000
+_TAG = re.compile(r"[^a-z0-9_-]+")
+
+
+class InboundError(ValueError):
+    """An inbound webhook that cannot be stored (no message id)."""
 
 
 @dataclass(frozen=True)
@@ -37,22 +55,28 @@ class ReplyResult:
 
 def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     """Store an inbound text (once per MessageSid) and act on it."""
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    sid = (params.get("MessageSid") or params.get("SmsSid") or "")[:64]
+    if not sid:
+        raise InboundError("an inbound message needs a MessageSid")
     existing = session.scalar(select(Reply).where(Reply.provider_id == sid))
     if existing is not None:
         return ReplyResult(existing.id, True, KeywordAction.NONE, existing.urgent)
     body = params.get("Body", "")
-    sender_number = normalise(params.get("From", "")).e164 or params.get("From", "")
+    raw_from = params.get("From", "")
+    sender_number = normalise(raw_from).e164 or raw_from
+    to_sender = params.get("To", "")[:40]
     phone_hash = lookup_hash(sender_number)
-    answered = _answered_message(session, phone_hash, params.get("To", ""))
+    answered = _answered_message(session, phone_hash, to_sender)
     campaign = session.get(Campaign, answered.campaign_id) if answered else None
     line_id = _line_of(session, answered) if answered else _line_for_number(session, phone_hash)
-    result = classify(body)
+    # The replier's own number and ours are neither listed nor treated as intelligence.
+    not_intel = _own_numbers(session, campaign, to_sender) | {sender_number}
+    result = classify(body, service_numbers=not_intel)
     reply = Reply(
         provider_id=sid,
         phone_hash=phone_hash,
         phone=sender_number,
-        to_sender=params.get("To", "")[:40],
+        to_sender=to_sender,
         body=body,
         received_at=utcnow(),
         line_id=line_id,
@@ -62,6 +86,7 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
         risk_kinds=[str(kind) for kind in result.risk_kinds],
         why=result.why,
         urgent=result.urgent,
+        tags=[],
     )
     session.add(reply)
     session.flush()
@@ -69,9 +94,15 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
         session.add(_mention(session, reply.id, number))
     match = keyword_action(body)
     if match.action is KeywordAction.OPT_OUT:
-        suppress(session, sender_number, source="reply", detail=f"reply {reply.id}")
+        suppress(session, sender_number, source=SuppressionSource.REPLY, detail=f"reply {reply.id}")
     elif match.action is KeywordAction.OPT_IN:
-        unsuppress(session, phone_hash, source="reply", reason=f"START-type reply {reply.id}")
+        unsuppress(
+            session,
+            phone_hash,
+            source=SuppressionSource.REPLY,
+            reason=f"{match.rule} reply",
+            detail=f"reply {reply.id}",
+        )
     log.info("reply %s stored (campaign %s, urgent %s)", reply.id, reply.campaign_id, reply.urgent)
     return ReplyResult(reply.id, False, match.action, reply.urgent)
 
@@ -81,7 +112,7 @@ def _answered_message(session: Session, phone_hash: str, to_sender: str) -> Outb
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.phone_hash == phone_hash, OutboxMessage.provider_id.is_not(None))
-        .order_by(OutboxMessage.submitted_at.desc(), OutboxMessage.id.desc())
+        .order_by(OutboxMessage.submitted_at.desc().nulls_last(), OutboxMessage.id.desc())
     )
     exact = session.scalars(query.where(OutboxMessage.sender == to_sender).limit(1)).first()
     return exact or session.scalars(query.limit(1)).first()
@@ -97,15 +128,77 @@ def _line_for_number(session: Session, phone_hash: str) -> int | None:
     )
 
 
+def _own_numbers(session: Session, campaign: Campaign | None, to_sender: str) -> set[str]:
+    """Numbers quoted back that are ours, not intelligence: the sender and the signposted
+    service."""
+    own = {to_sender} if to_sender.startswith("+") else set()
+    if campaign is not None and campaign.service_id is not None:
+        phone = session.scalar(select(Service.phone).where(Service.id == campaign.service_id))
+        service = normalise(phone).e164 if phone else None
+        if service:
+            own.add(service)
+    return own
+
+
 def _mention(session: Session, reply_id: int, number: str) -> ReplyNumber:
     """Link a number written in a reply to a known line, a known contact, or nothing yet."""
     phone_hash = lookup_hash(number)
-    line_id = session.scalar(select(Line.id).where(Line.line_number_hash == phone_hash))
+    line_id = session.scalar(
+        select(Line.id).where(Line.line_number_hash == phone_hash).order_by(Line.id).limit(1)
+    )
     if line_id is not None:
         link = "known_line"
     else:
-        line_id = session.scalar(select(Contact.line_id).where(Contact.phone_hash == phone_hash))
+        line_id = session.scalar(
+            select(Contact.line_id)
+            .where(Contact.phone_hash == phone_hash)
+            .order_by(Contact.id)
+            .limit(1)
+        )
         link = "known_contact" if line_id is not None else "new"
     return ReplyNumber(
         reply_id=reply_id, phone_hash=phone_hash, phone=number, link=link, line_id=line_id
     )
+
+
+def mark_handled(session: Session, reply: Reply, *, user_id: int) -> bool:
+    """A person has dealt with this reply (it leaves the urgent queue); False if someone
+    already had (the update is conditional, so two analysts cannot both claim it)."""
+    return _mark(session, reply, Reply.handled_at, Reply.handled_by_id, user_id)
+
+
+def mark_reviewed(session: Session, reply: Reply, *, user_id: int) -> bool:
+    """An analyst has read this reply; False if it was already reviewed."""
+    return _mark(session, reply, Reply.reviewed_at, Reply.reviewed_by_id, user_id)
+
+
+def _mark(session: Session, reply: Reply, at_column, by_column, user_id: int) -> bool:  # type: ignore[no-untyped-def]
+    changed = session.execute(
+        update(Reply)
+        .where(Reply.id == reply.id, at_column.is_(None))
+        .values({at_column: utcnow(), by_column: user_id})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(reply)
+    return bool(changed)
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags typed as a comma-separated list: lower case, letters, digits, - and _ only."""
+    tags: list[str] = []
+    for raw in text.split(","):
+        tag = _TAG.sub("-", raw.strip().lower()).strip("-")[:MAX_TAG_LENGTH]
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"Use at most {MAX_TAGS} tags.")
+    return tags
+
+
+def annotate(session: Session, reply: Reply, *, tags: list[str], notes: str) -> None:
+    """Replace a reply's tags and notes (notes are personal data: stored encrypted)."""
+    notes = notes.strip()
+    if len(notes) > MAX_NOTES_LENGTH:
+        raise ValueError(f"Notes can be at most {MAX_NOTES_LENGTH} characters.")
+    reply.tags = tags
+    reply.notes = notes or None

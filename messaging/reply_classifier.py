@@ -20,9 +20,10 @@ Decisions:
   guards both ways.
 * **Threats at the sender are hostile, not risk**: "I'll stab you" is hostile; "they
   stabbed my mate" and "they'll kill me" are risk disclosures (violence).
-* A phone number in a reply adds ``supply_intel`` unless a help-line word stands just
-  before it (someone quoting the treatment service back); FRANK, Crimestoppers, SafeCall
-  and other help lines are never extracted at all (see :mod:`messaging.reply_numbers`).
+* A phone number in a reply adds ``supply_intel`` unless help-line words name it ("FRANK
+  0300…", "is 0161… the drug service?"): someone quoting a service back. FRANK,
+  Crimestoppers, SafeCall and other help lines are never extracted at all (see
+  :mod:`messaging.reply_numbers`); ``service_numbers`` leaves out the campaign's own.
 * "Who is this", "wrong number", "not me", "new phone", "is this a scam" are
   ``wrong_number``: all say the text reached someone who does not recognise it.
 """
@@ -84,7 +85,7 @@ class Classification:
     labels: tuple[Label, ...]
     risk_kinds: tuple[RiskKind, ...]
     numbers: tuple[str, ...]
-    why: dict[str, list[str]] = field(default_factory=dict)
+    why: dict[str, list[str]] = field(default_factory=dict, hash=False)
 
     @property
     def urgent(self) -> bool:
@@ -146,7 +147,7 @@ def classify(text: str, *, service_numbers: Collection[str] = frozenset()) -> Cl
             break  # one explanation per rule is enough
 
     found = find_numbers(original, exclude=service_numbers)
-    if any(not _HELP_LINE_BEFORE.search(original[max(0, n.start - 40) : n.start]) for n in found):
+    if any(not _quotes_a_help_line(original, number.start, number.end) for number in found):
         why.setdefault(Label.SUPPLY_INTEL, []).append(NUMBER_REASON)
 
     if not why:
@@ -172,11 +173,24 @@ _HELP_NEGATION = re.compile(
     r"\b(?:not|never|no) (?:(?:need|want|needed|wanted|asking for|asked for|ask for) )?"
     r"(?:(?:your|any|the|no|for|of|a|an) )?$"
 )
-_HELP_LINE_BEFORE = re.compile(
-    r"(?i)\b(?:help ?line|frank|samaritans|childline|crimestoppers|safecall|"
+_HELP_LINE_WORDS = (
+    r"(?:help ?line|frank|samaritans|childline|crimestoppers|safecall|"
     r"(?:drugs?|treatment|support|local|the) service|support line|advice line|cgl|"
     r"change grow live|turning point|humankind|open road|nhs)\b"
 )
+_HELP_LINE_BEFORE = re.compile(rf"(?i)\b{_HELP_LINE_WORDS}")
+_HELP_LINE_AFTER = re.compile(
+    rf"(?i)^\W*(?:(?:is|was) )?(?:(?:that|this|it) )?(?:the |a |your )?{_HELP_LINE_WORDS}"
+)
+
+
+def _quotes_a_help_line(text: str, start: int, end: int) -> bool:
+    """A number named as a help line or service ("FRANK 0300…", "0161… the drug service?")."""
+    return bool(
+        _HELP_LINE_BEFORE.search(text[max(0, start - _LOOKBACK) : start])
+        or _HELP_LINE_AFTER.search(text[end : end + _LOOKBACK])
+    )
+
 
 # ---------------------------------------------------------------------------------------
 # Normalisation
@@ -185,7 +199,10 @@ _HELP_LINE_BEFORE = re.compile(
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 _TOKEN = re.compile(r"[^\W_]+(?:['*#]+[^\W_]+)*|\s+|.", re.DOTALL)
 _ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
-_EMOJI_WORDS = {"🔪": " knife ", "🗡": " knife ", "🔫": " gun ", "🆘": " sos ", "&": " and "}
+# Symbols that carry words; a lone * is dropped so "f*** off" reads as "f off".
+_EMOJI_WORDS = {
+    "🔪": " knife ", "🗡": " knife ", "🔫": " gun ", "🆘": " sos ", "&": " and ", "*": "",
+}  # fmt: skip
 _TEXT_SPEAK = {
     "u": "you", "ya": "you", "yu": "you", "ur": "your", "yr": "your", "r": "are",
     "m8": "mate", "m8s": "mates", "pls": "please", "plz": "please", "plez": "please",
@@ -213,7 +230,13 @@ _TEXT_SPEAK = {
     "isnt": "is not", "aint": "is not", "didnt": "did not", "doesnt": "does not",
     "wasnt": "was not", "couldnt": "could not", "wouldnt": "would not", "havent": "have not",
     "hasnt": "has not", "theyll": "they will", "youll": "you will", "theyve": "they have",
-    "itll": "it will", "od'd": "overdosed", "o'd": "overdosed", "ct": "cunt",
+    "itll": "it will", "od'd": "overdosed", "o'd": "overdosed",
+}  # fmt: skip
+# Censored swearing once its * and # and vowels are gone: "f**k", "f*cking", "c**t".
+_CENSORED = {
+    "fk": "fuck", "fck": "fuck", "fkng": "fucking", "fckng": "fucking", "fkn": "fucking",
+    "ct": "cunt", "cnt": "cunt", "wnkr": "wanker", "twt": "twat", "prck": "prick",
+    "bstrd": "bastard", "sht": "shit",
 }  # fmt: skip
 # Words typed with the final g dropped ("usin", "sellin"), restored so patterns match.
 _DROPPED_G = frozenset(
@@ -265,7 +288,7 @@ def _normal_piece(token: str) -> str:
         return _EMOJI_WORDS.get(token, token)
     word = _ELONGATION.sub(r"\1", token.lower())
     if "*" in word or "#" in word:
-        word = _TEXT_SPEAK.get(re.sub(r"[*#aeiou]+", "", word), word.replace("*", ""))
+        return _CENSORED.get(re.sub(r"[*#aeiou]+", "", word), re.sub(r"[*#]+", "", word))
     if word in _TEXT_SPEAK:
         return _TEXT_SPEAK[word]
     if word in _DROPPED_G:
@@ -336,15 +359,16 @@ _NOT_NAMES = frozenset(
     dealer bus party advice support crisis chat end top dotted punch washing finishing
     starting fone picket hot weed crack gear heroin coke stuff bulk person centre about
     son daughter brother sister friend friends mates partner boyfriend girlfriend husband wife
-    grandad uncle aunt auntie cousin else kids child baby
+    grandad uncle aunt auntie cousin else kids child baby going running working active real
+    legit valid available live happening
     """.split()  # noqa: SIM905
 )
 
 
 def _names_someone(match: re.Match[str]) -> bool:
-    """The captured word (a name or a line's owner) could be a person, place or line brand."""
+    """The captured word (a name, owner or person) could be a person, place or line brand."""
     groups = match.groupdict()
-    return all(groups.get(key) not in _NOT_NAMES for key in ("name", "owner"))
+    return all(groups.get(key) not in _NOT_NAMES for key in ("name", "owner", "person"))
 
 
 _PEOPLE = (
@@ -477,8 +501,9 @@ _EXPLOITATION: Rows = [
 ]
 _CHILD: Rows = [
     ("child_age", (
-        r"\b(?:i am|he is|she is|they are|only|just|my (?:son|daughter|brother|sister|kid|child) "
-        r"is) (?P<age>\d{1,2})(?: (?:years old|year old|yrs old|yrs|yr old|y/o|yo))?\b"
+        r"\b(?:(?:i am|he is|she is|they are|my (?:son|daughter|brother|sister|kid|child) is)"
+        r"(?: only| just)?|only|just) (?P<age>\d{1,2})"
+        r"(?: (?:years old|year old|yrs old|yrs|yr old|y/o|yo))?\b"
         r"(?! (?:days?|weeks?|months?|mins?|minutes?|hours?|hrs?|times?|quid|pounds?|grams?|g|"
         r"bags?|am|pm|percent|left|more|of|pills|stone|miles))",
         r"\b(?P<young_age>\d{1,2}) ?(?:years old|year old|yr old|yrs old|yo|y/o)\b",
@@ -621,7 +646,8 @@ _WRONG_NUMBER: Rows = [
     ("who_is_this", (
         r"\bwho (?:the (?:fuck|hell|heck|f) )?(?:is this|is it|is that|are you|this|that)\b",
         r"\bwho (?:sent this|is texting me|gave you (?:my|this) number)\b",
-        r"\b(?:(?:how|where) did|did) you get (?:my|this) number\b",
+        r"\b(?:(?:how|where) did|did) you get (?:my number|this number|this)\b",
+        r"\bwhat (?:number|no) is this\b|\bwhat is this (?:about|regarding|for)\b|^\W*who\W*$",
     )),
     ("wrong_number", (
         r"\bwrong (?:number|person|phone|guy|girl|man|bloke|no)\b|\bgot the wrong\b",
@@ -641,7 +667,8 @@ _WRONG_NUMBER: Rows = [
         r"\bnew phone who\b",
         r"\b(?:recycled|second hand|secondhand) (?:number|sim|phone)\b|\bprevious owner\b",
         r"\b(?:got|had) this (?:number|phone|sim) (?:for|since|last|a few|in|from)\b",
-        r"\bsomeone else(?:'?s)?\b",
+        r"\bsomeone else(?:'?s)?\b|\b(?:does|do) not live here\b",
+        r"\b(?:this is|it is|its) (?:a |my )?(?:work|works|business|company) (?:phone|number)\b",
     )),
     ("doubts_sender", (
         r"\bis this (?:real|legit|a scam|spam|a joke|a wind up|really the police|the police)\b",
@@ -679,6 +706,7 @@ _SUPPLY: Rows = [
     ("named_line", (
         r"\bthe (?P<name>[a-z]+) line\b",
         r"\b(?P<owner>[a-z]+)'s (?:line|ting|number|phone|digits)\b",
+        r"\bis (?:this|it) still (?P<person>[a-z]+)\b",
     )),
     ("name_given", (
         r"\b(?:his|her|their|the dealers?|the plugs?) (?:real )?names? (?:is|are|was)\b",

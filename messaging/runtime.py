@@ -76,6 +76,9 @@ def gateway_settings(settings: Settings):  # type: ignore[no-untyped-def]
         account_sid=settings.twilio_account_sid,
         auth_token=settings.twilio_auth_token,
         base_url=base_url,
+        timeout_s=settings.gateway_timeout_s,
+        # One pooled connection per concurrent gateway call, or the pool churns connections.
+        pool_size=max(64, settings.gateway_concurrency),
     )
 
 

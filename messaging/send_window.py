@@ -1,4 +1,12 @@
-"""When a text may go: quiet hours in Europe/London, not-before and not-after."""
+"""When a text may go: quiet hours in Europe/London, not-before and not-after.
+
+Non-urgent texts go only inside the daily sending window (08:00–20:00 London time by
+default, ``PESTER_QUIET_HOURS_START`` / ``_END``); an approved urgency override ignores quiet
+hours but never a campaign's own not-before or not-after. A window whose start hour is after
+its end hour runs over midnight (22 → 6 means 22:00–06:00); equal hours mean all day.
+The worker checks this for every text just before its gateway call, so a batch that runs
+late waits for the window; it does not fire.
+"""
 
 from __future__ import annotations
 
@@ -43,11 +51,35 @@ def check(
     return WindowCheck(Decision.WAIT, opens)
 
 
+def in_window(local: time, start_hour: int, end_hour: int) -> bool:
+    """Whether a London wall-clock time is inside the daily sending window."""
+    start, end = time(start_hour), time(end_hour)
+    if start == end:
+        return True
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end  # the window runs over midnight
+
+
 def next_opening(now: datetime, start_hour: int, end_hour: int) -> datetime:
     """The first moment at or after ``now`` inside the daily London sending window."""
     local = now.astimezone(LONDON)
-    start, end = time(start_hour), time(end_hour)
-    if start <= local.time() < end:
+    if in_window(local.time(), start_hour, end_hour):
         return now
+    # Outside the window the next opening is today's start if it is still ahead, else
+    # tomorrow's (for a window over midnight, "outside" lies between end and start).
+    start = time(start_hour)
     day = local.date() if local.time() < start else local.date() + timedelta(days=1)
     return datetime.combine(day, start, tzinfo=LONDON).astimezone(UTC)
+
+
+def validity_seconds(now: datetime, not_after: datetime | None) -> int | None:
+    """Twilio's ValidityPeriod for a text sent at ``now``: the time left until not-after.
+
+    Twilio accepts 1–36000 s; a longer remainder is capped there (Twilio holds texts for
+    at most 10 hours anyway), and None means no not-after, so no ValidityPeriod.
+    """
+    if not_after is None:
+        return None
+    seconds = int((not_after - now).total_seconds())
+    return max(1, min(36000, seconds))

@@ -1,21 +1,35 @@
-"""The send job: claim a batch of outbox rows, check them again, call the gateway, record.
+"""The send job: claim a batch of outbox rows, check each again, call the gateway, record.
 
 Exactly once: rows are claimed with a lease in the database before any gateway call and the
 provider id is recorded after; no transaction is held across a network call. A row whose
-outcome is unknown (a timeout, a crash) stays claimed until :mod:`messaging.reconcile` looks
-it up at the gateway; it is never blindly sent again.
+outcome is unknown (a timeout, a dropped connection, a crash) stays claimed until
+:mod:`messaging.reconcile` looks it up at the gateway; it is never blindly sent again.
+
+How each gateway answer is handled (the error classes of ``messaging.gateways.errors``):
+
+- accepted: the provider id and first status are recorded;
+- 429 / 20429 (never processed): the whole sender backs off for a moment (shared bucket),
+  this text retries with jittered exponential backoff, costing no attempt; after
+  ``MAX_RATE_LIMITED`` refusals in a row it is released for the tick to queue again;
+- retryable (5xx, 20500, 21611, connection never opened): retried with full-jitter backoff
+  and counted; short waits are taken in place, longer ones release the row with
+  ``next_attempt_at``; after ``PESTER_MAX_ATTEMPTS`` attempts it is ``rejected``;
+- permanent (21211, 21612, 21614, …): ``rejected``; 21610 also suppresses the number;
+- sender or content blocked (21606, 30007, 30042, credentials): the campaign pauses with
+  a reason and the text is released unsent;
+- outcome unknown (read timeout, connection lost after the request went out): left claimed
+  for reconciliation.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import secrets
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -23,6 +37,7 @@ from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.db import db, utcnow
 from messaging.gateways.base import (
+    Gateway,
     GatewayError,
     OutcomeUnknown,
     OutgoingSms,
@@ -33,13 +48,16 @@ from messaging.gateways.base import (
 )
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.rate_limiter import RateLimiter, backoff_seconds
-from messaging.send_window import Decision, check
+from messaging.send_guard import BatchGuard, Verdict
+from messaging.send_outcomes import Outcome, record_outcomes
+from messaging.send_window import Decision, check, validity_seconds
 from messaging.senders import SENDER_RATE_PER_SECOND, SenderError, parse_sender
-from messaging.suppression import blocked_hashes, suppress
-from messaging.webhooks import apply_pending_events
+from messaging.suppression import blocked_hashes
 
 log = logging.getLogger(__name__)
-HALTED = frozenset({CampaignState.PAUSED, CampaignState.CANCELLED, CampaignState.COMPLETED})
+MAX_RATE_LIMITED = 10  # 429s in a row for one text before it goes back to the queue
+INLINE_RETRY_SECONDS = 2.0  # longer retry waits release the row instead of holding a thread
+RATE_LIMITED_PAUSE = 0.05  # seconds every worker holds a sender after a 429
 
 
 @dataclass(frozen=True)
@@ -54,18 +72,6 @@ class Claimed:
     not_after: datetime | None
     urgent: bool
     attempts: int
-
-
-@dataclass
-class Outcome:
-    id: int
-    status: str
-    provider_id: str | None = None
-    error_code: int | None = None
-    retry_at: datetime | None = None
-    suppress: bool = False
-    sender_blocked: bool = False
-    attempted: bool = False  # the gateway was called for it
 
 
 def sender_rate(sender: str) -> float:
@@ -83,42 +89,30 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
     """RQ job: send one batch of a campaign's outbox rows. Safe to run twice."""
     rt = runtime.current()
     token = secrets.token_hex(8)
+    lease_until = utcnow() + timedelta(seconds=rt.settings.lease_seconds)
     with db.transaction() as session:
         state = session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
         if state != CampaignState.SENDING:
             log.info("campaign %s is %s: batch skipped", campaign_id, state)
             return {"claimed": 0}
-        claimed = _claim(session, outbox_ids, token, rt.settings.lease_seconds)
+        claimed = _claim(session, outbox_ids, token, lease_until)
+        blocked = blocked_hashes(session, (c.phone_hash for c in claimed))
     if not claimed:
         return {"claimed": 0}
-    log.info("campaign %s: claimed %s rows (lease %s)", campaign_id, len(claimed), token)
-
-    outcomes: list[Outcome] = []
-    with db.transaction() as session:
-        blocked = blocked_hashes(session, (c.phone_hash for c in claimed))
-    now = utcnow()
-    to_send: list[Claimed] = []
-    for row in claimed:
-        if row.phone_hash in blocked:
-            outcomes.append(Outcome(row.id, ds.SUPPRESSED))
-            continue
-        window = check(
-            now,
-            not_before=row.not_before,
-            not_after=row.not_after,
-            urgent=row.urgent,
-            quiet_start_hour=rt.settings.quiet_hours_start,
-            quiet_end_hour=rt.settings.quiet_hours_end,
-        )
-        if window.decision is Decision.EXPIRED:
-            outcomes.append(Outcome(row.id, ds.EXPIRED))
-        elif window.decision is Decision.WAIT:
-            outcomes.append(Outcome(row.id, ds.PENDING, retry_at=window.until))
-        else:
-            to_send.append(row)
-
-    outcomes.extend(_dispatch(campaign_id, to_send))
-    _record(campaign_id, token, outcomes)
+    log.info("campaign %s: batch %s claimed %s rows", campaign_id, token, len(claimed))
+    guard = BatchGuard(
+        campaign_id,
+        token,
+        [c.id for c in claimed],
+        [c.phone_hash for c in claimed],
+        lease_until=lease_until,
+        lease_seconds=rt.settings.lease_seconds,
+        blocked=blocked,
+    )
+    outcomes = _dispatch(claimed, guard)
+    again = record_outcomes(campaign_id, token, outcomes)
+    if again:
+        _queue_again(campaign_id, again)
     finish_if_done(campaign_id)
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -127,9 +121,9 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _claim(session: Session, ids: list[int], token: str, lease_seconds: int) -> list[Claimed]:
+def _claim(session: Session, ids: list[int], token: str, lease_until: datetime) -> list[Claimed]:
     now = utcnow()
-    session.execute(
+    rows = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(ids),
@@ -139,199 +133,185 @@ def _claim(session: Session, ids: list[int], token: str, lease_seconds: int) -> 
         .values(
             status=ds.CLAIMED,
             lease_token=token,
-            lease_until=now + timedelta(seconds=lease_seconds),
+            lease_until=lease_until,
             claimed_at=now,
             updated_at=now,
         )
-    )
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.lease_token == token, OutboxMessage.status == ds.CLAIMED)
-        .order_by(OutboxMessage.id)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.to,
+            OutboxMessage.body,
+            OutboxMessage.sender,
+            OutboxMessage.segments,
+            OutboxMessage.phone_hash,
+            OutboxMessage.not_before,
+            OutboxMessage.not_after,
+            OutboxMessage.urgent,
+            OutboxMessage.attempts,
+        )
+        .execution_options(synchronize_session=False)
     ).all()
-    claimed = [
-        Claimed(
-            r.id,
-            r.to or "",
-            r.body,
-            r.sender,
-            r.segments,
-            r.phone_hash or "",
-            r.not_before,
-            r.not_after,
-            r.urgent,
-            r.attempts,
-        )
-        for r in rows
-    ]
-    if claimed:
-        # The lease must outlast the batch at the sender's pace.
-        segments = sum(c.segments for c in claimed)
-        lease = lease_seconds + math.ceil(2 * segments / sender_rate(claimed[0].sender))
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.lease_token == token)
-            .values(lease_until=now + timedelta(seconds=lease))
-        )
-    return claimed
+    return sorted(
+        (
+            Claimed(r[0], r[1] or "", r[2], r[3], r[4], r[5] or "", r[6], r[7], r[8], r[9])
+            for r in rows
+        ),
+        key=lambda c: c.id,
+    )
 
 
-class _HaltCheck:
-    """Reads the campaign's state at most every half second, so pause takes effect fast."""
+class _Sender:
+    """Sends one batch's texts concurrently through the pooled gateway client."""
 
-    def __init__(self, campaign_id: int) -> None:
-        self.campaign_id = campaign_id
-        self._checked_at = 0.0
-        self._halted = False
+    def __init__(self, guard: BatchGuard) -> None:
+        rt = runtime.current()
+        self.guard = guard
+        self.settings = rt.settings
+        self.gateway: Gateway = rt.gateway()
+        self.limiter = RateLimiter(rt.redis, prefix=rt.settings.queue_prefix)
+        self.callback = f"{rt.settings.public_base_url}/webhooks/twilio/status"
 
-    def __call__(self) -> bool:
-        if self._halted:
-            return True
-        if time.monotonic() - self._checked_at >= 0.5:
-            with db.transaction() as session:
-                state = session.scalar(
-                    select(Campaign.state).where(Campaign.id == self.campaign_id)
+    def send(self, row: Claimed) -> Outcome:
+        try:
+            return self._send(row)
+        except Exception:
+            # A bug outside the gateway call: this text was not handed over. Stop the batch.
+            log.exception("outbox %s: unexpected error before sending", row.id)
+            self.guard.halt("unexpected error")
+            return Outcome(row.id, ds.PENDING, row.attempts)
+
+    def _send(self, row: Claimed) -> Outcome:
+        attempts, refused = row.attempts, 0
+        rate = sender_rate(row.sender)
+        while True:
+            verdict = self.guard.verdict(row.phone_hash)
+            if verdict is Verdict.SUPPRESSED:
+                return Outcome(row.id, ds.SUPPRESSED, attempts)
+            if verdict is Verdict.HALT:
+                return Outcome(row.id, ds.PENDING, attempts)
+            window = check(
+                utcnow(),
+                not_before=row.not_before,
+                not_after=row.not_after,
+                urgent=row.urgent,
+                quiet_start_hour=self.settings.quiet_hours_start,
+                quiet_end_hour=self.settings.quiet_hours_end,
+            )
+            if window.decision is Decision.EXPIRED:
+                return Outcome(row.id, ds.EXPIRED, attempts)
+            if window.decision is Decision.WAIT:
+                return Outcome(row.id, ds.PENDING, attempts, retry_at=window.until)
+            try:
+                taken = self.limiter.take(
+                    row.sender, row.segments, rate=rate, should_stop=self.guard.halted
                 )
-            self._halted = state != CampaignState.SENDING
-            self._checked_at = time.monotonic()
-        return self._halted
+            except RedisError:
+                self.guard.halt("the rate limiter (Redis) is unreachable")
+                continue
+            if not taken or self.guard.verdict(row.phone_hash) is not Verdict.SEND:
+                continue  # the next turn of the loop says why
+            try:
+                sms = self._sms(row)
+            except ValueError:
+                # No usable number (purged since launch) or a stale window: never sendable.
+                return Outcome(row.id, ds.REJECTED, attempts)
+            try:
+                receipt = self.gateway.send(sms)
+            except RateLimited as exc:
+                refused += 1
+                self._penalise(row.sender, rate)
+                if refused >= MAX_RATE_LIMITED:
+                    retry_at = utcnow() + timedelta(seconds=backoff_seconds(refused, base=0.5))
+                    return Outcome(
+                        row.id,
+                        ds.PENDING,
+                        attempts,
+                        error_code=exc.code or 20429,
+                        retry_at=retry_at,
+                    )
+                self.guard.sleep(backoff_seconds(refused, base=0.05, cap=2.0))
+                continue
+            except RetryableError as exc:
+                attempts += 1
+                if attempts >= self.settings.max_attempts:
+                    return Outcome(row.id, ds.REJECTED, attempts, error_code=exc.code)
+                delay = backoff_seconds(attempts, base=0.25)
+                if delay > INLINE_RETRY_SECONDS:
+                    retry_at = utcnow() + timedelta(seconds=delay)
+                    return Outcome(
+                        row.id, ds.PENDING, attempts, error_code=exc.code, retry_at=retry_at
+                    )
+                self.guard.sleep(delay)
+                continue
+            except SenderBlocked as exc:
+                self.guard.halt(f"carrier error {exc.code}")
+                return Outcome(
+                    row.id, ds.PENDING, attempts, error_code=exc.code, blocked=exc.description
+                )
+            except PermanentError as exc:
+                phone = row.to if exc.suppress else None
+                return Outcome(
+                    row.id, ds.REJECTED, attempts + 1, error_code=exc.code, suppress_phone=phone
+                )
+            except OutcomeUnknown as exc:
+                log.warning("outbox %s: outcome unknown (%s); left for reconciliation", row.id, exc)
+                return Outcome(row.id, ds.CLAIMED, attempts + 1, error_code=exc.code)
+            except Exception as exc:
+                # GatewayError without a class, or a bug in the client: the request may
+                # have gone out, so only a lookup at the gateway may decide.
+                log.warning(
+                    "outbox %s: gateway call failed (%s); left for reconciliation",
+                    row.id,
+                    type(exc).__name__,
+                )
+                code = exc.code if isinstance(exc, GatewayError) else None
+                return Outcome(row.id, ds.CLAIMED, attempts + 1, error_code=code)
+            return Outcome(
+                row.id, receipt.status or "queued", attempts + 1, provider_id=receipt.provider_id
+            )
 
-    def halt(self) -> None:
-        self._halted = True
-
-
-def _dispatch(campaign_id: int, rows: list[Claimed]) -> list[Outcome]:
-    if not rows:
-        return []
-    rt = runtime.current()
-    gateway = rt.gateway()
-    limiter = RateLimiter(rt.redis, prefix=rt.settings.queue_prefix)
-    halted = _HaltCheck(campaign_id)
-    callback = f"{rt.settings.public_base_url}/webhooks/twilio/status"
-
-    def send_one(row: Claimed) -> Outcome:
-        if halted() or not limiter.take(
-            row.sender, row.segments, rate=sender_rate(row.sender), should_stop=halted
-        ):
-            return Outcome(row.id, ds.PENDING)  # released: paused or cancelled
-        sms = OutgoingSms(
+    def _sms(self, row: Claimed) -> OutgoingSms:
+        return OutgoingSms(
             to=row.to,
             body=row.body,
             sender=row.sender,
-            status_callback=callback,
-            validity_period=_validity(row.not_after),
+            status_callback=self.callback,
+            validity_period=validity_seconds(utcnow(), row.not_after),
         )
+
+    def _penalise(self, sender: str, rate: float) -> None:
         try:
-            receipt = gateway.send(sms)
-        except GatewayError as exc:
-            outcome = _outcome_for_error(row, exc, rt.settings.max_attempts)
-            if outcome.sender_blocked:
-                halted.halt()
-            # A 429 was never processed by the carrier, so it costs no attempt.
-            outcome.attempted = not isinstance(exc, RateLimited)
-            return outcome
-        return Outcome(
-            row.id, receipt.status or "queued", provider_id=receipt.provider_id, attempted=True
-        )
-
-    workers = max(1, min(rt.settings.gateway_concurrency, len(rows)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="send") as pool:
-        return list(pool.map(send_one, rows))
+            self.limiter.penalise(sender, rate=rate, seconds=RATE_LIMITED_PAUSE)
+        except RedisError:
+            self.guard.halt("the rate limiter (Redis) is unreachable")
 
 
-def _validity(not_after: datetime | None) -> int | None:
-    if not_after is None:
-        return None
-    seconds = int((not_after - utcnow()).total_seconds())
-    return max(1, min(36000, seconds))
+def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
+    sender = _Sender(guard)
+    threads = max(1, min(sender.settings.gateway_concurrency, len(rows)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:
+        return list(pool.map(sender.send, rows))
 
 
-def _outcome_for_error(row: Claimed, exc: GatewayError, max_attempts: int) -> Outcome:
-    code = exc.code
-    if isinstance(exc, OutcomeUnknown):
-        # Leave it claimed with an expired lease: the reconciler looks it up at the gateway.
-        log.warning("outbox %s: outcome unknown (%s); left for reconciliation", row.id, code)
-        return Outcome(row.id, ds.CLAIMED, error_code=code)
-    if isinstance(exc, SenderBlocked):
-        log.error("outbox %s: sender blocked by carrier (%s); pausing campaign", row.id, code)
-        return Outcome(row.id, ds.PENDING, error_code=code, sender_blocked=True)
-    if isinstance(exc, PermanentError):
-        return Outcome(row.id, ds.REJECTED, error_code=code, suppress=exc.suppress)
-    if isinstance(exc, RateLimited):
-        # Never processed by the carrier: always safe to retry, and it costs no attempt.
-        return Outcome(
-            row.id,
-            ds.PENDING,
-            error_code=code,
-            retry_at=utcnow() + timedelta(seconds=backoff_seconds(1, base=0.5, cap=5)),
-        )
-    attempt = row.attempts + 1
-    if isinstance(exc, RetryableError) and attempt < max_attempts:
-        return Outcome(
-            row.id,
-            ds.PENDING,
-            error_code=code,
-            retry_at=utcnow() + timedelta(seconds=backoff_seconds(attempt)),
-        )
-    return Outcome(row.id, ds.REJECTED, error_code=code)
+def _queue_again(campaign_id: int, ids: list[int]) -> None:
+    """Queue rows a halted batch released, when the campaign was resumed meanwhile."""
+    from messaging.queues import enqueue
 
-
-def _record(campaign_id: int, token: str, outcomes: list[Outcome]) -> None:
-    """Write a batch's outcomes in one transaction (only rows this lease still holds)."""
-    now = utcnow()
-    blocked_sender = any(o.sender_blocked for o in outcomes)
-    with db.transaction() as session:
-        for outcome in outcomes:
-            values: dict[str, object] = {"status": outcome.status, "updated_at": now}
-            if outcome.attempted:
-                values["attempts"] = OutboxMessage.attempts + 1
-            if outcome.status == ds.CLAIMED:
-                values.update(lease_until=now, error_code=outcome.error_code)
-            elif outcome.status == ds.PENDING:
-                values.update(
-                    lease_token=None,
-                    lease_until=None,
-                    next_attempt_at=outcome.retry_at,
-                    error_code=outcome.error_code,
-                )
-            else:
-                values.update(lease_token=None, lease_until=None, error_code=outcome.error_code)
-                if outcome.provider_id:
-                    values.update(provider_id=outcome.provider_id, submitted_at=now)
-                if ds.is_final(outcome.status):
-                    values["final_at"] = now
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == outcome.id, OutboxMessage.lease_token == token)
-                .values(**values)
+    rt = runtime.current()
+    size = rt.settings.batch_size
+    try:
+        for start in range(0, len(ids), size):
+            enqueue(
+                rt.redis,
+                send_batch,
+                campaign_id,
+                ids[start : start + size],
+                prefix=rt.settings.queue_prefix,
             )
-            if outcome.suppress:
-                phone = session.scalar(
-                    select(OutboxMessage.to).where(OutboxMessage.id == outcome.id)
-                )
-                if phone:
-                    suppress(session, phone, source="error_code", detail=str(outcome.error_code))
-        apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
-        state = session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
-        if state == CampaignState.CANCELLED:
-            # rows this batch released after a cancel must not wait for a resume
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.status == ds.PENDING)
-                .values(status=ds.CANCELLED, final_at=now, updated_at=now)
-            )
-        if blocked_sender:
-            code = next(o.error_code for o in outcomes if o.sender_blocked)
-            session.execute(
-                update(Campaign)
-                .where(Campaign.id == campaign_id, Campaign.state == CampaignState.SENDING)
-                .values(
-                    state=CampaignState.PAUSED,
-                    stop_reason=f"The carrier blocked the sender or content (error {code}). "
-                    "Review the message and sender before resuming.",
-                    updated_at=now,
-                )
-            )
+    except RedisError:
+        log.warning(
+            "campaign %s: could not queue %s released rows; the tick will", campaign_id, len(ids)
+        )
 
 
 def finish_if_done(campaign_id: int) -> bool:
@@ -351,6 +331,7 @@ def finish_if_done(campaign_id: int) -> bool:
             update(Campaign)
             .where(Campaign.id == campaign_id, Campaign.state == CampaignState.SENDING)
             .values(state=CampaignState.COMPLETED, finished_at=utcnow(), updated_at=utcnow())
+            .execution_options(synchronize_session=False)
         ).rowcount
     if done:
         log.info("campaign %s completed", campaign_id)

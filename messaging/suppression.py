@@ -1,9 +1,17 @@
-"""Opt-outs and do-not-contact: who must never be texted, and the history of each change."""
+"""Opt-outs and do-not-contact: who must never be texted, and the history of each change.
+
+A suppression is global: it applies to every line and campaign, now and later, and adding
+one cancels the number's queued texts (rows a worker has already claimed are caught by the
+worker's own last-moment check). Every change is a :class:`SuppressionEvent` with its
+source (a reply, a carrier error code, a person), time, and for people a reason. The row is
+found by the number's keyed hash, so it keeps working after the number itself is purged.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -12,8 +20,15 @@ from messaging import delivery_status as ds
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
 from messaging.models import DoNotContact, OutboxMessage, Suppression, SuppressionEvent
+from messaging.models.suppressions import SuppressionSource
+from messaging.phone_numbers import normalise
 
 log = logging.getLogger(__name__)
+MIN_REASON_LENGTH = 5
+
+
+class SuppressionError(ValueError):
+    """A change to the opt-out list was refused; the message is safe to show."""
 
 
 def blocked_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
@@ -62,35 +77,48 @@ def suppress(
     reason: str = "",
     actor_id: int | None = None,
 ) -> Suppression:
-    """Opt a number out everywhere, now and later, and cancel its queued texts."""
-    phone_hash = lookup_hash(phone)
+    """Opt a number (E.164) out everywhere, now and later, and cancel its queued texts."""
+    return _suppress_hash(
+        session,
+        lookup_hash(phone),
+        phone,
+        source=source,
+        detail=detail,
+        reason=reason,
+        actor_id=actor_id,
+    )
+
+
+def _suppress_hash(
+    session: Session,
+    phone_hash: str,
+    phone: str | None,
+    *,
+    source: str,
+    detail: str = "",
+    reason: str = "",
+    actor_id: int | None = None,
+) -> Suppression:
     row = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
     now = utcnow()
     if row is None:
-        row = Suppression(phone_hash=phone_hash, phone=phone, source=source, source_detail=detail)
+        row = Suppression(
+            phone_hash=phone_hash, phone=phone, source=source, source_detail=detail[:120]
+        )
         session.add(row)
         session.flush()
     elif row.active:
         return row
     row.active = True
-    row.source, row.source_detail, row.updated_at = source, detail, now
-    if row.phone is None:
+    row.source, row.source_detail, row.updated_at = source, detail[:120], now
+    if row.phone is None and phone is not None:
         row.phone = phone
-    session.add(
-        SuppressionEvent(
-            suppression_id=row.id,
-            action="suppress",
-            source=source,
-            source_detail=detail,
-            reason=reason,
-            actor_id=actor_id,
-            at=now,
-        )
-    )
+    _record(session, row, "suppress", source, detail=detail, reason=reason, actor_id=actor_id)
     cancelled = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.phone_hash == phone_hash, OutboxMessage.status == ds.PENDING)
         .values(status=ds.SUPPRESSED, final_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     log.info("suppression %s added from %s; %s queued texts cancelled", row.id, source, cancelled)
     return row
@@ -103,22 +131,131 @@ def unsuppress(
     source: str,
     reason: str,
     actor_id: int | None = None,
+    detail: str = "",
 ) -> Suppression | None:
     """Lift an opt-out (a START reply, or an admin undoing one with a reason)."""
     row = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
     if row is None or not row.active:
         return row
-    now = utcnow()
-    row.active, row.updated_at = False, now
+    row.active, row.updated_at = False, utcnow()
+    _record(session, row, "unsuppress", source, detail=detail, reason=reason, actor_id=actor_id)
+    log.info("suppression %s lifted from %s", row.id, source)
+    return row
+
+
+def _record(
+    session: Session,
+    row: Suppression,
+    action: str,
+    source: str,
+    *,
+    detail: str,
+    reason: str,
+    actor_id: int | None,
+) -> None:
     session.add(
         SuppressionEvent(
             suppression_id=row.id,
-            action="unsuppress",
+            action=action,
             source=source,
+            source_detail=detail[:120],
             reason=reason,
             actor_id=actor_id,
-            at=now,
+            at=row.updated_at,
         )
     )
-    log.info("suppression %s lifted from %s", row.id, source)
+
+
+def add_by_hand(session: Session, raw_number: str, *, actor_id: int, reason: str) -> Suppression:
+    """Opt a number out on someone's request made by another route (a one-way sender's
+    recipients cannot reply STOP). Refuses numbers that do not parse and empty reasons."""
+    number = normalise(raw_number)
+    if number.e164 is None:
+        raise SuppressionError("That is not a valid phone number.")
+    reason = _checked_reason(reason)
+    existing = session.scalar(
+        select(Suppression).where(Suppression.phone_hash == lookup_hash(number.e164))
+    )
+    if existing is not None and existing.active:
+        raise SuppressionError("That number is already opted out.")
+    return suppress(
+        session, number.e164, source=SuppressionSource.MANUAL, reason=reason, actor_id=actor_id
+    )
+
+
+def lift(session: Session, suppression_id: int, *, actor_id: int, reason: str) -> Suppression:
+    """An admin undoes an opt-out (recorded with their reason)."""
+    row = _get(session, suppression_id)
+    if not row.active:
+        raise SuppressionError("That opt-out has already been lifted.")
+    unsuppress(
+        session,
+        row.phone_hash,
+        source=SuppressionSource.ADMIN,
+        reason=_checked_reason(reason),
+        actor_id=actor_id,
+    )
     return row
+
+
+def reinstate(session: Session, suppression_id: int, *, actor_id: int, reason: str) -> Suppression:
+    """An admin undoes a lift (a mistaken START, or their own undo), with a reason."""
+    row = _get(session, suppression_id)
+    if row.active:
+        raise SuppressionError("That number is already opted out.")
+    return _suppress_hash(
+        session,
+        row.phone_hash,
+        row.phone,
+        source=SuppressionSource.ADMIN,
+        reason=_checked_reason(reason),
+        actor_id=actor_id,
+    )
+
+
+def history(session: Session, suppression_id: int) -> list[SuppressionEvent]:
+    """Every change to one suppression, oldest first."""
+    return list(
+        session.scalars(
+            select(SuppressionEvent)
+            .where(SuppressionEvent.suppression_id == suppression_id)
+            .order_by(SuppressionEvent.at, SuppressionEvent.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class NumberStatus:
+    """Whether a number may be texted, and the opt-out row if there is one."""
+
+    suppression: Suppression | None
+    do_not_contact: bool
+
+    @property
+    def opted_out(self) -> bool:
+        return self.suppression is not None and self.suppression.active
+
+
+def status_of(session: Session, phone_hash: str) -> NumberStatus:
+    """The opt-out and do-not-contact state of one number (by its lookup hash)."""
+    return NumberStatus(
+        suppression=session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash)),
+        do_not_contact=session.scalar(
+            select(DoNotContact.id).where(DoNotContact.phone_hash == phone_hash)
+        )
+        is not None,
+    )
+
+
+def _get(session: Session, suppression_id: int) -> Suppression:
+    row = session.get(Suppression, suppression_id)
+    if row is None:
+        raise SuppressionError("No such opt-out.")
+    return row
+
+
+def _checked_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) < MIN_REASON_LENGTH:
+        raise SuppressionError("Give a reason (at least a few words) for the record.")
+    return reason[:1000]

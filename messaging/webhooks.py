@@ -3,7 +3,12 @@
 Callbacks are untrusted and unordered. Each is verified against the configured public URL,
 kept as a delivery event, and applied with a conditional update so a status only ever moves
 forward; a callback for a message id pester has not recorded yet is kept and applied when
-the worker records that id.
+the worker records that id (or by the reconciliation sweep, :func:`apply_orphaned_events`,
+when the callback and the worker's commit cross).
+
+The status path is one short transaction of two or three statements: a conditional UPDATE
+(which also serialises concurrent callbacks for one message on its row), a SELECT only when
+the UPDATE changed nothing, and the INSERT of the delivery event.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -21,8 +27,10 @@ from messaging.db import utcnow
 from messaging.models import DeliveryEvent, OutboxMessage
 
 log = logging.getLogger(__name__)
+# Fields that name people or carry text: never kept in a delivery event's payload.
 PERSONAL_FIELDS = frozenset({"To", "From", "Body"})
-SUPPRESSING_CODES = frozenset({21610})
+SUPPRESSING_CODES = frozenset({21610})  # the recipient replied STOP to the carrier
+MAX_PAYLOAD_VALUE = 200  # longer values Twilio may add are cut, the event stays small
 ALL_STATUSES = (
     *ds.CARRIER_RANK,
     ds.PENDING,
@@ -30,6 +38,13 @@ ALL_STATUSES = (
     ds.UNKNOWN,
     *ds.LOCAL_FINAL,
 )
+# For each incoming carrier status, the current statuses it may replace (precomputed: the
+# hot path builds no lists).
+MOVABLE_FROM: dict[str, tuple[str, ...]] = {
+    incoming: tuple(s for s in ALL_STATUSES if ds.should_apply(s, incoming))
+    for incoming in ds.CARRIER_RANK
+}
+ORPHAN_SWEEP_WINDOW = timedelta(days=2)
 
 
 def public_url(base_url: str, path: str, query: str = "") -> str:
@@ -51,58 +66,69 @@ def signature_valid(
 class StatusResult:
     applied: bool
     known: bool
+    outbox_id: int | None = None
 
 
 def apply_status(session: Session, params: Mapping[str, str]) -> StatusResult:
     """Record one status callback and move its message forward if the status is newer."""
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    sid = (params.get("MessageSid") or params.get("SmsSid") or "")[:64]
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()[:24]
     error_code = _int_or_none(params.get("ErrorCode"))
-    outbox = session.execute(
-        select(OutboxMessage.id, OutboxMessage.to).where(OutboxMessage.provider_id == sid)
-    ).first()
-    event = DeliveryEvent(
-        provider_id=sid,
-        outbox_id=outbox.id if outbox else None,
-        status=status,
-        error_code=error_code,
-        payload={k: v for k, v in params.items() if k not in PERSONAL_FIELDS},
-        received_at=utcnow(),
-    )
-    session.add(event)
-    if outbox is None:
-        log.info("status callback for unrecorded message id kept for reconciliation")
-        return StatusResult(applied=False, known=False)
-    applied = _advance(session, sid, status, error_code)
-    event.applied = applied
-    if applied and error_code in SUPPRESSING_CODES and outbox.to:
-        from messaging.suppression import suppress
-
-        suppress(session, outbox.to, source="error_code", detail=str(error_code))
-    return StatusResult(applied=applied, known=True)
-
-
-def _advance(session: Session, sid: str, status: str, error_code: int | None) -> bool:
-    movable_from = [s for s in ALL_STATUSES if ds.should_apply(s, status)]
-    if not movable_from:
-        return False
     now = utcnow()
+    outbox_id = _advance(session, sid, status, error_code, now) if sid else None
+    applied = outbox_id is not None
+    if not applied and sid:
+        outbox_id = session.scalar(select(OutboxMessage.id).where(OutboxMessage.provider_id == sid))
+    session.execute(
+        insert(DeliveryEvent).values(
+            provider_id=sid,
+            outbox_id=outbox_id,
+            status=status,
+            error_code=error_code,
+            applied=applied,
+            payload=_payload(params),
+            received_at=now,
+        )
+    )
+    if outbox_id is None:
+        log.info("status callback for an unrecorded message id kept for reconciliation")
+        return StatusResult(applied=False, known=False)
+    if applied and error_code in SUPPRESSING_CODES:
+        _suppress_recipient(session, outbox_id, error_code)
+    return StatusResult(applied=applied, known=True, outbox_id=outbox_id)
+
+
+def _advance(
+    session: Session, sid: str, status: str, error_code: int | None, now: datetime
+) -> int | None:
+    """Move the message with ``sid`` to ``status`` if that is forward; its id when it moved."""
+    movable_from = MOVABLE_FROM.get(status)
+    if not movable_from:
+        return None
     values: dict[str, object] = {"status": status, "updated_at": now}
     if error_code is not None:
         values["error_code"] = error_code
     if ds.is_final(status):
         values["final_at"] = now
-    return bool(
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.provider_id == sid, OutboxMessage.status.in_(movable_from))
-            .values(**values)
-        ).rowcount
-    )
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.provider_id == sid, OutboxMessage.status.in_(movable_from))
+        .values(**values)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+
+
+def _suppress_recipient(session: Session, outbox_id: int, error_code: int | None) -> None:
+    from messaging.suppression import suppress  # suppression imports models only
+
+    phone = session.scalar(select(OutboxMessage.to).where(OutboxMessage.id == outbox_id))
+    if phone:
+        suppress(session, phone, source="error_code", detail=f"{error_code} on message {outbox_id}")
 
 
 def apply_pending_events(session: Session, provider_ids: list[str]) -> int:
-    """Apply callbacks that arrived before their message id was recorded."""
+    """Apply callbacks that arrived before their message id was recorded; returns how many."""
     if not provider_ids:
         return 0
     events = session.scalars(
@@ -111,11 +137,48 @@ def apply_pending_events(session: Session, provider_ids: list[str]) -> int:
         .order_by(DeliveryEvent.id)
     ).all()
     for event in events:
-        event.outbox_id = session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.provider_id == event.provider_id)
-        )
-        event.applied = _advance(session, event.provider_id, event.status, event.error_code)
+        _apply_kept_event(session, event)
     return len(events)
+
+
+def apply_orphaned_events(session: Session, *, window: timedelta = ORPHAN_SWEEP_WINDOW) -> int:
+    """Apply kept callbacks whose message id has since been recorded (a reconciliation sweep).
+
+    A callback can commit just after the worker looked for early callbacks and before the
+    worker's own commit; neither then sees the other. This sweep closes that gap.
+    """
+    events = session.scalars(
+        select(DeliveryEvent)
+        .join(OutboxMessage, OutboxMessage.provider_id == DeliveryEvent.provider_id)
+        .where(
+            DeliveryEvent.outbox_id.is_(None),
+            DeliveryEvent.received_at >= utcnow() - window,
+        )
+        .order_by(DeliveryEvent.id)
+    ).all()
+    for event in events:
+        _apply_kept_event(session, event)
+    if events:
+        log.info("applied %s late-matched status callbacks", len(events))
+    return len(events)
+
+
+def _apply_kept_event(session: Session, event: DeliveryEvent) -> None:
+    moved = _advance(session, event.provider_id, event.status, event.error_code, utcnow())
+    event.applied = moved is not None
+    event.outbox_id = moved or session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.provider_id == event.provider_id)
+    )
+    if event.applied and event.error_code in SUPPRESSING_CODES:
+        _suppress_recipient(session, event.outbox_id, event.error_code)
+
+
+def _payload(params: Mapping[str, str]) -> dict[str, str]:
+    return {
+        key[:60]: str(value)[:MAX_PAYLOAD_VALUE]
+        for key, value in params.items()
+        if key not in PERSONAL_FIELDS
+    }
 
 
 def _int_or_none(value: str | None) -> int | None:

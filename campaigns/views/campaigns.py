@@ -1,22 +1,36 @@
-"""Campaigns: build, preview, submit, approve, launch, and watch them send."""
+"""Campaigns: the list, each campaign's page and results, and launch / pause / resume / cancel.
+
+Building a campaign is in ``campaign_wizard``; approving it in ``approval``. A draft's own
+page is the wizard's last step (check and submit).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from marshmallow import ValidationError
-from sqlalchemy import func, select
+from datetime import datetime
 
-from campaigns import lifecycle
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from campaigns import lifecycle, wizard
 from campaigns.audit import record
 from campaigns.auth import current_user
-from campaigns.forms import CampaignForm, first_errors
-from campaigns.permissions import requires
+from campaigns.permissions import requires, role_has
+from campaigns.results import campaign_results
 from messaging import runtime
 from messaging.db import db
 from messaging.models import (
     Campaign,
-    Contact,
-    Line,
+    CampaignState,
     MessageTemplate,
     Service,
     TemplateVersion,
@@ -25,196 +39,174 @@ from messaging.models import (
 from messaging.progress import campaign_progress
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+LIVE = (CampaignState.SENDING, CampaignState.PAUSED, CampaignState.SCHEDULED)
 
 
-def _campaign_or_404(campaign_id: int) -> Campaign:
+def campaign_or_404(campaign_id: int) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
     return campaign
 
 
-def _form_choices() -> dict[str, object]:
-    session = db.session
-    templates = session.scalars(
-        select(MessageTemplate)
-        .where(MessageTemplate.active.is_(True))
-        .order_by(MessageTemplate.name)
-    ).all()
-    return {
-        "lines": session.scalars(
-            select(Line).where(Line.purged_at.is_(None)).order_by(Line.reference)
-        ).all(),
-        "templates": [(t, t.current) for t in templates if t.versions],
-        "services": session.scalars(
-            select(Service).where(Service.active.is_(True)).order_by(Service.name)
-        ).all(),
-        "contact_counts": dict(
-            session.execute(
-                select(Contact.line_id, func.count())
-                .where(Contact.textable.is_(True))
-                .group_by(Contact.line_id)
-            ).all()
-        ),
-    }
-
-
 @bp.route("/")
 @requires("campaigns:read")
 def index():  # type: ignore[no-untyped-def]
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200)).all()
-    return render_template("campaigns/index.html", campaigns=campaigns)
-
-
-def _draft(data: dict) -> lifecycle.CampaignDraft:  # type: ignore[type-arg]
-    return lifecycle.CampaignDraft(**data)
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@requires("campaigns:write")
-def new():  # type: ignore[no-untyped-def]
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            data = CampaignForm().load(request.form)
-        except ValidationError as exc:
-            errors = first_errors(exc)
-        else:
-            if db.session.get(TemplateVersion, data["template_version_id"]) is None:
-                errors["template_version_id"] = "Choose a message template."
-            if not errors:
-                campaign = lifecycle.create_campaign(db.session, _draft(data), current_user())
-                record("alteration", "campaign_created", "campaign", campaign.id, commit=False)
-                db.session.commit()
-                return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    state = request.args.get("state", "")
+    query = select(Campaign).order_by(Campaign.id.desc()).limit(200)
+    if state in set(CampaignState):
+        query = query.where(Campaign.state == state)
+    else:
+        state = ""
+    campaigns = db.session.scalars(query).all()
+    makers = {u.id: u for u in db.session.scalars(select(User)).all()}
     return render_template(
-        "campaigns/new.html", errors=errors, form=request.form, **_form_choices()
+        "campaigns/index.html",
+        campaigns=campaigns,
+        makers=makers,
+        state=state,
+        states=list(CampaignState),
     )
+
+
+def message_view(campaign: Campaign) -> wizard.MessageView:
+    """What the campaign sends: the frozen snapshot once approved, else a live preview."""
+    settings = runtime.current().settings
+    if campaign.snapshot is not None:
+        return wizard.from_snapshot(campaign.snapshot, settings.price_per_segment_pence)
+    return wizard.from_preview(lifecycle.preview(db.session, campaign, settings=settings))
+
+
+def campaign_context(campaign: Campaign) -> dict[str, object]:
+    """Everything the summary of a campaign shows (its page, its approval page)."""
+    session = db.session
+    version = (
+        session.get(TemplateVersion, campaign.template_version_id)
+        if campaign.template_version_id
+        else None
+    )
+    return {
+        "campaign": campaign,
+        "message": message_view(campaign),
+        "maker": session.get(User, campaign.created_by_id),
+        "approver": session.get(User, campaign.approved_by_id) if campaign.approved_by_id else None,
+        "version": version,
+        "template": session.get(MessageTemplate, version.template_id) if version else None,
+        "service": session.get(Service, campaign.service_id) if campaign.service_id else None,
+        "values": campaign.placeholder_values or {},
+        "rule_text": wizard.describe_rule(campaign.recipients_rule or {}),
+        "step_for_problem": wizard.step_for_problem,
+        "steps": wizard.STEPS,
+        "settings": runtime.current().settings,
+    }
 
 
 @bp.route("/<int:campaign_id>")
 @requires("campaigns:read")
 def show(campaign_id: int):  # type: ignore[no-untyped-def]
-    campaign = _campaign_or_404(campaign_id)
-    settings = runtime.current().settings
-    preview = None
-    if campaign.snapshot is None:
-        preview = lifecycle.preview(db.session, campaign, settings=settings)
-    maker = db.session.get(User, campaign.created_by_id)
-    approver = db.session.get(User, campaign.approved_by_id) if campaign.approved_by_id else None
+    campaign = campaign_or_404(campaign_id)
+    user = current_user()
+    progress_now = campaign_progress(db.session, campaign.id)
+    results_now = campaign_results(db.session, campaign.id) if progress_now["total"] else None
+    label_times = (
+        [datetime.fromisoformat(label) for label in results_now["timeline"]["labels"]]
+        if results_now
+        else []
+    )
+    is_draft = campaign.state == CampaignState.DRAFT
     return render_template(
         "campaigns/show.html",
-        campaign=campaign,
-        preview=preview,
-        maker=maker,
-        approver=approver,
-        progress=campaign_progress(db.session, campaign.id),
-        user=current_user(),
+        progress=progress_now,
+        results=results_now,
+        label_times=label_times,
+        live=campaign.state in LIVE,
+        user=user,
+        is_draft=is_draft,
+        editable=is_draft and role_has(user.role, "campaigns:write"),
+        can_read_replies=role_has(user.role, "replies:read")
+        and "replies.index" in current_app.view_functions,
+        **campaign_context(campaign),
     )
 
 
 @bp.route("/<int:campaign_id>/progress.json")
 @requires("campaigns:read")
 def progress(campaign_id: int):  # type: ignore[no-untyped-def]
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     data = campaign_progress(db.session, campaign.id)
     data["state"] = campaign.state
     data["stop_reason"] = campaign.stop_reason
     return jsonify(data)
 
 
-def _act(campaign_id: int, action: str):  # type: ignore[no-untyped-def]
-    campaign = _campaign_or_404(campaign_id)
+@bp.route("/<int:campaign_id>/results.json")
+@requires("campaigns:read")
+def results(campaign_id: int):  # type: ignore[no-untyped-def]
+    campaign = campaign_or_404(campaign_id)
+    data = campaign_results(db.session, campaign.id)
+    data["state"] = campaign.state
+    return jsonify(data)
+
+
+def _control(campaign_id: int, action: str):  # type: ignore[no-untyped-def]
+    campaign = campaign_or_404(campaign_id)
     user = current_user()
     rt = runtime.current()
+    session = db.session
     try:
-        if action == "submit":
-            lifecycle.submit(db.session, campaign, user, settings=rt.settings)
-            message = "Submitted for approval."
-        elif action == "approve":
-            lifecycle.approve(
-                db.session,
-                campaign,
-                user,
-                settings=rt.settings,
-                comment=request.form.get("comment", ""),
-            )
-            message = "Approved. The officer can now launch it."
-        elif action == "reject":
-            lifecycle.reject(db.session, campaign, user, comment=request.form.get("comment", ""))
-            message = "Sent back to the officer."
-        elif action == "launch":
+        if action == "launch":
             written = lifecycle.launch(
-                db.session, campaign, user, redis=rt.redis, settings=rt.settings
+                session, campaign, user, redis=rt.redis, settings=rt.settings
             )
             message = f"Launched: {written} texts queued."
         elif action == "pause":
-            lifecycle.pause(db.session, campaign, user)
+            lifecycle.pause(session, campaign, user)
             message = "Paused. No more texts will go until you resume."
         elif action == "resume":
-            lifecycle.resume(db.session, campaign, user, redis=rt.redis, settings=rt.settings)
+            lifecycle.resume(session, campaign, user, redis=rt.redis, settings=rt.settings)
             message = "Resumed."
-        elif action == "cancel":
-            lifecycle.cancel(db.session, campaign, user, reason=request.form.get("reason", ""))
-            message = "Cancelled. Texts not yet sent will not go."
         else:
-            abort(404)
+            reason = request.form.get("reason", "").strip()[:500]
+            cancelled = lifecycle.cancel(session, campaign, user, reason=reason)
+            message = f"Cancelled. {cancelled} texts not yet sent will not go."
     except lifecycle.LifecycleError as exc:
-        db.session.rollback()
+        session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-    category = "disclosure" if action == "launch" else "alteration"
     record(
-        category,
+        "disclosure" if action == "launch" else "alteration",
         f"campaign_{action}",
         "campaign",
         campaign.id,
         commit=False,
         details={"state": campaign.state, "recipients": campaign.recipient_count},
         recipient=rt.settings.sms_gateway if action == "launch" else "",
+        reason=request.form.get("reason", "").strip()[:500] if action == "cancel" else "",
     )
-    db.session.commit()
+    session.commit()
     flash(message)
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-
-
-@bp.route("/<int:campaign_id>/submit", methods=["POST"])
-@requires("campaigns:write")
-def submit(campaign_id: int):  # type: ignore[no-untyped-def]
-    return _act(campaign_id, "submit")
-
-
-@bp.route("/<int:campaign_id>/approve", methods=["POST"])
-@requires("campaigns:approve")
-def approve(campaign_id: int):  # type: ignore[no-untyped-def]
-    return _act(campaign_id, "approve")
-
-
-@bp.route("/<int:campaign_id>/reject", methods=["POST"])
-@requires("campaigns:approve")
-def reject(campaign_id: int):  # type: ignore[no-untyped-def]
-    return _act(campaign_id, "reject")
 
 
 @bp.route("/<int:campaign_id>/launch", methods=["POST"])
 @requires("campaigns:control")
 def launch(campaign_id: int):  # type: ignore[no-untyped-def]
-    return _act(campaign_id, "launch")
+    return _control(campaign_id, "launch")
 
 
 @bp.route("/<int:campaign_id>/pause", methods=["POST"])
 @requires("campaigns:control")
 def pause(campaign_id: int):  # type: ignore[no-untyped-def]
-    return _act(campaign_id, "pause")
+    return _control(campaign_id, "pause")
 
 
 @bp.route("/<int:campaign_id>/resume", methods=["POST"])
 @requires("campaigns:control")
 def resume(campaign_id: int):  # type: ignore[no-untyped-def]
-    return _act(campaign_id, "resume")
+    return _control(campaign_id, "resume")
 
 
 @bp.route("/<int:campaign_id>/cancel", methods=["POST"])
 @requires("campaigns:control")
 def cancel(campaign_id: int):  # type: ignore[no-untyped-def]
-    return _act(campaign_id, "cancel")
+    return _control(campaign_id, "cancel")

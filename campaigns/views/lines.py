@@ -9,24 +9,33 @@ from sqlalchemy import func, or_, select
 from campaigns.audit import record
 from campaigns.auth import current_user
 from campaigns.forms import LineForm, first_errors
+from campaigns.line_facts import line_facts, retention_by_line
 from campaigns.permissions import requires
 from campaigns.uploads import UploadError, safe_filename, save_upload, upload_path
 from messaging import runtime
 from messaging.contact_import import ImportRefused, import_contacts
 from messaging.crypto import lookup_hash
-from messaging.db import db
+from messaging.db import db, utcnow
 from messaging.extractions import ColumnMap
-from messaging.models import Campaign, Contact, ContactImport, Line, campaign_lines
+from messaging.models import Contact, Line
 from messaging.phone_numbers import normalise
 
 bp = Blueprint("lines", __name__, url_prefix="/lines")
+LIST_LIMIT = 200
 
 
 @bp.route("/")
 @requires("lines:read")
 def index():  # type: ignore[no-untyped-def]
-    q = request.args.get("q", "").strip()
+    q = request.args.get("q", "").strip()[:120]
+    show = request.args.get("show", "open")
+    if show not in ("open", "purged", "all"):
+        show = "open"
     query = select(Line).order_by(Line.created_at.desc())
+    if show != "all":
+        query = query.where(
+            Line.purged_at.is_(None) if show == "open" else Line.purged_at.is_not(None)
+        )
     if q:
         like = f"%{q}%"
         query = query.where(
@@ -38,11 +47,33 @@ def index():  # type: ignore[no-untyped-def]
                 Line.force_area.ilike(like),
             )
         )
-    lines = db.session.scalars(query.limit(200)).all()
+    lines = db.session.scalars(query.limit(LIST_LIMIT + 1)).all()
+    more = len(lines) > LIST_LIMIT
+    lines = lines[:LIST_LIMIT]
+    ids = [line.id for line in lines]
     counts = dict(
-        db.session.execute(select(Contact.line_id, func.count()).group_by(Contact.line_id)).all()
+        db.session.execute(
+            select(Contact.line_id, func.count())
+            .where(Contact.line_id.in_(ids))
+            .group_by(Contact.line_id)
+        ).all()
     )
-    return render_template("lines/index.html", lines=lines, counts=counts, q=q)
+    record(
+        "consultation",
+        "lines_listed",
+        "line",
+        "",
+        details={"shown": len(lines), "searched": bool(q), "show": show},
+    )
+    return render_template(
+        "lines/index.html",
+        lines=lines,
+        counts=counts,
+        retention=retention_by_line(db.session, ids),
+        q=q,
+        show=show,
+        more=more,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -91,49 +122,15 @@ def _line_or_404(line_id: int) -> Line:
 @requires("lines:read")
 def show(line_id: int):  # type: ignore[no-untyped-def]
     line = _line_or_404(line_id)
-    session = db.session
-    by_kind = dict(
-        session.execute(
-            select(Contact.kind, func.count())
-            .where(Contact.line_id == line.id)
-            .group_by(Contact.kind)
-        ).all()
-    )
-    textable = session.scalar(
-        select(func.count()).where(Contact.line_id == line.id, Contact.textable.is_(True))
-    )
-    flagged = session.scalar(
-        select(func.count()).where(
-            Contact.line_id == line.id,
-            or_(Contact.suppressed_at_import.is_(True), Contact.do_not_contact_at_import.is_(True)),
-        )
-    )
-    others = select(Contact.phone_hash).where(Contact.line_id == line.id)
-    overlaps = session.execute(
-        select(Line.id, Line.reference, func.count())
-        .join(Contact, Contact.line_id == Line.id)
-        .where(Line.id != line.id, Contact.phone_hash.in_(others))
-        .group_by(Line.id, Line.reference)
-    ).all()
-    imports = session.scalars(
-        select(ContactImport).where(ContactImport.line_id == line.id).order_by(ContactImport.id)
-    ).all()
-    campaigns = session.scalars(
-        select(Campaign).join(campaign_lines).where(campaign_lines.c.line_id == line.id)
-    ).all()
+    facts = line_facts(db.session, line)
     record(
-        "consultation", "line_viewed", "line", line.id, details={"contacts": sum(by_kind.values())}
+        "consultation",
+        "line_viewed",
+        "line",
+        line.id,
+        details={"contacts": facts.contacts, "imports": len(facts.imports)},
     )
-    return render_template(
-        "lines/show.html",
-        line=line,
-        by_kind=by_kind,
-        textable=textable,
-        flagged=flagged,
-        overlaps=overlaps,
-        imports=imports,
-        campaigns=campaigns,
-    )
+    return render_template("lines/show.html", line=line, facts=facts, now=utcnow())
 
 
 @bp.route("/<int:line_id>/import", methods=["POST"])

@@ -1,4 +1,10 @@
-"""Carrier webhooks: delivery receipts and inbound replies, signed by the carrier."""
+"""Carrier webhooks: delivery receipts and inbound replies, signed by the carrier.
+
+Signatures are checked against ``PUBLIC_BASE_URL`` + path + query, never against the Host
+and scheme this process sees, so they hold behind a TLS proxy. A missing or wrong signature
+gets 403 before anything is read from or written to the database; a body over 64 KiB gets
+413. Each callback is one short transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ import logging
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, request
+from sqlalchemy.exc import IntegrityError
 
 from campaigns.permissions import WEBHOOK, requires
 from messaging import runtime
 from messaging.db import db
-from messaging.replies import HELP_TEXT, receive_reply
+from messaging.replies import HELP_TEXT, InboundError, ReplyResult, receive_reply
 from messaging.reply_keywords import KeywordAction
 from messaging.webhooks import apply_status, public_url, signature_valid
 
@@ -19,12 +26,17 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 CSRF_EXEMPT = True  # the carrier's signature is checked instead
 MAX_WEBHOOK_BYTES = 64 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+HELP_TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+    f"{escape(HELP_TEXT)}</Message></Response>"
+)
 
 
 def _verified_params() -> dict[str, str]:
     """The POSTed fields, after checking size and the carrier's signature (403 otherwise)."""
     if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
         abort(413)
+    request.max_content_length = MAX_WEBHOOK_BYTES  # also bounds chunked bodies
     settings = runtime.current().settings
     params = request.form.to_dict(flat=True)
     url = public_url(settings.public_base_url, request.path, request.query_string.decode())
@@ -49,12 +61,21 @@ def status():  # type: ignore[no-untyped-def]
 @requires(WEBHOOK)
 def inbound():  # type: ignore[no-untyped-def]
     params = _verified_params()
-    with db.transaction() as session:
-        result = receive_reply(session, params)
-    body = EMPTY_TWIML
+    try:
+        result = _store_reply(params)
+    except InboundError:
+        abort(400)
     if result.action is KeywordAction.HELP and not result.duplicate:
-        body = (
-            '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
-            f"{escape(HELP_TEXT)}</Message></Response>"
-        )
-    return Response(body, mimetype="application/xml")
+        return Response(HELP_TWIML, mimetype="application/xml")
+    return Response(EMPTY_TWIML, mimetype="application/xml")
+
+
+def _store_reply(params: dict[str, str]) -> ReplyResult:
+    """Store the reply; a concurrent duplicate (or opt-out) loses the unique race and is
+    retried once, when it finds the stored row."""
+    try:
+        with db.transaction() as session:
+            return receive_reply(session, params)
+    except IntegrityError:
+        with db.transaction() as session:
+            return receive_reply(session, params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TextIO
 
 import click
 
@@ -12,16 +13,14 @@ replies = click.Group("replies", help="Reply triage tools.")
 
 
 @replies.command("classify")
-def classify_command() -> None:
-    """Classify reply texts read one a line from stdin; write one JSON object a line.
+@click.argument("source", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+def classify_command(source: TextIO) -> None:
+    """Classify reply texts read one a line (from SOURCE or stdin); write one JSON object a line.
 
     Every input line gives exactly one output line, in order, so outputs can be matched back
     to inputs. Each object holds labels, numbers (E.164), why (label → rules that fired) and
     risk_kinds.
     """
-    stdin = click.get_text_stream("stdin", errors="replace")
-    for line in stdin:
+    for line in source:
         text = line.removesuffix("\n").removesuffix("\r")
         click.echo(json.dumps(classify(text).as_json(), ensure_ascii=False))
-
-commands = [replies]

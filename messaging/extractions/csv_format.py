@@ -6,7 +6,8 @@ are sniffed from the first 64 KiB, columns are decided from the first rows (see
 Positions are spreadsheet rows: "row 1" is the first line (usually the header), blank lines
 count, and a quoted cell spanning several lines is one row, as Excel shows it. Cells are
 passed on as written (stripped of surrounding space), Excel damage included: repairing
-``7.911123456E+09`` is the normaliser's job.
+``7.911123456E+09`` is the normaliser's job. A number cell starting with "=" is a formula
+(or Excel's ``="07700…"`` trick) and is rejected with reason ``formula``, never evaluated.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _read_rows(
 ) -> None:
     reader = csv.reader(lines, delimiter=delimiter)
     rejected = extraction.rejected
-    header_pending = layout.has_header
+    to_skip = layout.rows_before_data
     row_number = 0
     records = 0
     while True:
@@ -116,10 +117,14 @@ def _read_rows(
             row = None
         row_number += 1
         position = f"row {row_number}"
-        if row is not None and not any(row) and not lines.too_long:
-            continue
-        if header_pending:
-            header_pending = False
+        if row is not None and not lines.too_long:
+            if not any(row):
+                continue
+            if to_skip and not any(cell.strip() for cell in row):
+                continue  # blank the way the layout's sample saw it
+        if to_skip:
+            to_skip -= 1
+            lines.too_long = False
             continue
         records += 1
         if records > limits.max_records:

@@ -9,8 +9,8 @@ from messaging.extractions.errors import ExtractionRefused, RefusalCode
 from messaging.extractions.text_encoding import (
     decode_head,
     encoding_from_head,
-    looks_binary,
     read_head,
+    text_problem,
 )
 
 _HEAD_BYTES = 8 * 1024
@@ -51,8 +51,11 @@ def detect_format(path: Path, *, filename: str | None = None) -> str:
     if encoding is None:
         raise ExtractionRefused(_binary_code(named))
     text = decode_head(head, encoding)
-    if looks_binary(text):
+    problem = text_problem(text)
+    if problem is RefusalCode.NOT_TEXT:
         raise ExtractionRefused(_binary_code(named))
+    if problem is not None:
+        raise ExtractionRefused(problem, details={"encoding": encoding.label})
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise ExtractionRefused(RefusalCode.EMPTY_FILE)

@@ -37,6 +37,8 @@ _NUMERIC_SHARE = 0.6
 _CONFIDENT_SHARE = 0.8
 # Share of log rows one identifier must appear in to be taken as the line itself.
 _OWNER_SHARE = 0.6
+# Title lines looked through for a header below them.
+_PREAMBLE_SEARCH = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,12 @@ class TableLayout:
     detected_by: str  # "header" | "content" | "column_map"
     contacts: ContactsLayout | None = None
     log: LogLayout | None = None
+    preamble_rows: int = 0  # title lines above the header, skipped
+
+    @property
+    def rows_before_data(self) -> int:
+        """Non-blank rows to skip before the first data row: titles and the header."""
+        return self.preamble_rows + (1 if self.has_header else 0)
 
     def describe(self) -> dict[str, object]:
         """Return the detected columns by header (or 1-based index), for the preview."""
@@ -95,6 +103,7 @@ class TableLayout:
         described: dict[str, object] = {
             "header": list(self.header) if self.has_header else None,
             "detected_by": self.detected_by,
+            "title_rows": self.preamble_rows,
         }
         if self.contacts is not None:
             contacts = self.contacts
@@ -127,9 +136,17 @@ def detect_layout(
     *,
     default_kind: str | None = None,
 ) -> TableLayout:
-    """Decide the layout from a table's first rows (the first one maybe a header)."""
+    """Decide the layout from a table's first rows (the first one maybe a header).
+
+    Title lines above the header (Cellebrite writes "Contacts (120)" on row 1) are skipped
+    and counted in ``preamble_rows``.
+    """
     if not rows:
         raise ExtractionRefused(RefusalCode.COLUMNS_UNCLEAR, "The file holds no rows.")
+    preamble = _preamble_rows(rows, column_map)
+    if preamble:
+        layout = detect_layout(rows[preamble:], column_map, default_kind=default_kind)
+        return replace(layout, preamble_rows=preamble)
     first = [cell.strip() for cell in rows[0]]
     width = max(len(row) for row in rows)
     if column_map is not None:
@@ -152,6 +169,19 @@ def detect_layout(
         )
         return TableLayout(True, tuple(first), "content", contacts=contacts)
     raise _unclear(first)
+
+
+def _preamble_rows(rows: Sequence[Sequence[str]], column_map: ColumnMap | None) -> int:
+    """How many title lines stand above a recognisable header (0 if none)."""
+    for index, row in enumerate(rows[:_PREAMBLE_SEARCH]):
+        cells = [cell.strip() for cell in row if cell.strip()]
+        if column_map is not None and names_header(column_map, cells):
+            return index
+        if any(classify_header(cell) for cell in cells) and not _mostly_numbers(cells):
+            return index
+        if len(cells) > 2 or any(looks_like_number(cell) for cell in cells):
+            return 0  # data, or a header in no known words: not a title line
+    return 0
 
 
 def _from_header(

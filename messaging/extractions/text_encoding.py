@@ -16,8 +16,8 @@ from messaging.extractions.errors import ExtractionRefused, RefusalCode
 
 SAMPLE_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
-# C0 controls other than tab, LF, VT, FF, CR, plus DEL and the replacement character.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+# C0 controls other than tab, LF, VT, FF, CR, plus DEL.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le-bom"),
     (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be-bom"),
@@ -52,8 +52,9 @@ def sniff_encoding(path: Path, head: bytes | None = None) -> TextEncoding:
         raise ExtractionRefused(RefusalCode.NOT_TEXT)
     if encoding.codec == "utf-8" and not _is_utf8(path):
         encoding = TextEncoding("cp1252", "cp1252")
-    if looks_binary(decode_head(head, encoding)):
-        raise ExtractionRefused(RefusalCode.NOT_TEXT)
+    problem = text_problem(decode_head(head, encoding))
+    if problem is not None:
+        raise ExtractionRefused(problem, details={"encoding": encoding.label})
     return encoding
 
 
@@ -83,12 +84,17 @@ def decode_head(head: bytes, encoding: TextEncoding) -> str:
     return decoder.decode(head, final=False)
 
 
-def looks_binary(text: str) -> bool:
-    """Return True if decoded text has too many control characters to be an export."""
-    if not text:
-        return False
-    bad = len(_CONTROL.findall(text))
-    return bad > max(4, len(text) // 100)
+def text_problem(text: str) -> RefusalCode | None:
+    """NOT_TEXT for control characters (binary), BAD_ENCODING for undecodable bytes, or None.
+
+    A few of either are tolerated: they reject single rows, not the file.
+    """
+    allowed = max(4, len(text) // 100)
+    if len(_CONTROL.findall(text)) > allowed:
+        return RefusalCode.NOT_TEXT
+    if text.count("\ufffd") > allowed:
+        return RefusalCode.BAD_ENCODING
+    return None
 
 
 def _bomless_utf16(head: bytes) -> str | None:

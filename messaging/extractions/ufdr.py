@@ -20,6 +20,7 @@ memory once read, so a large report never loads whole. A bare report.xml is read
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -39,6 +40,8 @@ from messaging.extractions.text_encoding import read_head
 from messaging.extractions.zip_guard import check_declared_sizes, open_member, open_zip
 
 REPORT_NAME = "report.xml"
+# No model of a real report comes near this; a hostile one could fill memory.
+_MAX_HELD_ELEMENTS = 500_000
 _KINDS = {"Call": "call", "SMS": "sms", "MMS": "sms", "InstantMessage": "chat"}
 
 
@@ -69,6 +72,7 @@ def _parse(stream: BinaryIO, extraction: Extraction, limits: ExtractionLimits) -
     reader = _ModelReader(extraction, limits)
     open_tags: list[str] = []
     open_elements: list[Element] = []
+    held = 0  # elements of the current top-level model held in memory
     try:
         for event, element in iterparse(stream, events=("start", "end")):
             if event == "start":
@@ -78,12 +82,24 @@ def _parse(stream: BinaryIO, extraction: Extraction, limits: ExtractionLimits) -
                     )
                 open_tags.append(_local(element.tag))
                 open_elements.append(element)
+                held += 1
+                if held > _MAX_HELD_ELEMENTS:
+                    raise ExtractionRefused(
+                        RefusalCode.TOO_LARGE, "One record of the report is too large to read."
+                    )
                 continue
             tag = open_tags.pop()
             open_elements.pop()
             in_models = open_tags[1:3] == ["decodedData", "modelType"]
+            if in_models and len(open_tags) == 5 and _is_chat_message(open_elements, element):
+                # A chat can hold years of messages: read each one and let it go.
+                reader.chat_message(open_elements[3], element)
+                open_elements[4].remove(element)
+                held -= sum(1 for _ in element.iter())
+                continue
             if in_models and len(open_tags) > 3:
                 continue  # inside a model: kept until the whole model has been read
+            held = 0
             if in_models and tag == "model":
                 reader.read(element)
             if open_elements:
@@ -110,32 +126,43 @@ class _ModelReader:
         self.limits = limits
         self.model_types: Counter[str] = Counter()
         self.ordinal = 0
+        self._chat: Element | None = None
+        self._chat_messages = 0
+        self._participants: list[Party] = []
 
     def read(self, model: Element) -> None:
-        self.ordinal += 1
+        """Read one top-level model; one without an id is named by its place ("model #3")."""
+        position = _position(model, self.ordinal + 1)
         model_type = model.get("type", "")
         if model_type == "Contact":
             self._count(model_type)
-            self._contact(model)
+            self._contact(model, position)
         elif model_type in _KINDS:
             self._count(model_type)
-            self._interaction(model, _KINDS[model_type], _position(model, self.ordinal))
+            self._interaction(model, _KINDS[model_type], position)
         elif model_type == "Chat":
-            participants = [_party(p) for p in _models(model, "Participants")]
-            for index, message in enumerate(_models(model, "Messages"), start=1):
-                self._count("InstantMessage")
-                position = _position(message, None) or (
-                    f"{_position(model, self.ordinal)} message {index}"
-                )
-                self._interaction(message, "chat", position, participants)
+            for message in _models(model, "Messages"):
+                self.chat_message(model, message)
+        self.ordinal += 1
+
+    def chat_message(self, chat: Element, message: Element) -> None:
+        """Read one message of a chat, naming the chat's participants if it names nobody."""
+        if chat is not self._chat:
+            self._chat, self._chat_messages = chat, 0
+            self._participants = [_party(p) for p in _models(chat, "Participants")]
+        self._chat_messages += 1
+        self._count("InstantMessage")
+        position = _position(message, None) or (
+            f"{_position(chat, self.ordinal + 1)} message {self._chat_messages}"
+        )
+        self._interaction(message, "chat", position, self._participants)
 
     def _count(self, model_type: str) -> None:
         self.model_types[model_type] += 1
         self.extraction.records += 1
         check_record_count(self.extraction.records, self.limits)
 
-    def _contact(self, model: Element) -> None:
-        position = _position(model, self.ordinal)
+    def _contact(self, model: Element, position: str) -> None:
         fields = _fields(model)
         name, source = _text(fields.get("Name")), _text(fields.get("Source"))
         account = _text(fields.get("Account"))
@@ -177,6 +204,17 @@ class _ModelReader:
         if reason is not None:
             raw = " | ".join(p.raw for p in parties if p.raw)
             self.extraction.rejected.append(RejectedRecord(position, raw, reason))
+
+
+def _is_chat_message(open_elements: list[Element], element: Element) -> bool:
+    """True for an InstantMessage in a top-level Chat's Messages field."""
+    chat, field = open_elements[3], open_elements[4]
+    return (
+        element.get("type") == "InstantMessage"
+        and chat.get("type") == "Chat"
+        and field.get("name") == "Messages"
+        and _local(field.tag) == "multiModelField"
+    )
 
 
 def _party(model: Element, role: str | None = None) -> Party:
@@ -233,5 +271,7 @@ def _position(model: Element, ordinal: int | None) -> str:
     return f"model #{ordinal}" if ordinal is not None else ""
 
 
+@functools.lru_cache(maxsize=256)
 def _local(tag: object) -> str:
+    """A tag without its namespace (a report has a few dozen tags, met millions of times)."""
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""

@@ -113,41 +113,45 @@ def _binary_lines(path: Path, codec: str) -> BinaryIO:
 
 def _properties(stream: BinaryIO, max_chars: int) -> Iterator[_Property]:
     """Yield the wanted properties as logical lines: unfolded, QP soft breaks joined."""
-    pending: tuple[bytes, bool] | None = None
-    while True:
-        line, too_long = pending if pending is not None else _read_line(stream, max_chars)
-        pending = None
-        if not line:
-            return
-        line = _strip_eol(line).removeprefix(codecs.BOM_UTF8)
-        prefix, _, value = line.partition(b":")
-        group, _, name = prefix.split(b";", 1)[0].rpartition(b".")
+    fold = (b" ", b"\t")
+    line, too_long = _read_line(stream, max_chars)
+    line = line.removeprefix(codecs.BOM_UTF8)
+    while line:
+        line = line.rstrip(b"\r\n")
+        nxt, nxt_too_long = _read_line(stream, max_chars)
+        # A fold can fall inside the name or parameters: join until the ":" is seen.
+        while b":" not in line and nxt[:1] in fold and len(line) <= max_chars:
+            line += nxt.rstrip(b"\r\n")[1:]
+            too_long = too_long or nxt_too_long
+            nxt, nxt_too_long = _read_line(stream, max_chars)
+        prefix, colon, value = line.partition(b":")
+        name_part, semicolon, _ = prefix.partition(b";")
+        group, _, name = name_part.rpartition(b".")
         name = name.strip().upper()
-        wanted = name in _WANTED and b":" in line
-        is_qp = wanted and b"QUOTED-PRINTABLE" in prefix.upper()
+        wanted = bool(colon) and name in _WANTED
+        is_qp = wanted and semicolon and b"QUOTED-PRINTABLE" in prefix.upper()
         parts = [value]
         while True:
-            nxt, nxt_too_long = _read_line(stream, max_chars)
-            if nxt[:1] in (b" ", b"\t"):
+            if nxt[:1] in fold:
                 too_long = too_long or nxt_too_long
                 if wanted:
-                    parts.append(_strip_eol(nxt)[1:])
-                continue
-            if nxt and is_qp and parts[-1].endswith(b"="):
+                    parts.append(nxt.rstrip(b"\r\n")[1:])
+            elif nxt and is_qp and parts[-1].endswith(b"="):
                 too_long = too_long or nxt_too_long
                 parts[-1] = parts[-1][:-1]
-                parts.append(_strip_eol(nxt))
-                continue
-            pending = (nxt, nxt_too_long)
-            break
+                parts.append(nxt.rstrip(b"\r\n"))
+            else:
+                break
+            nxt, nxt_too_long = _read_line(stream, max_chars)
         if wanted:
             yield _Property(
-                group.decode("ascii", "replace").upper() or None,
+                group.decode("ascii", "replace").upper() if group else None,
                 name.decode("ascii", "replace"),
-                _params(prefix),
-                b"".join(parts),
+                _params(prefix) if semicolon else {},
+                b"".join(parts) if len(parts) > 1 else value,
                 too_long,
             )
+        line, too_long = nxt, nxt_too_long
 
 
 def _read_line(stream: BinaryIO, max_chars: int) -> tuple[bytes, bool]:
@@ -192,7 +196,7 @@ def _add_property(card: _Card, prop: _Property, charset: str) -> None:
     elif prop.name == "FN":
         card.full_name = _unescape(text).strip() or card.full_name
     elif prop.name == "N":
-        card.structured_name = _structured_name(text)
+        card.structured_name = text  # split only if the card has no FN
     elif prop.name == "X-ABLABEL" and prop.group:
         label = text.strip().removeprefix("_$!<").removesuffix(">!$_").strip()
         if label:
@@ -201,7 +205,9 @@ def _add_property(card: _Card, prop: _Property, charset: str) -> None:
 
 def _finish(card: _Card, extraction: Extraction) -> None:
     position = f"card {card.number}"
-    name = card.full_name or card.structured_name
+    name = card.full_name or (
+        _structured_name(card.structured_name) if card.structured_name else None
+    )
     for group, value, label in card.tels:
         if label is None and group is not None:
             label = card.group_labels.get(group)
@@ -260,7 +266,3 @@ def _unescape(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-def _strip_eol(line: bytes) -> bytes:
-    return line.rstrip(b"\r\n")

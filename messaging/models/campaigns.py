@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.db import Base, UTCDateTime, utcnow
@@ -57,9 +67,15 @@ class Campaign(Base):
     review_comment: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # frozen at approval
     snapshot_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The contact ids the approval covered (see messaging.recipients.pack_ids): launch
+    # refuses anyone outside it.
+    approved_recipients: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     stop_reason: Mapped[str] = mapped_column(Text, default="")
+    # Why it stopped, for programs: carrier_block, not_after, cancelled ("" while fine).
+    stop_code: Mapped[str] = mapped_column(String(40), default="")
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     lines: Mapped[list[Line]] = relationship(secondary=campaign_lines)

@@ -29,6 +29,8 @@ class OutboxMessage(Base):
         # One text per number per campaign, even when two chosen lines share a number.
         UniqueConstraint("campaign_id", "phone_hash"),
         Index("ix_outbox_campaign_status", "campaign_id", "status"),
+        # The tick looks for claimed rows whose lease ran out, across every campaign.
+        Index("ix_outbox_status_lease", "status", "lease_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,9 +12,10 @@ from messaging.db import Base, UTCDateTime, utcnow
 
 
 class SuppressionSource:
-    REPLY = "reply"
-    ERROR_CODE = "error_code"
-    ADMIN = "admin"
+    REPLY = "reply"  # STOP / START words in an inbound reply
+    ERROR_CODE = "error_code"  # the carrier refused a send with 21610 (opted out there)
+    ADMIN = "admin"  # an admin lifted or reinstated one, with a reason
+    MANUAL = "manual"  # an analyst or admin added a number asked for by another route
 
 
 class Suppression(Base):

@@ -129,7 +129,11 @@ EXTENSIONS_AND_WORDS = [
     ("extension_after_android_wait", "07400123456;123", M),
     ("extension_after_pause_letter", "07400123456p123", M),
     ("extension_after_wait_letter", "07400123456W12#", M),
-    ("seven_digits_after_comma_are_not_an_extension", "07400 123456, 7946000", invalid(R.MULTIPLE_NUMBERS)),
+    (
+        "seven_digits_after_comma_are_not_an_extension",
+        "07400 123456, 7946000",
+        invalid(R.MULTIPLE_NUMBERS),
+    ),
     ("word_mob", "07400 123456 mob", M),
     ("word_mob_unspaced", "07400123456 mob", M),
     ("word_glued", "07400123456mob", M),

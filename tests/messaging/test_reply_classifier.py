@@ -48,6 +48,11 @@ REPLIES = [
     ("scam", "Is this a scam?", {WRONG}, set()),
     ("really_police", "is this really the police", {WRONG}, set()),
     ("someone_elses", "got this number last month, must be someone else's", {WRONG}, set()),
+    ("who_alone", "who?", {WRONG}, set()),
+    ("capitals", "WHO IS THIS", {WRONG}, set()),
+    ("work_phone", "this is my work phone", {WRONG}, set()),
+    ("doesnt_live_here", "he doesn't live here anymore", {WRONG}, set()),
+    ("not_a_user", "i am NOT a drug user, who gave you this number", {WRONG}, set()),
     # Opt-out, alone or with something else.
     ("stop", "STOP", {OUT}, set()),
     ("stop_bangs", "Stop!!", {OUT}, set()),
@@ -84,6 +89,7 @@ REPLIES = [
     ("sos_emoji", "🆘", {HELP}, set()),
     ("quotes_frank", "frank 0300 123 6600?", {HELP}, set()),
     ("relapsed", "i relapsed last week", {HELP}, set()),
+    ("bruv_help", "bruv i need help pls", {HELP}, set()),
     # Overdose.
     ("not_breathing", "my mate's not breathing", {RISK}, {OVERDOSE}),
     ("help_not_breathing", "please help my friend isnt breathing!!!", {RISK, HELP}, {OVERDOSE}),
@@ -94,6 +100,8 @@ REPLIES = [
     ("ambulance", "need an ambulance", {RISK}, {OVERDOSE}),
     ("bad_batch", "had a bad batch, my mate collapsed", {RISK}, {OVERDOSE}),
     ("died", "my friend overdosed last week and died", {RISK}, {OVERDOSE}),
+    ("textspeak_breathing", "m8 aint breathin", {RISK}, {OVERDOSE}),
+    ("capitals_breathing", "MY MATE ISNT BREATHING HELP", {RISK, HELP}, {OVERDOSE}),
     # Self-harm (never negated: a human reads "not suicidal" too).
     ("want_to_die", "I want to die", {RISK}, {SELF_HARM}),
     ("not_suicidal", "i'm not suicidal but i'm struggling", {RISK}, {SELF_HARM}),
@@ -111,6 +119,7 @@ REPLIES = [
         {EXPLOITATION, VIOLENCE},
     ),
     ("cant_get_out", "they keep me working, I cant get out", {RISK}, {EXPLOITATION}),
+    ("textspeak_making", "dey r makin me shot 4 dem", {RISK}, {EXPLOITATION}),
     # Children.
     ("fifteen", "im 15 and they wont let me leave", {RISK}, {CHILD, EXPLOITATION}),
     ("son_running", "my son is 14 and they've got him running", {RISK}, {CHILD, EXPLOITATION}),
@@ -137,6 +146,8 @@ REPLIES = [
     ("you_lot_dead", "u lot are dead when i find u", {HOSTILE}, set()),
     ("muppets", "leave it out you muppets", {HOSTILE}, set()),
     ("threat_and_text", "fuck off, I'll stab you if you text again", {HOSTILE}, set()),
+    ("censored_dismissal", "f*** off", {HOSTILE}, set()),
+    ("censored_insult", "you c**t", {HOSTILE}, set()),
     # Supply intelligence.
     ("new_number", "new number is 07700 900123", {INTEL}, set()),
     ("theyre_on", "they're on 07700900456 now", {INTEL}, set()),
@@ -150,6 +161,7 @@ REPLIES = [
     ("line_new_number", "bruv the line got a new number 07700900111 ring that", {INTEL}, set()),
     ("names", "i can give you names", {INTEL}, set()),
     ("hit_me_up", "hit me up on 07700 900789", {INTEL}, set()),
+    ("still_dave", "is this still dave", {INTEL}, set()),
     # Several at once.
     (
         "who_and_number",
@@ -183,6 +195,7 @@ REPLIES = [
     ("empty", "", {OTHER}, set()),
     ("hello", "hello?", {OTHER}, set()),
     ("no_help_wanted", "i dont want ur help", {OTHER}, set()),
+    ("ct_scan", "got a CT scan tomorrow", {OTHER}, set()),
 ]
 
 
@@ -290,11 +303,12 @@ def test_any_unicode_classifies_without_raising_and_keeps_the_invariants(text):
     _check_invariants(classify(text))
 
 
-WORDS = st.sampled_from(
+VOCABULARY = (
     "who is this stop help me they are making not breathing u ur dead fuck off new line ring "
     "dave 07700 900123 im 15 my son knife please wrong number yes start frank 0300 123 6600 "
-    "🖕 😂 . , ! ? \n".split(" ")
+    "🖕 😂 . , ! ? \n"
 )
+WORDS = st.sampled_from(VOCABULARY.split(" "))
 
 
 @given(st.lists(WORDS, max_size=40).map(" ".join))
@@ -320,9 +334,7 @@ def test_mixed_reply_vocabulary_keeps_the_invariants(text):
         "07700 " * 1_666,
         "🔪" * 10_000,
         "o7 " * 3_333,
-        ("my mate is not breathing ring 07700 900123 they are making me sell stop " * 140)[
-            :10_000
-        ],
+        ("my mate is not breathing ring 07700 900123 they are making me sell stop " * 140)[:10_000],
     ],
     ids=[
         "one_word",

@@ -224,7 +224,7 @@ def _contact(spec: ContactSpec) -> str:
         for i, value in enumerate(spec.user_ids)
     )
     return (
-        f'<model type="Contact" id={quoteattr(spec.id)} deleted_state="{spec.deleted_state}" '
+        f'<model type="Contact"{_id(spec.id)} deleted_state="{spec.deleted_state}" '
         f'decoding_confidence="High" isrelated="False" source_index="1" extractionId="0">'
         + _value("Name", spec.name)
         + _value("Source", spec.source)
@@ -232,6 +232,10 @@ def _contact(spec: ContactSpec) -> str:
         + f'<multiModelField name="Entries" type="ContactEntry">{phones}{users}</multiModelField>'
         + "</model>"
     )
+
+
+def _id(model_id: str) -> str:
+    return f" id={quoteattr(model_id)}" if model_id else ""
 
 
 def _timestamp(value: str | None, formatted: str | None) -> str:

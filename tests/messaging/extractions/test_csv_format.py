@@ -212,6 +212,25 @@ def test_blank_lines_keep_row_positions_as_a_spreadsheet_shows_them(tmp_path):
     assert extraction.records == 2
 
 
+def test_a_title_line_above_the_header_is_skipped_as_cellebrite_writes_it(tmp_path):
+    cell = f"Phone-Mobile: {drama(1)}"
+    rows = [
+        ["Contacts (2)"],
+        ["#", "Name", "Entries", "Source"],
+        ["1", "Dai", cell, ""],
+        ["2", "Ffion", f"Phone-Home: {drama(2)}", "Phone"],
+    ]
+
+    extraction = extract(write_csv(tmp_path / "c.csv", rows))
+
+    assert [(n.position, n.raw, n.saved_name, n.label) for n in extraction.numbers] == [
+        ("row 3", drama(1), "Dai", "Mobile"),
+        ("row 4", drama(2), "Ffion", "Home"),
+    ]
+    assert extraction.records == 2
+    assert extraction.columns["title_rows"] == 1
+
+
 def test_a_quoted_cell_over_several_lines_is_one_row(tmp_path):
     rows = [
         ["Name", "Notes", "Mobile"],

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from messaging.extractions import ExtractionLimits, ExtractionRefused, RefusalCode, extract
+from messaging.extractions import ExtractionLimits, ExtractionRefused, RefusalCode, extract, ufdr
 from tests.messaging.extractions.fixtures import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,
+    ChatSpec,
     ContactSpec,
+    MessageSpec,
+    PartySpec,
     drama,
     entries,
     forge_declared_size,
@@ -109,6 +112,16 @@ def test_binary_junk_is_refused_even_when_the_format_is_forced(tmp_path):
     assert refusal(path, format="vcf").code is RefusalCode.NOT_TEXT
     assert refusal(path, format="xlsx").code is RefusalCode.CORRUPT_ZIP
     assert refusal(path, format="ufdr").code is RefusalCode.BAD_XML
+
+
+def test_text_that_breaks_its_own_bom_is_refused_as_badly_encoded(tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(b"\xef\xbb\xbfName,Mobile\r\n" + bytes(range(0x80, 0xC0)) * 20)
+
+    refused = refusal(path)
+
+    assert refused.code is RefusalCode.BAD_ENCODING
+    assert refused.details == {"encoding": "utf-8-bom"}
 
 
 def test_an_old_excel_xls_file_is_refused_with_advice(tmp_path):
@@ -276,3 +289,17 @@ def test_a_directory_is_refused_as_unreadable(tmp_path):
     os.mkdir(tmp_path / "dir.csv")
 
     assert refusal(tmp_path / "dir.csv").code is RefusalCode.UNREADABLE
+
+
+def test_one_enormous_model_is_refused_while_a_long_chat_is_streamed(tmp_path, monkeypatch):
+    monkeypatch.setattr(ufdr, "_MAX_HELD_ELEMENTS", 2000)
+    huge = ContactSpec("c-1", "Dai", [("Mobile", drama(i % 1000)) for i in range(1000)])
+    peer, owner = PartySpec(drama(1)), PartySpec(drama(999), owner=True)
+    message = MessageSpec("", model="InstantMessage", from_party=peer, to_parties=[owner])
+    chat = ChatSpec("chat-1", [peer, owner], [message] * 1000)
+
+    refused = refusal(write_ufdr(tmp_path / "huge.ufdr", report_xml(contacts=[huge])))
+    streamed = extract(write_ufdr(tmp_path / "chat.ufdr", report_xml(chats=[chat])))
+
+    assert refused.code is RefusalCode.TOO_LARGE
+    assert len(streamed.interactions) == 1000

@@ -199,3 +199,25 @@ def test_a_large_report_is_streamed_with_models_dropped_once_read(tmp_path):
 
     assert extraction.records == 5000
     assert extraction.numbers[-1].position == "model c-4999"
+
+
+def test_models_without_ids_are_named_by_their_place_in_the_report(tmp_path):
+    peer = PartySpec(drama(31))
+    xml = report_xml(
+        contacts=[ContactSpec("", "A", [("Mobile", drama(30))])],
+        chats=[
+            ChatSpec(
+                "chat-9",
+                participants=[peer, OWNER],
+                messages=[MessageSpec("", model="InstantMessage", from_party=peer)] * 2,
+            )
+        ],
+    )
+
+    extraction = extract(write_ufdr(tmp_path / "phone.ufdr", xml))
+
+    assert [n.position for n in extraction.numbers] == ["model #1"]
+    assert [i.position for i in extraction.interactions] == [
+        "model chat-9 message 1",
+        "model chat-9 message 2",
+    ]
