@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campaigns import auth
 from campaigns.permissions import PUBLIC
-from messaging import runtime
+from messaging import log_redaction, runtime
 from messaging.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,14 @@ CSP = (
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from ``settings`` (the environment's when not given)."""
     settings = settings or load_settings()
+    log_redaction.install()  # no phone numbers in any log line (access logs included)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    if settings.trusted_proxies:
+        # Behind a TLS proxy: take the client's address from the proxies we trust, so the
+        # audit log and the sign-in limits see people rather than the proxy.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
     secure_cookies = settings.production or settings.public_base_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,

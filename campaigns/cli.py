@@ -114,7 +114,13 @@ def campaign_status(campaign_id: int) -> None:
         raise click.ClickException(f"no campaign {campaign_id}")
     data = campaign_progress(db.session, campaign_id)
     data.update(
-        id=campaign.id, name=campaign.name, state=campaign.state, stop_reason=campaign.stop_reason
+        id=campaign.id,
+        name=campaign.name,
+        state=campaign.state,
+        stop_reason=campaign.stop_reason,
+        stop_code=campaign.stop_code,
+        launched_at=campaign.launched_at,
+        finished_at=campaign.finished_at,
     )
     click.echo(json.dumps(data, default=str))
 

@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 S = CampaignState
 EDITABLE = RULES["edit"].states
 CANCELLABLE = RULES["cancel"].states
-__all__ = ["LifecycleError"]  # re-exported: callers catch lifecycle.LifecycleError
 
 
 @dataclass
@@ -374,7 +373,7 @@ def pause(session: Session, campaign: Campaign, user: User) -> None:
     require("pause", campaign, user)
     campaign.state = S.PAUSED
     campaign.stop_code = "paused"
-    campaign.stop_reason = f"Paused by user {user.id}."
+    campaign.stop_reason = f"Paused by {user.display_name or user.email}."
     campaign.updated_at = utcnow()
 
 

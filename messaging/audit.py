@@ -218,19 +218,29 @@ def _trim_extent(session: Session, before: datetime) -> tuple[int | None, int]:
 
 
 class _BatchOutcome(Protocol):
-    attempted: bool
+    status: str
     provider_id: str | None
+    error_code: int | None
+
+
+def _handed_over(outcome: _BatchOutcome) -> bool:
+    # The gateway saw the number if it accepted it, answered with an error about it, or
+    # the call's outcome is unknown (left claimed); local outcomes (opted out, expired,
+    # released by a pause) never reached it.
+    return (
+        bool(outcome.provider_id) or outcome.error_code is not None or outcome.status == "claimed"
+    )
 
 
 def record_gateway_handover(
     session: Session, campaign_id: int, batch: str, outcomes: Iterable[_BatchOutcome], gateway: str
 ) -> AuditEvent | None:
     """Record a send batch's disclosure to the SMS gateway (counts only, one entry a batch)."""
-    outcomes = list(outcomes)
-    handed = sum(1 for o in outcomes if o.attempted)
-    if not handed:
+    handed_over = [o for o in outcomes if _handed_over(o)]
+    if not handed_over:
         return None
-    accepted = sum(1 for o in outcomes if o.attempted and o.provider_id)
+    handed = len(handed_over)
+    accepted = sum(1 for o in handed_over if o.provider_id)
     return append(
         session,
         category="disclosure",

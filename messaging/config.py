@@ -60,6 +60,7 @@ class Settings:
     max_attempts: int = 5
     session_minutes: int = 30
     max_upload_bytes: int = 100 * 2**20
+    trusted_proxies: int = 0  # reverse proxies in front of the web app (X-Forwarded-For hops)
     testing: bool = False
 
     @property
@@ -181,6 +182,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         queue_prefix=env.get("PESTER_QUEUE_PREFIX") or "pester",
         send_rate_override=float(env["PESTER_SEND_RATE"]) if env.get("PESTER_SEND_RATE") else None,
         session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
+        trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
         testing=mode == "testing",
     )
 

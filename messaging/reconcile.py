@@ -1,15 +1,31 @@
-"""The periodic tick: re-queue what is due, reconcile expired leases, finish campaigns.
+"""The periodic tick: start, stop, repair and finish campaigns.
 
-It runs in every worker process under a Redis lock, so exactly one runs at a time across
-all hosts; every step is idempotent, so a tick after a crash or a Redis restart repairs the
-state the crash left (lost jobs are re-queued; leases are reconciled at the gateway).
+It runs in every worker process under a short Redis lock (one at a time across all hosts
+in the normal case; every step is idempotent and conditional, so an overlap is harmless), so
+a tick after a crash or a Redis restart repairs what the crash left:
+
+1. a scheduled campaign whose window opened starts sending;
+2. a campaign whose not-after passed stops: unsent texts become ``expired`` and the
+   campaign says why (a paused or scheduled one completes there and then);
+3. a sending campaign that a status callback reported blocked (30007 / 30042) pauses;
+4. claimed rows whose lease ended (a worker died, or its gateway call timed out) are
+   looked up at the gateway: found means sent (its id is recorded), not found means it
+   never left (released to be sent), and a lookup that stays impossible for an hour, or
+   finds more than one candidate, leaves the row ``unknown`` for a person to decide;
+5. pending rows with no job (lost with Redis, released by a pause, due after a backoff or
+   quiet hours) are queued again: all of them when the send queue is empty, else only
+   the rows that just became due;
+6. kept status callbacks whose message id has been recorded since are applied;
+7. a sending campaign with nothing left to send completes.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -18,25 +34,55 @@ from messaging import runtime
 from messaging.db import db, utcnow
 from messaging.gateways.base import GatewayError
 from messaging.models import Campaign, CampaignState, OutboxMessage
-from messaging.outbox import enqueue_ready
-from messaging.queues import SEND, get_queue
-from messaging.sending import finish_if_done
+from messaging.outbox import enqueue_ready, start_if_due
+from messaging.queues import SEND, enqueue, get_queue
+from messaging.retention import schedule_daily_purge
+from messaging.send_outcomes import pause_if_carrier_blocked
+from messaging.sending import finish_if_done, send_batch
+from messaging.webhooks import apply_orphaned_events
 
 log = logging.getLogger(__name__)
 UNKNOWN_AFTER = timedelta(hours=1)  # give up looking a message up; a person decides
+LOOKUP_SINCE_MARGIN = timedelta(minutes=5)  # clock skew between us and the gateway
+NOT_AFTER = "not_after"
+RUNNING = (CampaignState.SCHEDULED, CampaignState.SENDING, CampaignState.PAUSED)
 
 
 def tick() -> dict[str, int]:
-    """One pass over every sending campaign. Safe to run at any time, any number of times."""
-    stats = {"expired_campaigns": 0, "reconciled": 0, "requeued_jobs": 0, "completed": 0}
+    """One pass over every running campaign. Safe to run at any time, any number of times."""
+    rt = runtime.current()
+    stats = dict.fromkeys(
+        (
+            "started",
+            "expired_campaigns",
+            "carrier_blocks",
+            "reconciled",
+            "requeued_jobs",
+            "late_callbacks",
+            "completed",
+        ),
+        0,
+    )
+    with db.transaction() as session:
+        running = session.execute(
+            select(Campaign.id, Campaign.state).where(Campaign.state.in_(RUNNING))
+        ).all()
+    for campaign_id, state in running:
+        if state == CampaignState.SCHEDULED:
+            with db.transaction() as session:
+                stats["started"] += int(
+                    start_if_due(session, rt.redis, campaign_id, settings=rt.settings)
+                )
+        stats["expired_campaigns"] += int(_stop_if_past_not_after(campaign_id))
+        with db.transaction() as session:
+            stats["carrier_blocks"] += int(pause_if_carrier_blocked(session, campaign_id))
+    stats["reconciled"] = reconcile_expired_leases()
     with db.transaction() as session:
         sending = list(
             session.scalars(select(Campaign.id).where(Campaign.state == CampaignState.SENDING))
         )
+        stats["late_callbacks"] = apply_orphaned_events(session)
     for campaign_id in sending:
-        if _stop_if_past_not_after(campaign_id):
-            stats["expired_campaigns"] += 1
-        stats["reconciled"] += reconcile_expired_leases(campaign_id)
         stats["requeued_jobs"] += _requeue(campaign_id)
         stats["completed"] += int(finish_if_done(campaign_id))
     if any(stats.values()):
@@ -45,22 +91,38 @@ def tick() -> dict[str, int]:
 
 
 def _stop_if_past_not_after(campaign_id: int) -> bool:
+    """Expire a campaign's unsent texts once its not-after passed; True when it stopped now."""
     now = utcnow()
     with db.transaction() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.not_after is None or campaign.not_after > now:
             return False
-        session.execute(
+        expired = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.status == ds.PENDING)
             .values(status=ds.EXPIRED, final_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        first_time = campaign.stop_code != NOT_AFTER
+        if first_time:
+            campaign.stop_code = NOT_AFTER
+            campaign.stop_reason = (
+                f"The send window closed at {campaign.not_after:%Y-%m-%d %H:%M} UTC (its "
+                f"not-after) before every text could go; {expired} unsent texts expired."
+            )
+        in_flight = session.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.status == ds.CLAIMED)
+            .limit(1)
         )
-        campaign.stop_reason = (
-            "The send window closed (not-after passed) before every text could go; "
-            "unsent texts were marked expired."
-        )
-    log.warning("campaign %s: not-after passed; pending texts expired", campaign_id)
-    return True
+        if campaign.state != CampaignState.SENDING and in_flight is None:
+            # Nothing will ever go: a paused or scheduled campaign finishes here.
+            campaign.state = CampaignState.COMPLETED
+            campaign.finished_at = now
+        campaign.updated_at = now
+    if first_time:
+        log.warning("campaign %s: not-after passed; %s pending texts expired", campaign_id, expired)
+    return first_time
 
 
 def _requeue(campaign_id: int) -> int:
@@ -68,57 +130,102 @@ def _requeue(campaign_id: int) -> int:
     now = utcnow()
     with db.transaction() as session:
         # Rows released for a retry or a quiet-hours wait become due again.
-        due_again = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.campaign_id == campaign_id,
-                OutboxMessage.status == ds.PENDING,
-                OutboxMessage.next_attempt_at.is_not(None),
-                OutboxMessage.next_attempt_at <= now,
+        due_again = list(
+            session.scalars(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.campaign_id == campaign_id,
+                    OutboxMessage.status == ds.PENDING,
+                    OutboxMessage.next_attempt_at.is_not(None),
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .values(next_attempt_at=None)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
             )
-            .values(next_attempt_at=None)
-        ).rowcount
+        )
         queue_empty = get_queue(rt.redis, SEND, prefix=rt.settings.queue_prefix).count == 0
-        if not due_again and not queue_empty:
-            return 0
-        # With the queue empty, pending rows have no job (lost with a Redis restart, or
-        # released by a pause): queue them again. Duplicates are harmless by design.
-        return enqueue_ready(
-            session,
+        if queue_empty:
+            # Pending rows have no job (lost with a Redis restart, or released by a pause):
+            # queue them all again. A row queued twice is claimed once.
+            return enqueue_ready(
+                session,
+                rt.redis,
+                campaign_id,
+                batch_size=rt.settings.batch_size,
+                prefix=rt.settings.queue_prefix,
+            )
+    jobs = 0
+    size = rt.settings.batch_size
+    for start in range(0, len(due_again), size):
+        enqueue(
             rt.redis,
+            send_batch,
             campaign_id,
-            batch_size=rt.settings.batch_size,
+            sorted(due_again)[start : start + size],
             prefix=rt.settings.queue_prefix,
         )
+        jobs += 1
+    return jobs
 
 
-def reconcile_expired_leases(campaign_id: int) -> int:
-    """Look up, at the gateway, every claimed row whose worker stopped answering."""
+@dataclass(frozen=True)
+class _Lease:
+    id: int
+    campaign_id: int
+    to: str | None
+    sender: str
+    body: str
+    lease_token: str | None
+    lease_until: datetime | None
+    claimed_at: datetime | None
+    created_at: datetime
+    not_after: datetime | None
+
+
+def reconcile_expired_leases(campaign_id: int | None = None) -> int:
+    """Look up, at the gateway, every claimed row whose lease ended (of one campaign, or
+    all); returns how many rows were settled.
+
+    A lease counts as ended only after the reconcile grace and the gateway timeout: a live
+    worker never starts a call after its lease ends, and a call lasts at most the timeout.
+    """
     rt = runtime.current()
-    cutoff = utcnow() - timedelta(seconds=rt.settings.reconcile_grace_seconds)
+    margin = max(rt.settings.reconcile_grace_seconds, rt.settings.gateway_timeout_s + 1)
+    cutoff = utcnow() - timedelta(seconds=margin)
+    query = select(
+        OutboxMessage.id,
+        OutboxMessage.campaign_id,
+        OutboxMessage.to,
+        OutboxMessage.sender,
+        OutboxMessage.body,
+        OutboxMessage.lease_token,
+        OutboxMessage.lease_until,
+        OutboxMessage.claimed_at,
+        OutboxMessage.created_at,
+        OutboxMessage.not_after,
+    ).where(OutboxMessage.status == ds.CLAIMED, OutboxMessage.lease_until < cutoff)
+    if campaign_id is not None:
+        query = query.where(OutboxMessage.campaign_id == campaign_id)
     with db.transaction() as session:
-        rows = session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.campaign_id == campaign_id,
-                OutboxMessage.status == ds.CLAIMED,
-                OutboxMessage.lease_until < cutoff,
-            )
-        ).all()
-    fixed = 0
-    for row in rows:
-        fixed += _reconcile_one(row)
-    return fixed
+        leases = [_Lease(*row) for row in session.execute(query)]
+    if not leases:
+        return 0
+    log.info("reconciling %s claimed rows whose lease ended", len(leases))
+    threads = max(1, min(16, rt.settings.gateway_concurrency, len(leases)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reconcile") as pool:
+        return sum(pool.map(_reconcile_one, leases))
 
 
-def _reconcile_one(row: OutboxMessage) -> int:
+def _reconcile_one(lease: _Lease) -> int:
     rt = runtime.current()
-    since = (row.claimed_at or row.created_at) - timedelta(minutes=5)
+    since = (lease.claimed_at or lease.created_at) - LOOKUP_SINCE_MARGIN
     try:
-        found = rt.gateway().find_sent(to=row.to or "", sender=row.sender, since=since)
-    except GatewayError as exc:
-        log.warning("outbox %s: lookup failed (%s); will try again", row.id, exc.code)
-        if row.lease_until and utcnow() - row.lease_until > UNKNOWN_AFTER:
-            return _settle(row, status=ds.UNKNOWN)
+        found = rt.gateway().find_sent(to=lease.to or "", sender=lease.sender, since=since)
+    except (GatewayError, ValueError) as exc:
+        log.warning("outbox %s: lookup failed (%s); will try again", lease.id, exc)
+        if lease.lease_until and utcnow() - lease.lease_until > UNKNOWN_AFTER:
+            return _settle(lease, status=ds.UNKNOWN)
         return 0
     with db.transaction() as session:
         known = set(
@@ -128,21 +235,21 @@ def _reconcile_one(row: OutboxMessage) -> int:
                 )
             )
         )
-    matches = [m for m in found if m.body == row.body and m.provider_id not in known]
+    matches = [m for m in found if m.body == lease.body and m.provider_id not in known]
     if len(matches) > 1:
-        log.error("outbox %s: %s carrier messages match; marked unknown", row.id, len(matches))
-        return _settle(row, status=ds.UNKNOWN)
+        log.error("outbox %s: %s carrier messages match; marked unknown", lease.id, len(matches))
+        return _settle(lease, status=ds.UNKNOWN)
     if matches:
         message = matches[0]
         status = message.status if message.status in ds.CARRIER_RANK else "queued"
-        log.info("outbox %s: reconciled with the carrier's record", row.id)
-        return _settle(row, status=status, provider_id=message.provider_id)
+        log.info("outbox %s: reconciled with the carrier's record", lease.id)
+        return _settle(lease, status=status, provider_id=message.provider_id)
     # The carrier has no such message: it never left, so sending it is not a resend.
-    log.info("outbox %s: not at the carrier; released to pending", row.id)
-    return _settle(row, status=ds.PENDING)
+    log.info("outbox %s: not at the carrier; released", lease.id)
+    return _settle(lease, status=ds.PENDING)
 
 
-def _settle(row: OutboxMessage, *, status: str, provider_id: str | None = None) -> int:
+def _settle(lease: _Lease, *, status: str, provider_id: str | None = None) -> int:
     now = utcnow()
     values: dict[str, object] = {
         "status": status,
@@ -153,33 +260,44 @@ def _settle(row: OutboxMessage, *, status: str, provider_id: str | None = None) 
     if provider_id:
         values.update(provider_id=provider_id, submitted_at=now)
     with db.transaction() as session:
+        if status == ds.PENDING:
+            state = session.scalar(select(Campaign.state).where(Campaign.id == lease.campaign_id))
+            if state == CampaignState.CANCELLED:
+                values.update(status=ds.CANCELLED, final_at=now)
+            elif lease.not_after is not None and lease.not_after <= now:
+                values.update(status=ds.EXPIRED, final_at=now)
         return session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id == row.id,
+                OutboxMessage.id == lease.id,
                 OutboxMessage.status == ds.CLAIMED,
-                OutboxMessage.lease_token == row.lease_token,
+                OutboxMessage.lease_token == lease.lease_token,
+                OutboxMessage.lease_until == lease.lease_until,  # not renewed meanwhile
             )
             .values(**values)
+            .execution_options(synchronize_session=False)
         ).rowcount
 
 
 class Ticker(threading.Thread):
     """Runs :func:`tick` every few seconds in a worker, under a cluster-wide Redis lock."""
 
-    def __init__(self, interval: float = 5.0) -> None:
+    def __init__(self, interval: float | None = None) -> None:
         super().__init__(name="pester-tick", daemon=True)
-        self.interval = interval
+        self.interval = interval or runtime.current().settings.tick_seconds
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         rt = runtime.current()
         key = f"{rt.settings.queue_prefix}:tick-lock"
+        # Short, so a worker killed mid-tick holds the others up for a moment only.
+        lock_ms = max(2000, int(self.interval * 3000))
         while not self._stop_event.wait(self.interval):
             try:
-                if rt.redis.set(key, "1", nx=True, px=int(self.interval * 2000)):
+                if rt.redis.set(key, "1", nx=True, px=lock_ms):
                     try:
                         tick()
+                        schedule_daily_purge()  # at most once a day, on the maintenance queue
                     finally:
                         rt.redis.delete(key)
             except Exception:  # keep ticking: the next pass repairs what this one missed

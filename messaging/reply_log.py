@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import String, cast, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -151,8 +151,11 @@ class SearchOutcome:
     window_exhausted: bool = False  # older replies were not searched
 
 
-def matching_ids(session: Session, f: ReplyFilter, *, limit: int | None = None) -> SearchOutcome:
-    """Ids of replies matching the filter and the search, newest first (at most ``limit``)."""
+def matching_ids(
+    session: Session, f: ReplyFilter, *, limit: int | None = None, window: int = SEARCH_WINDOW
+) -> SearchOutcome:
+    """Ids of replies matching the filter and the search, newest first (at most ``limit``);
+    a word search decrypts at most ``window`` candidates."""
     query = filtered_query(f)
     words = _words(f.q) if f.q and not searched_number(f.q) else []
     if not words:
@@ -161,13 +164,13 @@ def matching_ids(session: Session, f: ReplyFilter, *, limit: int | None = None) 
             id_query = id_query.limit(limit)
         return SearchOutcome(ids=list(session.scalars(id_query)))
     candidates = session.execute(
-        query.with_only_columns(Reply.id, Reply.body, Reply.notes, Reply.tags).limit(SEARCH_WINDOW)
+        query.with_only_columns(Reply.id, Reply.body, Reply.notes, Reply.tags).limit(window)
     ).all()
     ids = [row.id for row in candidates if _matches(words, row.body, row.notes, row.tags)]
     if limit is not None:
         ids = ids[:limit]
     return SearchOutcome(
-        ids=ids, searched=len(candidates), window_exhausted=len(candidates) >= SEARCH_WINDOW
+        ids=ids, searched=len(candidates), window_exhausted=len(candidates) >= window
     )
 
 
@@ -333,7 +336,3 @@ def conversation(session: Session, phone_hash: str) -> Conversation | None:
         suppression=suppression,
         suppression_history=history(session, suppression.id) if suppression else [],
     )
-
-
-def count_replies(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Reply)) or 0

@@ -17,6 +17,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from messaging import delivery_status as ds
+from messaging import runtime
+from messaging.audit import record_gateway_handover
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.suppression import suppress
@@ -124,6 +126,9 @@ def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> li
             if o.suppress_phone:
                 suppress(session, o.suppress_phone, source="error_code", detail=str(o.error_code))
         apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
+        record_gateway_handover(
+            session, campaign_id, token, outcomes, runtime.current().settings.sms_gateway
+        )
         blocked = next((o for o in outcomes if o.blocked), None)
         if blocked is not None:
             pause_for_carrier_block(session, campaign_id, blocked.error_code, blocked.blocked)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from messaging import runtime
@@ -11,6 +14,17 @@ from messaging.queues import QUEUE_NAMES, get_queue
 from messaging.reconcile import Ticker
 
 log = logging.getLogger(__name__)
+REDIS_RETRY_SECONDS = 0.5
+
+
+class PesterWorker(SimpleWorker):
+    """A SimpleWorker that remembers whether someone asked it to stop (SIGINT/SIGTERM)."""
+
+    stop_was_requested = False
+
+    def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+        self.stop_was_requested = True
+        return super().request_stop(signum, frame)
 
 
 def run_worker(*, burst: bool = False, tick: bool = True, name: str | None = None) -> bool:
@@ -18,16 +32,39 @@ def run_worker(*, burst: bool = False, tick: bool = True, name: str | None = Non
 
     A SimpleWorker runs jobs in this process: a batch job spends its time waiting on the
     gateway, so a fork per job buys nothing, and the database pool and HTTP connections
-    stay warm across batches.
+    stay warm across batches. RQ's worker quits when Redis goes away in the middle of a
+    job; this one waits for Redis to come back and starts a fresh worker (the tick then
+    queues again whatever the restart lost), so a Redis restart needs no worker restart.
     """
     rt = runtime.current()
-    queues = [get_queue(rt.redis, q, prefix=rt.settings.queue_prefix) for q in QUEUE_NAMES]
-    worker = SimpleWorker(queues, connection=rt.redis, name=name)
     ticker = Ticker() if tick and not burst else None
     if ticker:
         ticker.start()
+    worked = False
     try:
-        return worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+        while True:
+            queues = [get_queue(rt.redis, q, prefix=rt.settings.queue_prefix) for q in QUEUE_NAMES]
+            worker = PesterWorker(queues, connection=rt.redis, name=name)
+            name = None  # a restarted worker gets a fresh name
+            try:
+                worked |= worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+            except RedisError as exc:
+                log.warning("worker lost Redis (%s)", type(exc).__name__)
+            if burst or worker.stop_was_requested:
+                return worked
+            time.sleep(REDIS_RETRY_SECONDS)  # never spin if the worker keeps quitting
+            _wait_for_redis(rt.redis)
+            log.info("Redis is back: starting the worker again")
     finally:
         if ticker:
             ticker.stop()
+
+
+def _wait_for_redis(redis: Redis) -> None:
+    while True:
+        try:
+            if redis.ping():
+                return
+        except RedisError:
+            pass
+        time.sleep(REDIS_RETRY_SECONDS)

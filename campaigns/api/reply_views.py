@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, select
 
+from campaigns.api.errors import ApiError
 from campaigns.api.masking import mask_phone
 from campaigns.api.pagination import paginate
 from campaigns.api.routes import Page, fetch, operation
@@ -20,8 +21,9 @@ from campaigns.api.schemas import LabelsIn, ReplyOut, ReplyQuery
 from campaigns.api.tokens import token_allows, token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user
-from messaging.db import db, utcnow
+from messaging.db import db
 from messaging.models import Reply, ReplyNumber
+from messaging.replies import MAX_TAGS, mark_handled, mark_reviewed
 
 
 def _mentions(reply_ids: list[int]) -> dict[int, list[ReplyNumber]]:
@@ -140,9 +142,7 @@ def get_reply(reply_id: int) -> dict[str, Any]:
 def mark_reply_handled(reply_id: int) -> dict[str, Any]:
     """Record that someone has dealt with the reply (marking it again changes nothing)."""
     reply = fetch(Reply, reply_id, "Reply")
-    if reply.handled_at is None:
-        reply.handled_at = utcnow()
-        reply.handled_by_id = current_user().id
+    if mark_handled(db.session, reply, user_id=current_user().id):
         record("alteration", "reply_handled", "reply", reply.id, commit=False)
         db.session.commit()
     return _reply_out(reply, with_text=token_allows("replies:read"), full_numbers=False)
@@ -158,18 +158,26 @@ def mark_reply_handled(reply_id: int) -> dict[str, Any]:
     response=ReplyOut,
 )
 def label_reply(reply_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """Add triage ``labels`` (the classifier's vocabulary) and free ``tags``; both are kept
-    in order without repeats, and the reply counts as reviewed."""
+    """Add triage ``labels`` (the classifier's vocabulary) and ``tags`` (as the reply log
+    makes them); both keep their order without repeats, and the reply counts as reviewed.
+    422 when the reply would have more than the most tags allowed."""
     reply = fetch(Reply, reply_id, "Reply")
     labels = list(dict.fromkeys([*(reply.labels or []), *body["labels"]]))
     tags = list(dict.fromkeys([*(reply.tags or []), *body["tags"]]))
+    if len(tags) > MAX_TAGS:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "Some fields are not valid.",
+            fields={"tags": [f"A reply can have at most {MAX_TAGS} tags."]},
+        )
     added = {
         "labels": len(labels) - len(reply.labels or []),
         "tags": len(tags) - len(reply.tags or []),
     }
     reply.labels, reply.tags = labels, tags
-    reply.reviewed_at = utcnow()
-    reply.reviewed_by_id = current_user().id
+    db.session.flush()
+    mark_reviewed(db.session, reply, user_id=current_user().id)
     record("alteration", "reply_labelled", "reply", reply.id, commit=False, details=added)
     db.session.commit()
     return _reply_out(reply, with_text=token_allows("replies:read"), full_numbers=False)

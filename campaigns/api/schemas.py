@@ -29,12 +29,13 @@ from campaigns.api.pagination import PageQuery
 from messaging.extractions import FORMATS
 from messaging.models import CampaignState
 from messaging.models.suppressions import SuppressionSource
+from messaging.replies import MAX_TAG_LENGTH, MAX_TAGS
 from messaging.reply_classifier import Label
 from messaging.suppression import MIN_REASON_LENGTH
 
 REFERENCE = r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}"
 PHONE_TEXT = r"[0-9+() .-]{1,40}"
-TAG = r"[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,39}"
+TAG = rf"[a-z0-9_][a-z0-9_-]{{0,{MAX_TAG_LENGTH - 1}}}"  # as the reply log's tag box makes them
 KINDS = ("mobile", "landline", "non_geographic")
 LABELS = tuple(str(label) for label in Label)
 SOURCES = tuple(v for k, v in vars(SuppressionSource).items() if k.isupper())
@@ -349,9 +350,12 @@ class LabelsIn(Schema):
         validate=validate.Length(max=len(LABELS)),
     )
     tags = fields.List(
-        Text(pattern=TAG, pattern_error="Tags are 1–40 letters, digits, spaces or _ . : / -"),
+        Text(
+            pattern=TAG,
+            pattern_error=f"A tag is 1–{MAX_TAG_LENGTH} lower-case letters, digits, - or _.",
+        ),
         load_default=list,
-        validate=validate.Length(max=20),
+        validate=validate.Length(max=MAX_TAGS),
     )
 
     @validates_schema

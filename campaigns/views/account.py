@@ -33,6 +33,8 @@ bp = Blueprint("account", __name__)
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 PENDING_FOR = timedelta(minutes=5)  # how long a half-finished sign-in waits for its code
+# The password form's fields.
+CURRENT, NEW, CONFIRM = "current_password", "new_password", "confirm_password"
 
 
 def _password_ok(user: User, password: str) -> bool:
@@ -70,21 +72,21 @@ def index():  # type: ignore[no-untyped-def]
 @requires("account")
 def password():  # type: ignore[no-untyped-def]
     user = current_user()
-    current = request.form.get("current_password", "")
-    new = request.form.get("new_password", "")
+    current = request.form.get(CURRENT, "")
+    new = request.form.get(NEW, "")
     errors: dict[str, str] = {}
     if not _password_ok(user, current):
-        errors["current_password"] = "Your current password is not right."
+        errors[CURRENT] = "Your current password is not right."
     if len(new) < MIN_PASSWORD:
-        errors["new_password"] = f"Use at least {MIN_PASSWORD} characters."
+        errors[NEW] = f"Use at least {MIN_PASSWORD} characters."
     elif len(new) > MAX_PASSWORD:
-        errors["new_password"] = f"Use at most {MAX_PASSWORD} characters."
+        errors[NEW] = f"Use at most {MAX_PASSWORD} characters."
     elif new == current:
-        errors["new_password"] = "Choose a password different from the current one."
+        errors[NEW] = "Choose a password different from the current one."
     elif new.strip().lower() in {user.email.lower(), user.email.split("@")[0].lower()}:
-        errors["new_password"] = "Do not use your email address as your password."
-    if new != request.form.get("confirm_password", ""):
-        errors.setdefault("confirm_password", "The two new passwords do not match.")
+        errors[NEW] = "Do not use your email address as your password."
+    if new != request.form.get(CONFIRM, ""):
+        errors.setdefault(CONFIRM, "The two new passwords do not match.")
     if errors:
         return render_template("account/index.html", user=user, errors=errors, sign_ins=[]), 400
     user.password_hash = hash_password(new)

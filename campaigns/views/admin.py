@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Areas of administration built elsewhere; listed on the hub when their page exists.
 OTHER_AREAS = (
-    ("Opt-outs", "suppressions.index", "suppressions:write", "Numbers that said STOP, and their history."),
+    ("Opt-outs", "suppressions.index", "suppressions:write", "Numbers that said STOP."),
     ("Retention", "retention.index", "admin", "When each line's personal data is deleted."),
     ("Audit log", "audit_log.index", "audit:read", "Who did what with personal data, and when."),
     ("Audit log", "audit.index", "audit:read", "Who did what with personal data, and when."),
@@ -36,8 +36,6 @@ ROLE_HELP = {
 @bp.route("/")
 @requires("admin")
 def index():  # type: ignore[no-untyped-def]
-    from flask import current_app
-
     user = current_user()
     others = []
     seen = set()
@@ -99,7 +97,11 @@ def new_user():  # type: ignore[no-untyped-def]
                 )
                 return _one_time_password(user, password, added=True)
     return render_template(
-        "admin/user_new.html", errors=errors, form=request.form, roles=list(Role), role_help=ROLE_HELP
+        "admin/user_new.html",
+        errors=errors,
+        form=request.form,
+        roles=list(Role),
+        role_help=ROLE_HELP,
     ), 200 if not errors else 422
 
 
@@ -154,8 +156,7 @@ def change_role(user_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("admin.user", user_id=person.id))
     before = person.role
     person.role = role
-    # A new role means new permissions: end their sessions so they sign in again.
-    person.password_hash = hash_password(secrets.token_urlsafe(8)) if False else person.password_hash
+    # Permissions are checked against the stored role on every request: this applies at once.
     record(
         "administration",
         "user_role_changed",

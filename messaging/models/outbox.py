@@ -79,6 +79,7 @@ class TestSend(Base):
     """A test text to an officer's own phone; never counts as a campaign send."""
 
     __tablename__ = "test_sends"
+    __test__ = False  # not a pytest test class, whatever its name
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)

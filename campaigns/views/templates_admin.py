@@ -1,0 +1,238 @@
+"""SMS templates in the web UI: officers and admins write and edit them; others read them.
+
+Editing never changes a text a campaign already uses: it adds a new version, and campaigns
+keep the version they were built (and approved) with. Preview shows the text filled in
+with sample values, its encoding and segments, before anything is saved.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from campaigns.audit import record
+from campaigns.auth import current_user
+from campaigns.forms import TemplateForm, first_errors
+from campaigns.permissions import requires, role_has
+from campaigns.template_check import check_template
+from messaging import runtime
+from messaging.db import db
+from messaging.models import Campaign, MessageTemplate, Service, TemplateVersion, User
+from messaging.sms_templates import ALLOWED_PLACEHOLDERS, PURPOSES
+
+bp = Blueprint("templates_admin", __name__, url_prefix="/templates")
+
+
+def _template_or_404(template_id: int) -> MessageTemplate:
+    template = db.session.get(MessageTemplate, template_id)
+    if template is None or not template.versions:
+        abort(404)
+    return template
+
+
+def _services() -> list[Service]:
+    return list(
+        db.session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.name))
+    )
+
+
+def _preview_service() -> Service | None:
+    service_id = request.values.get("preview_service_id", type=int)
+    return db.session.get(Service, service_id) if service_id else None
+
+
+@bp.route("/")
+@requires("templates:read")
+def index():  # type: ignore[no-untyped-def]
+    templates = db.session.scalars(
+        select(MessageTemplate).order_by(
+            MessageTemplate.active.desc(), MessageTemplate.purpose, MessageTemplate.name
+        )
+    ).all()
+    return render_template(
+        "admin/templates.html",
+        templates=[t for t in templates if t.versions],
+        can_write=role_has(current_user().role, "templates:write"),
+    )
+
+
+@bp.route("/<int:template_id>")
+@requires("templates:read")
+def show(template_id: int):  # type: ignore[no-untyped-def]
+    template = _template_or_404(template_id)
+    ids = [v.id for v in template.versions]
+    used = dict(
+        db.session.execute(
+            select(Campaign.template_version_id, func.count())
+            .where(Campaign.template_version_id.in_(ids))
+            .group_by(Campaign.template_version_id)
+        ).all()
+    )
+    people = {u.id: u for u in db.session.scalars(select(User))}
+    settings = runtime.current().settings
+    return render_template(
+        "admin/template.html",
+        template=template,
+        used=used,
+        people=people,
+        check=check_template(
+            template.current.body, service=_preview_service(), max_segments=settings.max_segments
+        ),
+        services=_services(),
+        can_write=role_has(current_user().role, "templates:write"),
+    )
+
+
+def _form_page(template: MessageTemplate | None, form: Any, errors: dict[str, str], check):  # type: ignore[no-untyped-def]
+    return render_template(
+        "admin/template_form.html",
+        template=template,
+        form=form,
+        errors=errors,
+        check=check,
+        purposes=PURPOSES,
+        allowed=sorted(ALLOWED_PLACEHOLDERS),
+        services=_services(),
+    ), 200 if not errors else 422
+
+
+def _validate() -> tuple[dict[str, Any], dict[str, str], Any]:
+    """The posted form's values, its errors by field, and the body's check (if it has one)."""
+    errors: dict[str, str] = {}
+    try:
+        data = TemplateForm().load(request.form)
+    except ValidationError as exc:
+        data, errors = {}, first_errors(exc)
+    body = request.form.get("body", "").strip()
+    check = None
+    if body:
+        settings = runtime.current().settings
+        check = check_template(body, service=_preview_service(), max_segments=settings.max_segments)
+        if check.error and "body" not in errors:
+            errors["body"] = check.error
+    return data, errors, check
+
+
+def _slug(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:60] or "template"
+    slug, n = base, 2
+    while db.session.scalar(select(MessageTemplate.id).where(MessageTemplate.slug == slug)):
+        slug, n = f"{base}_{n}", n + 1
+    return slug
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("templates:write")
+def new():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return _form_page(None, {"body": "{{ force_name }}: … {{ reply_route }}"}, {}, None)
+    data, errors, check = _validate()
+    if errors or request.form.get("action") == "preview":
+        return _form_page(None, request.form, errors, check)
+    template = MessageTemplate(
+        slug=_slug(data["name"]),
+        name=data["name"],
+        purpose=data["purpose"],
+        description=data.get("description", ""),
+    )
+    db.session.add(template)
+    db.session.flush()
+    version = TemplateVersion(
+        template_id=template.id,
+        version=1,
+        body=data["body"],
+        placeholders=list(check.placeholders),
+        created_by_id=current_user().id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    record(
+        "administration",
+        "template_added",
+        "template",
+        template.id,
+        commit=False,
+        details={"version_id": version.id},
+    )
+    db.session.commit()
+    flash(f"Template “{template.name}” saved. Officers can choose it for new campaigns.")
+    return redirect(url_for("templates_admin.show", template_id=template.id))
+
+
+@bp.route("/<int:template_id>/edit", methods=["GET", "POST"])
+@requires("templates:write")
+def edit(template_id: int):  # type: ignore[no-untyped-def]
+    template = _template_or_404(template_id)
+    if request.method == "GET":
+        form = {
+            "name": template.name,
+            "purpose": template.purpose,
+            "description": template.description,
+            "body": template.current.body,
+        }
+        return _form_page(template, form, {}, None)
+    data, errors, check = _validate()
+    if errors or request.form.get("action") == "preview":
+        return _form_page(template, request.form, errors, check)
+    details: dict[str, Any] = {}
+    for name in ("name", "purpose", "description"):
+        value = data.get(name, "")
+        if getattr(template, name) != value:
+            setattr(template, name, value)
+            details.setdefault("fields", []).append(name)
+    if data["body"] != template.current.body:
+        version = TemplateVersion(
+            template_id=template.id,
+            version=template.current.version + 1,
+            body=data["body"],
+            placeholders=list(check.placeholders),
+            created_by_id=current_user().id,
+        )
+        db.session.add(version)
+        db.session.flush()
+        details["new_version"] = version.version
+    if not details:
+        flash("Nothing changed.")
+        return redirect(url_for("templates_admin.show", template_id=template.id))
+    record(
+        "administration", "template_changed", "template", template.id, commit=False, details=details
+    )
+    db.session.commit()
+    if "new_version" in details:
+        flash(
+            f"Saved as version {details['new_version']}. New campaigns use it; campaigns already "
+            "built keep the version they chose until the officer changes it."
+        )
+    else:
+        flash("Saved.")
+    return redirect(url_for("templates_admin.show", template_id=template.id))
+
+
+def _set_active(template_id: int, active: bool):  # type: ignore[no-untyped-def]
+    template = _template_or_404(template_id)
+    if template.active != active:
+        template.active = active
+        record(
+            "administration",
+            "template_restored" if active else "template_withdrawn",
+            "template",
+            template.id,
+        )
+    flash("Officers can choose it again." if active else "Withdrawn: new campaigns cannot use it.")
+    return redirect(url_for("templates_admin.show", template_id=template.id))
+
+
+@bp.route("/<int:template_id>/withdraw", methods=["POST"])
+@requires("templates:write")
+def withdraw(template_id: int):  # type: ignore[no-untyped-def]
+    return _set_active(template_id, False)
+
+
+@bp.route("/<int:template_id>/restore", methods=["POST"])
+@requires("templates:write")
+def restore(template_id: int):  # type: ignore[no-untyped-def]
+    return _set_active(template_id, True)
