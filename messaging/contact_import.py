@@ -30,6 +30,7 @@ from messaging.extractions import (
     ExtractionRefused,
     extract,
 )
+from messaging.extractions.limits import checked_file_size
 from messaging.models import (
     Contact,
     ContactImport,
@@ -48,10 +49,11 @@ KINDS = ("mobile", "landline", "non_geographic", "invalid")
 class ImportRefused(Exception):
     """The whole file was refused; nothing was written."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details or {}  # e.g. the headers, when the columns are unclear
 
 
 @dataclass
@@ -146,6 +148,11 @@ def _import_file(
     user_id: int | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
+    limits = limits or ExtractionLimits()
+    try:
+        checked_file_size(path, limits)  # refuse an oversized file before reading it at all
+    except ExtractionRefused as exc:
+        raise ImportRefused(str(exc.code), exc.message, exc.details) from exc
     sha = file_sha256(path)
     existing = session.scalar(
         select(ContactImport).where(
@@ -162,10 +169,10 @@ def _import_file(
             filename=filename,
             format=format,
             column_map=column_map,
-            limits=limits or ExtractionLimits(),
+            limits=limits,
         )
     except ExtractionRefused as exc:
-        raise ImportRefused(str(exc.code), exc.message) from exc
+        raise ImportRefused(str(exc.code), exc.message, exc.details) from exc
 
     report = ImportReport(line=line.reference, file_sha256=sha, format=extraction.format)
     report.filename, report.records, report.columns = (

@@ -315,14 +315,15 @@ def conversation(session: Session, phone_hash: str) -> Conversation | None:
         .order_by(DeliveryEvent.received_at, DeliveryEvent.id)
     ):
         sent[event.outbox_id].events.append(event)
-    lines = list(
-        session.execute(
+    lines = [
+        (line_id, reference)
+        for line_id, reference in session.execute(
             select(Line.id, Line.reference)
             .join(Contact, Contact.line_id == Line.id)
             .where(Contact.phone_hash == phone_hash)
             .order_by(Line.id)
-        ).tuples()
-    )
+        )
+    ]
     phone = next((r.phone for r in replies if r.phone), None) or next(
         (m.to for m in messages if m.to), None
     )

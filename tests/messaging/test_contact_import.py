@@ -247,3 +247,47 @@ def test_the_cli_refuses_an_unreadable_file_with_a_reason_and_a_failing_exit(
     result = runner.invoke(main, ["contacts", "import", str(empty), "--line", "OP-CLI/2", "--json"])
     assert result.exit_code != 0
     assert "refused" in result.output.lower() or "refused" in (result.stderr or "").lower()
+
+
+def test_a_file_over_the_size_limit_is_refused_without_being_read(
+    app: Flask, tmp_path: Path
+) -> None:
+    from messaging.extractions import ExtractionLimits
+
+    line = make_line()
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as handle:
+        handle.truncate(2**30)  # a sparse 1 GB file: reading it would take seconds and memory
+    with pytest.raises(ImportRefused) as refused:
+        import_contacts(
+            db.session,
+            line,
+            huge,
+            filename="huge.csv",
+            limits=ExtractionLimits(max_file_bytes=2**20),
+        )
+    assert refused.value.code == "too_large"
+    assert _count(ContactImport) == 0
+
+
+def test_rejected_rows_download_as_csv_with_formulas_defused(app: Flask, tmp_path: Path) -> None:
+    from tests.support.factories import login, make_user
+
+    line = make_line()
+    path = _csv(tmp_path / "c.csv", [("A", drama(1)), ("=HYPERLINK(1)", "=cmd|' /C calc'!A0")])
+    report = _import(line, path)
+    client = app.test_client()
+    login(client, make_user(role="officer"))
+    response = client.get(f"/lines/{line.id}/imports/{report.import_id}/rejected.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    lines = response.text.splitlines()
+    assert lines[0] == "position,value,reason"
+    assert len(lines) == 2
+    assert ",'=" in lines[1] or ",\"'=" in lines[1]
+    assert (
+        app.test_client()
+        .get(f"/lines/{line.id}/imports/{report.import_id}/rejected.csv")
+        .status_code
+        == 302
+    )

@@ -47,3 +47,18 @@ def audit_text() -> str:
         )
         for e in audit_entries()
     )
+
+
+def sign_in(client, user) -> None:  # type: ignore[no-untyped-def]
+    """Sign in, then drop the CSRF token cached in ``g``.
+
+    The ``app`` fixture keeps one app context pushed for the whole test, so ``g`` outlives
+    each request; signing in clears the session (and its CSRF secret) but not ``g``, and
+    later pages would render a token the session no longer backs.
+    """
+    from flask import g
+
+    from tests.support.factories import login
+
+    login(client, user)
+    g.pop("csrf_token", None)
