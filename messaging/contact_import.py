@@ -10,14 +10,13 @@ import gc
 import hashlib
 import json
 import logging
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, select, update
+from sqlalchemy import Column, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
 from messaging import audit
@@ -418,26 +417,19 @@ def _insert_interactions(
             )
     for start in range(0, len(rows), 5000):
         session.execute(Interaction.__table__.insert(), rows[start : start + 5000])
-    # Refresh the per-contact summary from all of the line's interactions.
-    touched = {h for h, n in numbers.items() if n.interactions}
-    for phone_hash in touched:
-        times = Counter()
-        stamps = [i.occurred_at for i in numbers[phone_hash].interactions if i.occurred_at]
-        times["n"] = len(numbers[phone_hash].interactions)
+    # Keep each contact's summary (how often, first and last seen) in step with its log.
+    for phone_hash, number in numbers.items():
+        if not number.interactions:
+            continue
         contact = session.get(Contact, ids[phone_hash])
         if contact is None:
             continue
-        session.execute(
-            update(Contact)
-            .where(Contact.id == contact.id)
-            .values(
-                interactions=Contact.interactions + times["n"],
-                first_seen=min(
-                    [*stamps, *([contact.first_seen] if contact.first_seen else [])], default=None
-                ),
-                last_seen=max(
-                    [*stamps, *([contact.last_seen] if contact.last_seen else [])], default=None
-                ),
-            )
-        )
+        stamps = [i.occurred_at for i in number.interactions if i.occurred_at is not None]
+        if contact.first_seen is not None:
+            stamps.append(contact.first_seen)
+        if contact.last_seen is not None:
+            stamps.append(contact.last_seen)
+        contact.interactions += len(number.interactions)
+        contact.first_seen = min(stamps, default=None)
+        contact.last_seen = max(stamps, default=None)
     return len(rows)

@@ -50,7 +50,7 @@ from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.rate_limiter import RateLimiter, backoff_seconds
 from messaging.send_guard import BatchGuard, Verdict
 from messaging.send_outcomes import Outcome, record_outcomes
-from messaging.send_window import Decision, check, validity_seconds
+from messaging.send_window import Decision, WindowCheck, check, validity_seconds
 from messaging.senders import SENDER_RATE_PER_SECOND, SenderError, parse_sender
 from messaging.suppression import blocked_hashes
 
@@ -189,14 +189,7 @@ class _Sender:
                 return Outcome(row.id, ds.SUPPRESSED, attempts)
             if verdict is Verdict.HALT:
                 return Outcome(row.id, ds.PENDING, attempts)
-            window = check(
-                utcnow(),
-                not_before=row.not_before,
-                not_after=row.not_after,
-                urgent=row.urgent,
-                quiet_start_hour=self.settings.quiet_hours_start,
-                quiet_end_hour=self.settings.quiet_hours_end,
-            )
+            window = self._window(row)
             if window.decision is Decision.EXPIRED:
                 return Outcome(row.id, ds.EXPIRED, attempts)
             if window.decision is Decision.WAIT:
@@ -210,6 +203,8 @@ class _Sender:
                 continue
             if not taken or self.guard.verdict(row.phone_hash) is not Verdict.SEND:
                 continue  # the next turn of the loop says why
+            if self._window(row).decision is not Decision.SEND:
+                continue  # the wait for tokens ran into quiet hours or not-after
             try:
                 sms = self._sms(row)
             except ValueError:
@@ -269,6 +264,16 @@ class _Sender:
             return Outcome(
                 row.id, receipt.status or "queued", attempts + 1, provider_id=receipt.provider_id
             )
+
+    def _window(self, row: Claimed) -> WindowCheck:
+        return check(
+            utcnow(),
+            not_before=row.not_before,
+            not_after=row.not_after,
+            urgent=row.urgent,
+            quiet_start_hour=self.settings.quiet_hours_start,
+            quiet_end_hour=self.settings.quiet_hours_end,
+        )
 
     def _sms(self, row: Claimed) -> OutgoingSms:
         return OutgoingSms(

@@ -182,6 +182,10 @@ def test_a_ufdr_import_keeps_deleted_state_and_counts_contact_with_the_line(
     states = {s.deleted_state for s in db.session.scalars(select(ContactSource))}
     assert "Deleted" in states
     assert _count(Interaction) == 4
+    caller = db.session.scalar(select(Contact).where(Contact.phone_hash == lookup_hash(drama(201))))
+    assert caller.interactions == 3
+    assert caller.first_seen is not None
+    assert caller.first_seen <= caller.last_seen
     frequent = RecipientsRule((line.id,), allow_drama=True, min_interactions=3)
     assert [p for _, _, p in select_recipients(db.session, frequent)] == [drama(201)]
 

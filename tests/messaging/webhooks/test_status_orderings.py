@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from messaging import runtime
-from messaging import config
+from messaging import config, runtime
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db, utcnow
 from messaging.models import Campaign, Contact, DeliveryEvent, Line, OutboxMessage, User
