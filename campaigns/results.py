@@ -83,7 +83,9 @@ def bucket_series(series: dict[str, list[datetime]]) -> dict[str, Any]:
         return {"bucket_seconds": 0, "labels": [], **{name: [] for name in series}}
     first, last = min(moments), max(moments)
     width = _bucket_width(first, last)
-    start, end = _floor(first, width), _floor(last, width)
+    # An empty bucket either side, so even a burst within one bucket draws as a line.
+    start = _floor(first, width) - timedelta(seconds=width)
+    end = _floor(last, width) + timedelta(seconds=width)
     labels: list[datetime] = []
     at = start
     while at <= end:

@@ -212,14 +212,24 @@ def template_choices(session: Session, pinned_id: int | None) -> list[dict[str, 
         .where(MessageTemplate.active.is_(True))
         .order_by(MessageTemplate.purpose, MessageTemplate.name)
     ).all()
+    latest: dict[int, TemplateVersion] = {}
+    for version in session.scalars(
+        select(TemplateVersion)
+        .where(TemplateVersion.template_id.in_([t.id for t in templates]))
+        .order_by(TemplateVersion.version)
+    ):
+        latest[version.template_id] = version
     choices = [
-        {"template": t, "version": t.current, "pinned": False} for t in templates if t.versions
+        {"template": t, "version": latest[t.id], "pinned": False}
+        for t in templates
+        if t.id in latest
     ]
     offered = {c["version"].id for c in choices}
     if pinned_id is not None and pinned_id not in offered:
         version = session.get(TemplateVersion, pinned_id)
         if version is not None:
-            choices.insert(0, {"template": version.template, "version": version, "pinned": True})
+            template = session.get(MessageTemplate, version.template_id)
+            choices.insert(0, {"template": template, "version": version, "pinned": True})
     return choices
 
 

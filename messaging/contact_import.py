@@ -10,7 +10,7 @@ import gc
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,6 +42,7 @@ from messaging.models import (
 from messaging.phone_numbers import DEFAULT_TEXTABLE_REGIONS, NormalisedNumber, normalise
 
 log = logging.getLogger(__name__)
+Progress = Callable[[str, float], None]
 KINDS = ("mobile", "landline", "non_geographic", "invalid")
 
 
@@ -117,8 +118,12 @@ def import_contacts(
     textable_regions: frozenset[str] = DEFAULT_TEXTABLE_REGIONS,
     user_id: int | None = None,
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Import ``path`` into ``line`` in the caller's transaction (``dry_run``: preview only)."""
+    """Import ``path`` into ``line`` in the caller's transaction (``dry_run``: preview only).
+
+    ``progress(stage, fraction)`` is told what the import is doing, for a progress bar.
+    """
     with _collector_paused():
         return _import_file(
             session,
@@ -131,7 +136,12 @@ def import_contacts(
             textable_regions=textable_regions,
             user_id=user_id,
             dry_run=dry_run,
+            progress=progress or _silent,
         )
+
+
+def _silent(stage: str, fraction: float) -> None:
+    """No progress reporting."""
 
 
 def _import_file(
@@ -146,6 +156,7 @@ def _import_file(
     textable_regions: frozenset[str] = DEFAULT_TEXTABLE_REGIONS,
     user_id: int | None = None,
     dry_run: bool = False,
+    progress: Progress,
 ) -> ImportReport:
     limits = limits or ExtractionLimits()
     try:
@@ -163,6 +174,7 @@ def _import_file(
         report.filename, report.already_imported, report.import_id = filename, True, existing.id
         return report
     try:
+        progress("reading the file", 0.05)
         extraction = extract(
             path,
             filename=filename,
@@ -179,7 +191,9 @@ def _import_file(
         extraction.records,
         extraction.columns,
     )
+    progress("normalising numbers", 0.3)
     numbers = _normalise_all(extraction, report, textable_regions)
+    progress("checking opt-outs and other lines", 0.5)
     with _scratch_hashes(session, list(numbers)) as scratch:
         known = dict(
             session.execute(
@@ -240,7 +254,9 @@ def _import_file(
     session.flush()
     report.import_id = record.id
     ids = dict(known)
+    progress("writing contacts", 0.6)
     ids.update(_insert_contacts(session, line.id, new, blocked, suppressed))
+    progress("writing where each number came from", 0.8)
     _insert_sources(session, record.id, numbers, ids)
     report.interactions = _insert_interactions(session, line.id, record.id, numbers, ids)
     record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}

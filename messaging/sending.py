@@ -196,7 +196,12 @@ class _Sender:
                 return Outcome(row.id, ds.PENDING, attempts, retry_at=window.until)
             try:
                 taken = self.limiter.take(
-                    row.sender, row.segments, rate=rate, should_stop=self.guard.halted
+                    row.sender,
+                    row.segments,
+                    rate=rate,
+                    should_stop=lambda: (
+                        self.guard.halted() or self._window(row).decision is not Decision.SEND
+                    ),
                 )
             except RedisError:
                 self.guard.halt("the rate limiter (Redis) is unreachable")

@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 from twilio.request_validator import RequestValidator
 
 from messaging import delivery_status as ds
@@ -69,26 +70,63 @@ class StatusResult:
     outbox_id: int | None = None
 
 
+# The hot path's statements, built once: Core statements with bound parameters on the
+# session's connection cost a fraction of building ORM statements per callback.
+_OUTBOX = OutboxMessage.__table__
+_EVENTS = DeliveryEvent.__table__
+_FIND_MESSAGE = select(_OUTBOX.c.id).where(_OUTBOX.c.provider_id == bindparam("sid"))
+_INSERT_EVENT = insert(_EVENTS)
+
+
+def _advance_statement(incoming: str) -> Update:
+    """UPDATE … SET status = incoming WHERE provider_id = :sid AND status may move to it."""
+    values: dict[str, object] = {
+        "status": incoming,
+        "updated_at": bindparam("now", type_=_OUTBOX.c.updated_at.type),
+        # a callback without an error code keeps the one already recorded
+        "error_code": func.coalesce(bindparam("error_code", type_=Integer), _OUTBOX.c.error_code),
+    }
+    if ds.is_final(incoming):
+        values["final_at"] = bindparam("now", type_=_OUTBOX.c.final_at.type)
+    return (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.provider_id == bindparam("sid"),
+            # our own status names, inlined: no per-call expansion of an IN list
+            _OUTBOX.c.status.in_([literal_column(f"'{s}'") for s in MOVABLE_FROM[incoming]]),
+        )
+        .values(values)
+        .returning(_OUTBOX.c.id)
+    )
+
+
+_ADVANCE = {
+    incoming: _advance_statement(incoming) for incoming, movable in MOVABLE_FROM.items() if movable
+}
+
+
 def apply_status(session: Session, params: Mapping[str, str]) -> StatusResult:
     """Record one status callback and move its message forward if the status is newer."""
     sid = (params.get("MessageSid") or params.get("SmsSid") or "")[:64]
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()[:24]
     error_code = _int_or_none(params.get("ErrorCode"))
     now = utcnow()
+    connection = session.connection()
     outbox_id = _advance(session, sid, status, error_code, now) if sid else None
     applied = outbox_id is not None
     if not applied and sid:
-        outbox_id = session.scalar(select(OutboxMessage.id).where(OutboxMessage.provider_id == sid))
-    session.execute(
-        insert(DeliveryEvent).values(
-            provider_id=sid,
-            outbox_id=outbox_id,
-            status=status,
-            error_code=error_code,
-            applied=applied,
-            payload=_payload(params),
-            received_at=now,
-        )
+        outbox_id = connection.execute(_FIND_MESSAGE, {"sid": sid}).scalar()
+    connection.execute(
+        _INSERT_EVENT,
+        {
+            "provider_id": sid,
+            "outbox_id": outbox_id,
+            "status": status,
+            "error_code": error_code,
+            "applied": applied,
+            "payload": _payload(params),
+            "received_at": now,
+        },
     )
     if outbox_id is None:
         log.info("status callback for an unrecorded message id kept for reconciliation")
@@ -102,21 +140,14 @@ def _advance(
     session: Session, sid: str, status: str, error_code: int | None, now: datetime
 ) -> int | None:
     """Move the message with ``sid`` to ``status`` if that is forward; its id when it moved."""
-    movable_from = MOVABLE_FROM.get(status)
-    if not movable_from:
+    statement = _ADVANCE.get(status)
+    if statement is None:
         return None
-    values: dict[str, object] = {"status": status, "updated_at": now}
-    if error_code is not None:
-        values["error_code"] = error_code
-    if ds.is_final(status):
-        values["final_at"] = now
-    return session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.provider_id == sid, OutboxMessage.status.in_(movable_from))
-        .values(**values)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    return (
+        session.connection()
+        .execute(statement, {"sid": sid, "now": now, "error_code": error_code})
+        .scalar()
+    )
 
 
 def _suppress_recipient(session: Session, outbox_id: int, error_code: int | None) -> None:

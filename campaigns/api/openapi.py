@@ -197,7 +197,23 @@ def _request_body(op: Operation, components: _Components) -> dict[str, Any] | No
     return None
 
 
-def _responses(op: Operation, components: _Components) -> dict[str, Any]:
+def _links(op: Operation, operations: list[Operation]) -> dict[str, Any]:
+    """From a create (201) to the operations on what it created: ``/lines`` answers the new
+    line, whose ``id`` is the ``line_id`` of ``/lines/<int:line_id>/…``."""
+    if op.status != 201:
+        return {}
+    links: dict[str, Any] = {}
+    for other in operations:
+        params = other.path_params
+        if len(params) == 1 and other.rule.startswith(f"{op.rule}/<"):
+            links[other.endpoint] = {
+                "operationId": other.endpoint,
+                "parameters": {params[0]: "$response.body#/id"},
+            }
+    return links
+
+
+def _responses(op: Operation, components: _Components, links: dict[str, Any]) -> dict[str, Any]:
     if op.response is None:
         success: dict[str, Any] = {"type": "object"}
     elif op.paged:
@@ -220,6 +236,8 @@ def _responses(op: Operation, components: _Components) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(op.status): {"description": "Success.", "content": {JSON: {"schema": success}}}
     }
+    if links:
+        responses[str(op.status)]["links"] = links
     error = components.ref(ErrorOut, load=False)
     for status in op.error_statuses:
         responses[str(status)] = {
@@ -229,7 +247,9 @@ def _responses(op: Operation, components: _Components) -> dict[str, Any]:
     return responses
 
 
-def _operation_object(op: Operation, components: _Components) -> dict[str, Any]:
+def _operation_object(
+    op: Operation, components: _Components, operations: list[Operation]
+) -> dict[str, Any]:
     description = op.description
     if op.permission != PUBLIC:
         description = f"{description}\n\nNeeds the `{op.permission}` permission.".strip()
@@ -239,7 +259,7 @@ def _operation_object(op: Operation, components: _Components) -> dict[str, Any]:
         "summary": op.summary,
         "description": description,
         "parameters": _parameters(op, components),
-        "responses": _responses(op, components),
+        "responses": _responses(op, components, _links(op, operations)),
     }
     body = _request_body(op, components)
     if body is not None:
@@ -255,7 +275,7 @@ def build_document(operations: list[Operation]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         paths.setdefault(openapi_path(op.rule), {})[op.method.lower()] = _operation_object(
-            op, components
+            op, components, operations
         )
     return {
         "openapi": "3.1.0",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, validate
+from marshmallow import RAISE, Schema, validate
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,8 @@ class PageQuery(Schema):
     """The paging parameters every list accepts; list queries extend it with filters."""
 
     class Meta:
-        unknown = EXCLUDE  # other query parameters are ignored, as on any web server
+        # A misspelt filter (``?lable=``) must not silently widen a list of personal data.
+        unknown = RAISE
 
     page = QueryInt(
         load_default=1,

@@ -110,8 +110,15 @@ def two_factor_setup():  # type: ignore[no-untyped-def]
     session["totp_setup_secret"] = secret
     error, status = None, 200
     if request.method == "POST":
-        step = two_factor.code_matches(secret, request.form.get("code", ""))
-        if step is None:
+        rt = runtime.current()
+        spent = two_factor.verify(
+            secret,
+            request.form.get("code", ""),
+            user_id=user.id,
+            redis=rt.redis,
+            prefix=rt.settings.queue_prefix,
+        )
+        if not spent:
             error, status = (
                 "That code is not right. Check the time on your phone and try again.",
                 400,

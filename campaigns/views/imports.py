@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, jsonify, render_template
 
 from campaigns.audit import record
 from campaigns.permissions import requires
+from messaging import runtime
 from messaging.csv_safety import safe_csv
 from messaging.db import db
-from messaging.models import ContactImport
+from messaging.import_jobs import import_status
+from messaging.models import ContactImport, Line
 
 bp = Blueprint("imports", __name__, url_prefix="/lines")
 
@@ -38,3 +40,29 @@ def rejected_csv(line_id: int, import_id: int):  # type: ignore[no-untyped-def]
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="import-{import_id}-rejected.csv"'},
     )
+
+
+def _status_or_404(job_id: str) -> dict:  # type: ignore[type-arg]
+    rt = runtime.current()
+    status = import_status(rt.redis, job_id, prefix=rt.settings.queue_prefix)
+    if status is None:
+        abort(404)
+    return status
+
+
+@bp.route("/<int:line_id>/imports/jobs/<job_id>")
+@requires("contacts:import")
+def job(line_id: int, job_id: str):  # type: ignore[no-untyped-def]
+    """A background import's progress page (it polls the JSON below)."""
+    line = db.session.get(Line, line_id)
+    if line is None:
+        abort(404)
+    return render_template(
+        "lines/import_job.html", line=line, job_id=job_id, status=_status_or_404(job_id)
+    )
+
+
+@bp.route("/<int:line_id>/imports/jobs/<job_id>.json")
+@requires("contacts:import")
+def job_status(line_id: int, job_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(_status_or_404(job_id))

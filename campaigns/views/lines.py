@@ -108,7 +108,9 @@ def new():  # type: ignore[no-untyped-def]
                 db.session.commit()
                 flash(f"Line {line.reference} registered. Now import its extraction.")
                 return redirect(url_for("lines.show", line_id=line.id))
-    return render_template("lines/new.html", errors=errors, form=request.form)
+    return render_template("lines/new.html", errors=errors, form=request.form), (
+        422 if errors else 200
+    )
 
 
 def _line_or_404(line_id: int) -> Line:

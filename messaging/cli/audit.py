@@ -47,7 +47,7 @@ def export_command(
     configured_runtime()
     where = AuditFilter(category=category or "", since=since, until=until)
     with (
-        click.open_file(output, "w", encoding="utf-8", newline="") as out,
+        click.open_file(output, "w", encoding="utf-8") as out,
         db.transaction() as session,
     ):
         for chunk in export(session, where, fmt):

@@ -65,4 +65,5 @@ def _lines(stream: BinaryIO) -> Iterator[str]:
         text = line.decode("utf-8-sig" if index == 0 else "utf-8", errors="replace")
         yield text.removesuffix("\n").removesuffix("\r")
 
+
 commands = [numbers]

@@ -36,4 +36,5 @@ def inspect_command(*, source: BinaryIO, no_downgrade: bool) -> None:
     # ASCII escapes make look-alikes visible: a curly quote prints as \u2019.
     click.echo(json.dumps(info.as_json()))
 
+
 commands = [sms]

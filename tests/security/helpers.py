@@ -168,3 +168,16 @@ def personal_values() -> list[str]:
 
 def days_ago(days: float) -> datetime:
     return utcnow() - timedelta(days=days)
+
+
+def fresh_token(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
+    """A CSRF token for the client's current session, from the page at ``path``."""
+    from tests.conftest import csrf_token
+
+    return csrf_token(client.get(path).text)
+
+
+def sign_in(client, user, password: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.factories import PASSWORD, login
+
+    login(client, user, password or PASSWORD)

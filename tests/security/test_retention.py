@@ -206,9 +206,7 @@ def test_the_clock_runs_from_registration_when_the_line_never_finished_a_campaig
     )
     (status,) = line_retention(db.session)
     assert status.clock_from == "registration"
-    assert abs(status.due_at - (seeded.line.created_at + timedelta(days=90))) < timedelta(
-        seconds=1
-    )
+    assert abs(status.due_at - (seeded.line.created_at + timedelta(days=90))) < timedelta(seconds=1)
     assert [e.line_id for e in purge(_settings()).lines] == [seeded.line.id]
     contact = db.session.get(Contact, seeded.contacts[0].id)
     db.session.refresh(contact)

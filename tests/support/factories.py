@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 
 from campaigns.app import create_app
@@ -28,9 +28,24 @@ def settings(tmp_path: Path, database_url: str, redis_db_url: str) -> Settings:
     return test_settings(tmp_path, database_url=database_url, redis_url=redis_db_url)
 
 
+class IsolatingClient(FlaskClient):
+    """A test client whose requests do not see each other's cached ``g`` values.
+
+    Tests keep one app context pushed (so the test and its requests share the database
+    session), which also shares ``g`` between requests; Flask-WTF caches the CSRF token in
+    ``g``, so without this a second client would be handed the first client's token.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if has_app_context():
+            g.pop("csrf_token", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
+    app.test_client_class = IsolatingClient
     with app.app_context():
         assert db.engine is not None
         if db.engine.dialect.name == "postgresql":

@@ -65,6 +65,9 @@ def live_stack(
         **overrides,
     )
     app = create_app(settings)
+    from tests.support.factories import IsolatingClient
+
+    app.test_client_class = IsolatingClient
     with app.app_context():
         assert db.engine is not None
         if db.engine.dialect.name == "postgresql":

@@ -52,6 +52,7 @@ def _create(app: Flask, headers: dict[str, str], body: dict[str, Any]) -> dict[s
     return response.get_json()
 
 
+@pytest.mark.postgres
 def test_a_campaign_goes_from_draft_to_sending_and_is_cancelled(
     app: Flask, people: dict[str, Any]
 ) -> None:

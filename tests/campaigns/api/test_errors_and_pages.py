@@ -33,6 +33,7 @@ def test_a_missing_object_answers_404_naming_it(app: Flask, officer: dict[str, s
     assert "Line 4242" in error_of(response)["message"]
 
 
+@pytest.mark.postgres
 def test_an_id_beyond_32_bits_is_simply_not_found(app: Flask, officer: dict[str, str]) -> None:
     response = app.test_client().get(f"/api/v1/campaigns/{2**63}", headers=officer)
     assert response.status_code == 404
@@ -105,6 +106,7 @@ def test_per_page_has_a_maximum(app: Flask, officer: dict[str, str]) -> None:
     assert "per_page" in error_of(response)["fields"]
 
 
+@pytest.mark.postgres
 def test_lists_are_paged_with_the_total(app: Flask, officer: dict[str, str]) -> None:
     for n in range(5):
         make_line(reference=f"PAGE/{n}")

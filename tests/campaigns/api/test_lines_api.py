@@ -83,6 +83,7 @@ def test_the_list_masks_line_numbers(app: Flask, officer: dict[str, str]) -> Non
     assert item["line_number"].endswith("555") and "*" in item["line_number"]
 
 
+@pytest.mark.postgres
 def test_the_search_treats_wildcards_literally(app: Flask, officer: dict[str, str]) -> None:
     make_line(reference="OP-A/1", name="100% Tony")
     make_line(reference="OP-B/1", name="Mo")
@@ -109,6 +110,7 @@ def test_reading_a_line_shows_the_number_only_to_officers_and_is_audited(
     assert entry.recipient == f"api token {token_id(headers)}"
 
 
+@pytest.mark.postgres
 def test_importing_a_csv_adds_contacts_in_one_go_and_reports(
     app: Flask, officer: dict[str, str]
 ) -> None:

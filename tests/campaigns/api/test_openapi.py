@@ -101,6 +101,7 @@ class Checker:
         self.checked.add((method, path, status))
 
 
+@pytest.mark.postgres
 def test_real_answers_match_the_documented_schemas(app: Flask, document: dict[str, Any]) -> None:
     check = Checker(document)
     client = app.test_client()

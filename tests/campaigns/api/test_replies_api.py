@@ -33,6 +33,7 @@ def replies(app: Flask) -> list[Reply]:
     ]
 
 
+@pytest.mark.postgres
 def test_analysts_see_reply_text_but_numbers_stay_masked_in_the_list(
     app: Flask, replies: list[Reply]
 ) -> None:
@@ -73,6 +74,7 @@ def test_urgent_unhandled_replies_come_first(app: Flask, replies: list[Reply]) -
     assert page["items"][0]["urgent"] is True
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -93,6 +95,7 @@ def test_filters_narrow_the_list(
     assert sorted(item["id"] for item in page["items"]) == sorted(replies[i].id for i in expected)
 
 
+@pytest.mark.postgres
 def test_since_needs_an_offset_and_filters_by_time(app: Flask, replies: list[Reply]) -> None:
     headers = bearer(make_user(role="analyst"))
     client = app.test_client()

@@ -87,6 +87,7 @@ def test_lifting_needs_a_reason_and_is_recorded(app: Flask, analyst: dict[str, s
     assert again.status_code == 409 and error_of(again)["code"] == "not_active"
 
 
+@pytest.mark.postgres
 def test_the_list_is_masked_filterable_and_audited(app: Flask, analyst: dict[str, str]) -> None:
     suppress(db.session, "+447700900405", source="reply")
     lifted = suppress(db.session, "+447700900406", source="reply")

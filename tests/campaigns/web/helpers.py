@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -14,13 +15,36 @@ from messaging import runtime
 from messaging.db import db
 from messaging.models import AuditEvent, Campaign, Line, MessageTemplate, Service, User
 from tests.conftest import csrf_token
+from tests.support.factories import login
 
 DRAMA = [f"07700 900{n:03d}" for n in range(100, 120)]
 
 
+def fresh_page(client: FlaskClient, url: str):  # type: ignore[no-untyped-def]
+    """GET a page whose forms carry this client's own CSRF token.
+
+    Flask-WTF caches the token in ``g``; should a test keep an app context pushed around
+    its requests, the cached token would belong to another session (another client, or the
+    one before signing in). Dropping it makes the page issue this client's own.
+    """
+    _forget_cached_csrf()
+    return client.get(url)
+
+
+def _forget_cached_csrf() -> None:
+    if has_app_context():
+        g.pop("csrf_token", None)
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    _forget_cached_csrf()
+    login(client, user)
+    _forget_cached_csrf()
+
+
 def post(client: FlaskClient, url: str, data: dict[str, Any], *, page: str | None = None):  # type: ignore[no-untyped-def]
     """POST a form the way a browser does: with the CSRF token of the page it is on."""
-    token = csrf_token(client.get(page or url).text)
+    token = csrf_token(fresh_page(client, page or url).text)
     return client.post(url, data={"csrf_token": token, **data})
 
 

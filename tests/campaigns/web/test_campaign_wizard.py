@@ -18,11 +18,12 @@ from tests.campaigns.web.helpers import (
     page_problems,
     post,
     service_id,
+    sign_in,
     submitted,
     text_of,
     version_id,
 )
-from tests.support.factories import login, make_contacts, make_line, make_user
+from tests.support.factories import make_contacts, make_line, make_user
 
 
 def _officer_with_line(app: Flask, numbers: int = 5):  # type: ignore[no-untyped-def]
@@ -30,7 +31,7 @@ def _officer_with_line(app: Flask, numbers: int = 5):  # type: ignore[no-untyped
     line = make_line(reference="OP-KESTREL/1", force_area="Testshire")
     make_contacts(line, DRAMA[:numbers])
     client = app.test_client()
-    login(client, officer)
+    sign_in(client, officer)
     return officer, line, client
 
 
@@ -235,7 +236,9 @@ def test_change_links_return_to_the_check_page(app: Flask) -> None:
 def test_submitting_sends_it_for_approval(app: Flask) -> None:
     officer, line, client = _officer_with_line(app)
     campaign = make_draft(officer, [line])
-    response = post(client, f"/campaigns/{campaign.id}/submit", {}, page=f"/campaigns/{campaign.id}")
+    response = post(
+        client, f"/campaigns/{campaign.id}/submit", {}, page=f"/campaigns/{campaign.id}"
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).state == CampaignState.AWAITING_APPROVAL
@@ -316,7 +319,7 @@ def test_one_post_with_every_field_builds_the_whole_draft(app: Flask) -> None:
 def test_only_officers_build_campaigns(app: Flask) -> None:
     supervisor = make_user(role="supervisor")
     client = app.test_client()
-    login(client, supervisor)
+    sign_in(client, supervisor)
     assert client.get("/campaigns/new").status_code == 403
 
 

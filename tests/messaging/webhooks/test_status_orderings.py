@@ -23,7 +23,7 @@ from messaging import config, runtime
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db, utcnow
 from messaging.models import Campaign, Contact, DeliveryEvent, Line, OutboxMessage, User
-from messaging.webhooks import apply_pending_events, apply_status
+from messaging.webhooks import apply_orphaned_events, apply_pending_events, apply_status
 from tests.messaging.webhooks.helpers import new_sid, status_params
 
 STATUSES = ("queued", "sent", "delivered", "undelivered", "failed", "read")
@@ -185,3 +185,48 @@ def test_a_status_pester_does_not_know_is_kept_but_changes_nothing(machine: dict
     row, events = _state(outbox_id)
     assert row.status == "sent"
     assert [(e.status, e.applied) for e in events] == [(status, False)]
+
+
+def test_a_callback_that_crossed_the_worker_s_commit_is_applied_by_the_sweep(machine: dict):
+    # The callback found no message (the worker had not committed the id yet) and the worker
+    # looked for early callbacks before this one committed: neither saw the other.
+    sid = new_sid()
+    outbox_id = _message(machine, sid=None, status="claimed")
+    _callback(sid, "delivered")
+    with db.transaction() as session:
+        session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id == outbox_id)
+            .values(provider_id=sid, status="sent", submitted_at=utcnow())
+        )
+    assert _state(outbox_id)[0].status == "sent"
+    with db.transaction() as session:
+        assert apply_orphaned_events(session) == 1
+    row, events = _state(outbox_id)
+    assert row.status == "delivered"
+    assert [(e.status, e.applied) for e in events] == [("delivered", True)]
+    with db.transaction() as session:
+        assert apply_orphaned_events(session) == 0  # applied once, never again
+
+
+def test_opt_out_error_code_arriving_before_the_id_is_recorded_still_suppresses(machine: dict):
+    from messaging.models import Suppression
+
+    sid = new_sid()
+    outbox_id = _message(machine, sid=None, status="claimed")
+    with db.transaction() as session:
+        apply_status(session, status_params(sid, "failed", error_code=21610))
+    with db.transaction() as session:
+        session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id == outbox_id)
+            .values(provider_id=sid, status="queued", submitted_at=utcnow())
+        )
+        apply_pending_events(session, [sid])
+    with db.transaction() as session:
+        phone_hash = session.get(OutboxMessage, outbox_id).phone_hash
+        suppression = session.scalar(
+            select(Suppression).where(Suppression.phone_hash == phone_hash)
+        )
+        assert suppression is not None and suppression.active
+        assert suppression.source == "error_code"

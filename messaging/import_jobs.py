@@ -1,0 +1,155 @@
+"""Importing a large extraction in a worker, with progress a browser can poll.
+
+The web request stores the upload and queues :func:`run_import`; the job imports in one
+transaction exactly as the inline path does and keeps its stage, fraction and result in a
+Redis hash for an hour. Only counts and the rejected rows' positions go there, never numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from rq import get_current_job
+
+from messaging import audit, runtime
+from messaging.contact_import import ImportRefused, import_contacts
+from messaging.db import db
+from messaging.extractions import ColumnMap
+from messaging.models import Line
+from messaging.queues import MAINTENANCE, enqueue
+
+log = logging.getLogger(__name__)
+STATUS_TTL = 3600
+
+
+def status_key(prefix: str, job_id: str) -> str:
+    return f"{prefix}:import-job:{job_id}"
+
+
+def queue_import(
+    redis: Redis,
+    *,
+    line_id: int,
+    path: Path,
+    filename: str,
+    format: str = "auto",
+    number_columns: tuple[str, ...] = (),
+    name_column: str | None = None,
+    user_id: int | None = None,
+    prefix: str = "pester",
+) -> str:
+    """Queue the import of a stored upload; returns the job id to poll."""
+    job = enqueue(
+        redis,
+        run_import,
+        line_id,
+        str(path),
+        filename,
+        format,
+        list(number_columns),
+        name_column,
+        user_id,
+        queue=MAINTENANCE,
+        prefix=prefix,
+    )
+    redis.hset(
+        status_key(prefix, job.id),
+        mapping={"state": "queued", "stage": "waiting for a worker", "fraction": 0},
+    )
+    redis.expire(status_key(prefix, job.id), STATUS_TTL)
+    return job.id
+
+
+def import_status(redis: Redis, job_id: str, *, prefix: str = "pester") -> dict[str, Any] | None:
+    """The job's state, stage, fraction done and, when finished, its report or refusal."""
+    raw = redis.hgetall(status_key(prefix, job_id))
+    if not raw:
+        return None
+    data = {k.decode(): v.decode() for k, v in raw.items()}
+    data["fraction"] = float(data.get("fraction", 0))
+    for key in ("report", "refusal"):
+        if key in data:
+            data[key] = json.loads(data[key])
+    return data
+
+
+def run_import(
+    line_id: int,
+    path: str,
+    filename: str,
+    format: str,
+    number_columns: list[str],
+    name_column: str | None,
+    user_id: int | None,
+) -> dict[str, Any]:
+    """RQ job: import a stored upload into a line and report progress as it goes."""
+    rt = runtime.current()
+    job = get_current_job()
+    key = status_key(rt.settings.queue_prefix, job.id if job else "inline")
+
+    def progress(stage: str, fraction: float) -> None:
+        rt.redis.hset(key, mapping={"state": "running", "stage": stage, "fraction": fraction})
+        rt.redis.expire(key, STATUS_TTL)
+
+    column_map = (
+        ColumnMap(numbers=tuple(number_columns), name=name_column) if number_columns else None
+    )
+    upload = Path(path)
+    try:
+        with db.transaction() as session:
+            line = session.get(Line, line_id)
+            if line is None:
+                raise ImportRefused("no_line", "The line no longer exists.")
+            report = import_contacts(
+                session,
+                line,
+                upload,
+                filename=filename,
+                format=format,
+                column_map=column_map,
+                textable_regions=rt.settings.textable_regions,
+                user_id=user_id,
+                progress=progress,
+            )
+            if not report.already_imported:
+                audit.append(
+                    session,
+                    category="collection",
+                    action="contacts_imported",
+                    actor=f"user:{user_id} (background import)",
+                    actor_id=user_id,
+                    object_type="line",
+                    object_id=line_id,
+                    details={
+                        "import_id": report.import_id,
+                        "contacts_added": report.contacts_added,
+                        "rejected": len(report.rejected),
+                        "file_sha256": report.file_sha256,
+                    },
+                )
+    except ImportRefused as exc:
+        rt.redis.hset(
+            key,
+            mapping={
+                "state": "refused",
+                "stage": "refused",
+                "fraction": 1,
+                "refusal": json.dumps({"code": exc.code, "message": exc.message}),
+            },
+        )
+        log.info("background import for line %s refused: %s", line_id, exc.code)
+        return {"refused": exc.code}
+    finally:
+        upload.unlink(missing_ok=True)
+    summary = report.as_json()
+    summary["rejected"] = len(report.rejected)  # the rows themselves stay encrypted in the DB
+    rt.redis.hset(
+        key,
+        mapping={"state": "done", "stage": "done", "fraction": 1, "report": json.dumps(summary)},
+    )
+    log.info("background import %s for line %s done", report.import_id, line_id)
+    return {"import_id": report.import_id}

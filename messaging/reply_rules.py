@@ -1,0 +1,275 @@
+"""The triage rules: labels, and the named patterns over normalised reply text that give them.
+
+Rules are data. Each table is a list of (name, alternatives) rows, so that every line reads
+as one way of saying the thing and an analyst can see which words put a reply in which queue.
+Patterns are written over normalised text (:mod:`messaging.reply_text`) with single spaces
+between words; a space stands for any run of spaces, commas and line breaks. The
+risk-disclosure tables live in :mod:`messaging.reply_risk_rules`. ``RULES`` is in the order
+:func:`messaging.reply_classifier.classify` tries and explains them.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from messaging import reply_risk_rules as risk
+
+
+class Label(enum.StrEnum):
+    """A triage queue a reply belongs in."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP_SEEKING = "help_seeking"
+    RISK_DISCLOSURE = "risk_disclosure"
+    HOSTILE = "hostile"
+    WRONG_NUMBER = "wrong_number"
+    SUPPLY_INTEL = "supply_intel"
+    OTHER = "other"
+
+
+class RiskKind(enum.StrEnum):
+    """What kind of harm a risk disclosure describes."""
+
+    OVERDOSE = "overdose"
+    SELF_HARM = "self_harm"
+    EXPLOITATION = "exploitation"
+    CHILD_AT_RISK = "child_at_risk"
+    VIOLENCE = "violence"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named pattern over normalised text that gives a label (and maybe risk kinds)."""
+
+    name: str
+    label: Label
+    pattern: re.Pattern[str]
+    kinds: tuple[RiskKind, ...] = ()
+    accept: Callable[[re.Match[str]], bool] | None = None
+
+
+_GAP = r"[\s,]+"
+Rows = list[tuple[str, tuple[str, ...]]]
+
+
+def _compile(alternatives: tuple[str, ...]) -> re.Pattern[str]:
+    """Compile a rule's alternatives, letting each space match any gap between words."""
+    pattern = "|".join(f"(?:{alternative})" for alternative in alternatives)
+    return re.compile(pattern.replace(" ?", r"[\s,]*").replace(" ", _GAP))
+
+
+def _table(
+    label: Label,
+    rows: Rows,
+    kinds: tuple[RiskKind, ...] = (),
+    accept: Callable[[re.Match[str]], bool] | None = None,
+) -> list[Rule]:
+    """Rules for one label (and risk kinds) from (name, alternatives) rows."""
+    return [Rule(name, label, _compile(alternatives), kinds, accept) for name, alternatives in rows]
+
+
+# Words after "ring", "selling at" or "the … line" that are not a person, place or brand.
+_NOT_NAMES = frozenset(
+    """me you us them him her it this that the a an back now later today tomorrow tonight
+    again round anyone someone anybody somebody everyone police ambulance frank samaritans
+    childline crimestoppers doctor gp mum dad nan home please when if and or but for on at in
+    to my your their his our one number phone up out off whenever anytime time from yourself
+    myself people em help nobody no not yeah yes ok okay message messages mate new old other
+    same deal drug drugs supply front main whole county land bottom first last next only
+    dealer bus party advice support crisis chat end top dotted punch washing finishing
+    starting fone picket hot weed crack gear heroin coke stuff bulk person centre about
+    son daughter brother sister friend friends mates partner boyfriend girlfriend husband wife
+    grandad uncle aunt auntie cousin else kids child baby going running working active real
+    legit valid available live happening
+    """.split()  # noqa: SIM905
+)
+
+
+def _names_someone(match: re.Match[str]) -> bool:
+    """The captured word (a name, owner or person) could be a person, place or line brand."""
+    groups = match.groupdict()
+    return all(groups.get(key) not in _NOT_NAMES for key in ("name", "owner", "person"))
+
+
+_INSULTS = (
+    r"(?:cunts?|wankers?|pricks?|dickheads?|twats?|bastards?|bellends?|knobheads?|tossers?|"
+    r"idiots?|morons?|muppets?|scum|scumbags?|nonces?|pigs?|slags?|bitch|bitches|mugs?|"
+    r"clowns?|losers?|fuckers?|motherfuckers?|weirdos?|freaks?|snitch|snitches|grass|"
+    r"plonkers?|pillocks?|numpties|numpty|wasteman|wastemen|dicks?|shitheads?|dipshits?|"
+    r"arseholes?|assholes?|jokes?|disgrace)"
+)
+
+# fmt: off
+_HELP: Rows = [
+    ("asks_for_help", (
+        r"\bhelp\b(?! (?:the police|you|yourself|yourselves)\b)",
+        r"\bhelping (?:me|us)\b|\bsos\b",
+    )),
+    ("wants_to_stop_using", (
+        r"\b(?:want|wanting|need|trying|tried|try|how (?:do|can|would|should) (?:i|we)|help me|"
+        r"ready|desperate|going) (?:to )?(?:stop|quit|give up|get off|come off|cut down|kick it|"
+        r"get clean|get sober|detox)\b",
+    )),
+    ("cannot_stop", (
+        r"\b(?:can not|could not|unable to) (?:stop|quit|give up|get off|come off|cut down)\b",
+    )),
+    ("struggling_with_use", (
+        r"\b(?:addict|addicted|addiction|hooked|habit|rattling|clucking|withdrawals?|"
+        r"withdrawing|cold turkey|relapsed?|relapsing)\b",
+    )),
+    ("treatment", (
+        r"\b(?:rehab|detox|treatment|methadone|subutex|buprenorphine|espranor|script|"
+        r"prescription|drug (?:service|team|worker|support)|key ?worker|recovery|"
+        r"counsell?(?:ing|or)|therapy|support (?:worker|group|service)|needle exchange)\b",
+        r"\b(?:frank|change grow live|cgl|turning point|humankind|open road)\b",
+        r"\b(?:need|want|get|getting|order|pick up|where is|carry) (?:some |a |the )?"
+        r"(?:naloxone|narcan|nyxoid|prenoxad)\b",
+    )),
+    ("where_to_get", (
+        r"\b(?:where|how) (?:can|do|could|should) (?:i|we) (?:get|find|go|access|speak|talk|see|"
+        r"sign up|pick up)\b",
+    )),
+    ("someone_to_talk_to", (
+        r"\b(?:need|want|can i|could i|like to) (?:to )?(?:talk|speak|chat) (?:to|with) "
+        r"(?:someone|somebody|anyone|a person|a human|a worker)\b",
+        r"\bsomeone to talk to\b",
+    )),
+    ("asks_for_information", (
+        r"\bmore (?:info|information|details)\b|\btell me more\b",
+        r"\bwhat (?:is|are) (?:nitazenes?|naloxone|narcan|frank|this (?:drug|stuff|warning))\b",
+        r"\bwhich (?:batch|bags|pills|gear|stuff|area|areas)\b|\bwhat does it look like\b",
+        r"\bis (?:it|that|this) true\b",
+        r"\b(?:is|are) (?:the|this|that|these|those|my) (?:\w+ ){0,6}?(?:safe|bad|dodgy|"
+        r"contaminated|laced|cut with)\b",
+    )),
+]
+_HOSTILE: Rows = [
+    ("dismissal", (
+        r"\b(?:fuck|f|piss|bugger|sod|naff|eff) off\b|\bjog on\b|\bdo one\b|\bget fucked\b",
+        r"\bgo fuck (?:yourself|yourselves)\b|\bfoff\b|\bstfu\b|\bshut (?:the fuck )?up\b",
+        r"\bfuck (?:you|yourself|yourselves|the (?:police|feds|pigs|old bill|filth|law|"
+        r"lot of you))\b",
+        r"\bsuck my\b|\beat shit\b|\bkys\b|\bkill yourself\b|\bgo die\b",
+    )),
+    ("insult", (rf"\b(?:you|your|you are|ya)(?: \w+){{0,2}} {_INSULTS}\b",)),
+    ("insult_alone", (
+        rf"^\W*(?:(?:fucking|fuck|you|absolute|dirty|stupid|fat|bent|{_INSULTS}|knife|gun)\W+)*"
+        rf"(?:{_INSULTS}|knife|gun)\W*$",
+    )),
+    ("anti_police", (
+        r"\b(?:dirty|fucking|bent|corrupt|fat|filthy) (?:pigs|cops|coppers|feds|police|filth)\b",
+        r"\boink\b|\bacab\b|\b1312\b|🐷|🐖|🐽|🖕",
+    )),
+    ("threat", (
+        r"\b(?:i will|ill|ima|imma|i am going to|we will|we are going to|will) (?:find|kill|stab|"
+        r"shank|shoot|"
+        r"hurt|batter|bang|merk|wet|smash|cut|burn|come for|come after) "
+        r"(?:you|your|all of you|the lot of you|whoever)\b",
+        r"\b(?:you are|your|you|you lot|you lot are|you all|all of you) (?:dead|a dead man|"
+        r"finished)\b",
+        r"\bwhen i (?:find|catch|see|get) you\b",
+        r"\b(?:watch|mind) your back\b|\bi know where you (?:live|are|work)\b",
+        r"\bcoming for you\b|\bsnitches get stitches\b",
+        r"\byou will (?:get|be) (?:stabbed|shot|hurt|done|merked|wet|found)\b",
+    )),
+]
+_WRONG_NUMBER: Rows = [
+    ("who_is_this", (
+        r"\bwho (?:the (?:fuck|hell|heck|f) )?(?:is this|is it|is that|are you|this|that)\b",
+        r"\bwho (?:sent this|is texting me|gave you (?:my|this) number)\b",
+        r"\b(?:(?:how|where) did|did) you get (?:my number|this number|this)\b",
+        r"\bwhat (?:number|no) is this\b|\bwhat is this (?:about|regarding|for)\b|^\W*who\W*$",
+    )),
+    ("wrong_number", (
+        r"\bwrong (?:number|person|phone|guy|girl|man|bloke|no)\b|\bgot the wrong\b",
+    )),
+    ("not_me", (
+        r"\b(?:it is|this is|that is|that was|was) not me\b|^\W*not me\b",
+        r"\bnot my (?:number|phone)\b|\b(?:number|phone) (?:is|was) not mine\b",
+        r"\bi (?:do not|never) (?:know|knew) (?:anyone|anybody|who|this)\b",
+        r"\bno idea (?:who|what) (?:this|you|that)\b|\bwhat are you (?:on|talking) about\b",
+        r"\bi (?:do not|never) (?:do|take|took|use|used|touch) drugs\b",
+        r"\b(?:never|not) (?:done|taken|used|touched) (?:drugs|anything)\b",
+        r"\bnot an? (?:drug user|user|druggie|junkie|addict)\b",
+    )),
+    ("new_phone", (
+        r"\b(?:i have|i|just|i just|this is a|it is a|i have just) (?:got )?a new "
+        r"(?:phone|number|sim|no)\b",
+        r"\bnew phone who\b",
+        r"\b(?:recycled|second hand|secondhand) (?:number|sim|phone)\b|\bprevious owner\b",
+        r"\b(?:got|had) this (?:number|phone|sim) (?:for|since|last|a few|in|from)\b",
+        r"\bsomeone else(?:'?s)?\b|\b(?:does|do) not live here\b",
+        r"\b(?:this is|it is|its) (?:a |my )?(?:work|works|business|company) (?:phone|number)\b",
+    )),
+    ("doubts_sender", (
+        r"\bis this (?:real|legit|a scam|spam|a joke|a wind up|really the police|the police)\b",
+        r"\bscam\b",
+    )),
+]
+_SUPPLY: Rows = [
+    ("new_line", (
+        r"\b(?:new|other|another|backup|second) (?:line|ting|digits)\b",
+        r"\b(?:they|he|she|them|the line|dealer|the dealer|plug|the plug) (?:have |has |got |"
+        r"are on |is on |are now |is now |now |have got |has got |moved to |switched to |"
+        r"changed to )*(?:a |an |the )?(?:new|other|another|different|backup) "
+        r"(?:number|phone|sim|no)\b",
+        r"\b(?:their|his|her|the dealers?|the plugs?) (?:new|other|real|backup|second|work) "
+        r"(?:number|line|phone|no)\b",
+    )),
+    ("ring_someone", (r"\b(?:ring|call|bell|link|hit up|ask for) (?P<name>[a-z]+)\b",)),
+    ("they_are_on", (
+        r"\b(?:they|he|she|them|dealers?|plug|the line) (?:are |is |have |has |were |was |now |"
+        r"all |just |been )*(?:on|using|running) (?:a |the )?(?:new|different|other|another|\d)",
+    )),
+    ("selling_at", (
+        r"\b(?:selling|serving|shotting|dealing|trapping|sells|serves|deals|sold|served) "
+        r"(?:from|at|in|on|out of|round|around|outside|near|by|behind|off) "
+        r"(?:the |a |an |that |this )?(?P<name>[a-z0-9]+)",
+    )),
+    ("place", (
+        r"\b(?:on|at|in|round|around|near|behind|outside|by|off|from|down|up) (?:the )?"
+        r"(?!(?:the|my|your|our|his|her|their|this|that|a|an)\b)(?:[a-z0-9]+ ){1,2}?"
+        r"(?:street|road|rd|lane|avenue|ave|close|crescent|drive|estate|flats|court|towers|"
+        r"square|terrace|grove|gardens)\b",
+        r"\b(?:on|at|in|round|outside|near|by|behind) the (?:estate|flats)\b",
+        r"\b[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2}\b",  # a postcode
+    )),
+    ("named_line", (
+        r"\bthe (?P<name>[a-z]+) line\b",
+        r"\b(?P<owner>[a-z]+)'s (?:line|ting|number|phone|digits)\b",
+        r"\bis (?:this|it) still (?P<person>[a-z]+)\b",
+    )),
+    ("name_given", (
+        r"\b(?:his|her|their|the dealers?|the plugs?) (?:real )?names? (?:is|are|was)\b",
+        r"\b(?:goes by|known as|calls himself|calls herself)\b",
+        r"\b(?:dealer|plug|guy|lad|man|bloke|he|she) (?:is |was )?(?:called|named)\b",
+    )),
+    ("offers_information", (
+        r"\b(?:i|we) (?:know|can tell you|could tell you|can give you|have|have got|got) "
+        r"(?:who|where|names?|info|information|the address|their number|his number|"
+        r"her number|addresses)\b(?! (?:this|you|your|that)\b)",
+    )),
+    ("line_still_running", (
+        r"\b(?:line|they|he|she|number|phone) (?:is |are |was )?(?:still|back) (?:running|going|"
+        r"open|up|selling|dealing|serving|active|on|working)\b",
+        r"\b(?:new|the|their|his|that) (?:plug|dealer|supplier|shotter|trap house)\b",
+    )),
+]
+# fmt: on
+
+RULES: tuple[Rule, ...] = tuple(
+    _table(Label.RISK_DISCLOSURE, risk.OVERDOSE, (RiskKind.OVERDOSE,))
+    + _table(Label.RISK_DISCLOSURE, risk.SELF_HARM, (RiskKind.SELF_HARM,))
+    + _table(Label.RISK_DISCLOSURE, risk.EXPLOITATION, (RiskKind.EXPLOITATION,))
+    + _table(Label.RISK_DISCLOSURE, risk.CHILD, (RiskKind.CHILD_AT_RISK,), accept=risk.is_child_age)
+    + _table(Label.RISK_DISCLOSURE, risk.VIOLENCE, (RiskKind.VIOLENCE,))
+    + _table(Label.RISK_DISCLOSURE, risk.THREATENED, (RiskKind.VIOLENCE, RiskKind.EXPLOITATION))
+    + _table(Label.HELP_SEEKING, _HELP)
+    + _table(Label.HOSTILE, _HOSTILE)
+    + _table(Label.WRONG_NUMBER, _WRONG_NUMBER)
+    + _table(Label.SUPPLY_INTEL, _SUPPLY, accept=_names_someone)
+)

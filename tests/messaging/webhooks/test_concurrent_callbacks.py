@@ -1,0 +1,44 @@
+"""Callbacks for one message racing each other: the conditional UPDATE lets exactly one final
+status win, on SQLite and on PostgreSQL (where the row lock serialises them)."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from messaging.db import db
+from messaging.models import DeliveryEvent, OutboxMessage
+from tests.messaging.webhooks.helpers import make_campaign, make_outbox, post_signed, status_params
+from tests.support.factories import make_contacts, make_line, make_user
+
+STATUS = "/webhooks/twilio/status"
+
+
+@pytest.mark.postgres
+def test_racing_final_statuses_leave_exactly_one_winner(app: Flask) -> None:
+    make_user()
+    line = make_line()
+    (message,) = make_outbox(make_campaign([line]), make_contacts(line, ["+447700900777"]))
+    posts = ["sent"] * 15 + ["delivered"] * 15 + ["undelivered"] * 15
+    random.Random(3).shuffle(posts)
+
+    def post(status: str) -> int:
+        with app.app_context():
+            return post_signed(
+                app.test_client(), STATUS, status_params(message.provider_id, status)
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(post, posts)) == {204}
+
+    db.session.expire_all()
+    events = db.session.scalars(select(DeliveryEvent).order_by(DeliveryEvent.id)).all()
+    assert len(events) == len(posts)
+    applied_finals = [e.status for e in events if e.applied and e.status != "sent"]
+    assert len(applied_finals) == 1
+    assert db.session.get(OutboxMessage, message.id).status == applied_finals[0]
+    assert sum(1 for e in events if e.applied and e.status == "sent") <= 1
