@@ -106,6 +106,27 @@ class _Number:
     interactions: list[Any] = field(default_factory=list)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large import's objects.
+
+    An import creates hundreds of thousands of small objects that live until it ends; the
+    collector would walk them again and again for nothing (about a sixth of the time).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _silent(stage: str, fraction: float) -> None:
+    """No progress reporting."""
+
+
+@_collector_paused()
 def import_contacts(
     session: Session,
     line: Line,
@@ -118,46 +139,12 @@ def import_contacts(
     textable_regions: frozenset[str] = DEFAULT_TEXTABLE_REGIONS,
     user_id: int | None = None,
     dry_run: bool = False,
-    progress: Progress | None = None,
+    progress: Progress = _silent,
 ) -> ImportReport:
     """Import ``path`` into ``line`` in the caller's transaction (``dry_run``: preview only).
 
     ``progress(stage, fraction)`` is told what the import is doing, for a progress bar.
     """
-    with _collector_paused():
-        return _import_file(
-            session,
-            line,
-            path,
-            filename=filename,
-            format=format,
-            column_map=column_map,
-            limits=limits,
-            textable_regions=textable_regions,
-            user_id=user_id,
-            dry_run=dry_run,
-            progress=progress or _silent,
-        )
-
-
-def _silent(stage: str, fraction: float) -> None:
-    """No progress reporting."""
-
-
-def _import_file(
-    session: Session,
-    line: Line,
-    path: Path,
-    *,
-    filename: str,
-    format: str = "auto",
-    column_map: ColumnMap | None = None,
-    limits: ExtractionLimits | None = None,
-    textable_regions: frozenset[str] = DEFAULT_TEXTABLE_REGIONS,
-    user_id: int | None = None,
-    dry_run: bool = False,
-    progress: Progress,
-) -> ImportReport:
     limits = limits or ExtractionLimits()
     try:
         checked_file_size(path, limits)  # refuse an oversized file before reading it at all
@@ -297,22 +284,6 @@ def _scratch_hashes(session: Session, hashes: list[str]) -> Iterator[Table]:
         yield _SCRATCH
     finally:
         connection.exec_driver_sql("DROP TABLE IF EXISTS pester_import_hashes")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building a large import's objects.
-
-    An import creates hundreds of thousands of small objects that live until it ends; the
-    collector would walk them again and again for nothing (about a sixth of the time).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _normalise_all(
