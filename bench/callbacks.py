@@ -45,7 +45,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-AUTH_TOKEN = "bench-auth-token"  # noqa: S105 (a throwaway token for a local benchmark)
+AUTH_TOKEN = "bench-auth-token"  # a throwaway token for a local benchmark
 ACCOUNT_SID = "AC" + "b" * 32
 STATUS_PATH = "/webhooks/twilio/status"
 
@@ -124,7 +124,9 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
     numbers = [f"+4477009{i:05d}" for i in range(recipients)]  # synthetic, never sent
     sids = [f"SM{i:032x}" for i in range(1, recipients + 1)]
     with db.transaction() as session:
-        user = User(email="bench@pester.test", display_name="bench", role="officer", password_hash="-")
+        user = User(
+            email="bench@pester.test", display_name="bench", role="officer", password_hash="-"
+        )
         line = Line(reference="BENCH/1", name="Bench")
         session.add_all([user, line])
         session.flush()
@@ -137,7 +139,13 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
         contact_ids = session.scalars(
             insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
             [
-                {"line_id": line.id, "phone_hash": h, "phone": n, "kind": "mobile", "textable": True}
+                {
+                    "line_id": line.id,
+                    "phone_hash": h,
+                    "phone": n,
+                    "kind": "mobile",
+                    "textable": True,
+                }
                 for h, n in zip(hashes, numbers, strict=True)
             ],
         ).all()

@@ -48,7 +48,7 @@ class PhoneNumberRedactor(logging.Filter):
         except Exception:  # a bad format string: leave it to logging's own error report
             return True
         cleaned = redact(message)
-        if cleaned != message or record.args:
+        if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))

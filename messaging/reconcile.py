@@ -227,7 +227,7 @@ def _reconcile_one(lease: _Lease) -> int:
                 )
             )
         )
-    matches = []
+    matches = [m for m in found if m.body == lease.body and m.provider_id not in known]
     if len(matches) > 1:
         log.error("outbox %s: %s carrier messages match; marked unknown", lease.id, len(matches))
         return _settle(lease, status=ds.UNKNOWN)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, or_, select
+from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -65,12 +65,15 @@ class ReplyFilter:
 
     def for_audit(self) -> dict[str, Any]:
         """The filter as audit details: ids, labels, dates and flags; never the search text
-        (it may be a phone number or words from a reply), only that there was one."""
+        or the tag (free text that may hold a number or words from a reply), only that there
+        was one."""
         details: dict[str, Any] = {
             name: value.isoformat() if isinstance(value, date) else value
             for name, value in self.__dict__.items()
-            if name != "q" and value is not None
+            if name not in ("q", "tag") and value is not None
         }
+        if self.tag:
+            details["tag"] = True
         if self.q:
             details["search"] = "number" if searched_number(self.q) else "words"
         return details
@@ -157,7 +160,7 @@ def matching_ids(
     """Ids of replies matching the filter and the search, newest first (at most ``limit``);
     a word search decrypts at most ``window`` candidates."""
     query = filtered_query(f)
-    words = _words(f.q) if f.q and not searched_number(f.q) else []
+    words = _words(f.q) if _word_search(f) else []
     if not words:
         id_query = query.with_only_columns(Reply.id)
         if limit is not None:
@@ -201,12 +204,31 @@ def find_replies(
     session: Session, f: ReplyFilter, *, page: int = 1, per_page: int = 50
 ) -> ReplyPage:
     """One page of the filtered (and searched) reply log, newest first."""
-    outcome = matching_ids(session, f)
-    total = len(outcome.ids)
+    if _word_search(f):
+        outcome = matching_ids(session, f)
+        total = len(outcome.ids)
+    else:  # everything is in SQL: count, then fetch one page
+        query = filtered_query(f)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        outcome = SearchOutcome(ids=[])
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    wanted = outcome.ids[(page - 1) * per_page : page * per_page]
+    if _word_search(f):
+        wanted = outcome.ids[(page - 1) * per_page : page * per_page]
+    else:
+        wanted = list(
+            session.scalars(
+                filtered_query(f)
+                .with_only_columns(Reply.id)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
+        )
     return ReplyPage(load_replies(session, wanted), total, page, pages, outcome)
+
+
+def _word_search(f: ReplyFilter) -> bool:
+    return bool(f.q) and not searched_number(f.q)
 
 
 def load_replies(session: Session, ids: list[int]) -> list[Reply]:

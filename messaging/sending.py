@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -83,6 +85,21 @@ def sender_rate(sender: str) -> float:
         return SENDER_RATE_PER_SECOND[parse_sender(sender).kind]
     except SenderError:
         return 1.0
+
+
+_limiters: dict[tuple[Redis, str], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def shared_limiter() -> RateLimiter:
+    """This process's rate limiter (one per Redis client, so its local reserve outlives a
+    batch instead of being dropped at the end of each)."""
+    rt = runtime.current()
+    key = (rt.redis, rt.settings.queue_prefix)
+    with _limiters_lock:
+        if key not in _limiters:
+            _limiters[key] = RateLimiter(rt.redis, prefix=rt.settings.queue_prefix)
+        return _limiters[key]
 
 
 def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
@@ -168,7 +185,7 @@ class _Sender:
         self.guard = guard
         self.settings = rt.settings
         self.gateway: Gateway = rt.gateway()
-        self.limiter = RateLimiter(rt.redis, prefix=rt.settings.queue_prefix)
+        self.limiter = shared_limiter()
         self.callback = f"{rt.settings.public_base_url}/webhooks/twilio/status"
 
     def send(self, row: Claimed) -> Outcome:
@@ -203,8 +220,8 @@ class _Sender:
                         self.guard.halted() or self._window(row).decision is not Decision.SEND
                     ),
                 )
-            except RedisError:
-                self.guard.halt("the rate limiter (Redis) is unreachable")
+            except RedisError as exc:
+                self.guard.halt(f"the rate limiter (Redis) failed: {type(exc).__name__}: {exc}")
                 continue
             if not taken or self.guard.verdict(row.phone_hash) is not Verdict.SEND:
                 continue  # the next turn of the loop says why

@@ -13,10 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from campaigns import lifecycle
-from campaigns.api.errors import ApiError
-from campaigns.api.pagination import paginate
-from campaigns.api.routes import Page, fetch, operation
-from campaigns.api.schemas import (
+from campaigns.api.campaign_schemas import (
     ApproveIn,
     CampaignIn,
     CampaignOut,
@@ -26,6 +23,9 @@ from campaigns.api.schemas import (
     RejectIn,
     StatusOut,
 )
+from campaigns.api.errors import ApiError
+from campaigns.api.pagination import paginate
+from campaigns.api.routes import Page, fetch, operation
 from campaigns.audit import record
 from campaigns.auth import current_user
 from messaging import runtime

@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; larger values can name nothing
 # Printable text: no C0 controls except tab, newline and carriage return, and no DEL.
@@ -140,6 +140,17 @@ class IsoDate(fields.Date):
 
 def object_id(**kwargs: Any) -> Int:
     """An id of a stored object (1 … 2³¹−1)."""
-    from marshmallow import validate
-
     return Int(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def text(
+    max_length: int, *, blank: bool = True, min_length: int | None = None, **kwargs: Any
+) -> Text:
+    """Printable text up to ``max_length``; ``blank=False`` needs a non-space character."""
+    minimum = min_length if min_length is not None else (0 if blank else 1)
+    return Text(
+        pattern=SAFE_TEXT if blank else NON_BLANK_TEXT,
+        pattern_error="" if blank else "Enter some text (not only spaces).",
+        validate=validate.Length(min=minimum, max=max_length),
+        **kwargs,
+    )

@@ -28,8 +28,12 @@ pester's JSON API. Authenticate with `Authorization: Bearer <token>` (issued by
 `pester token create`); a session cookie never authenticates an API call. A token acts
 within its own role, which is at most its user's. Every error has the body
 `{"error": {"code", "message", "fields"}}`. Lists take `?page=&per_page=` (at most 100)
-and answer `{"items", "page", "per_page", "total"}`. Full phone numbers appear only where
-an operation's description says so; elsewhere they are masked (`+44*******123`)."""
+and answer `{"items", "page", "per_page", "total"}`; a query parameter a list does not know
+is refused (422), so a misspelt filter never silently widens the answer. Timestamps are
+RFC 3339 with an offset (`2026-11-25T09:30:00Z`; in a query string, encode `+` as `%2B`).
+Full phone numbers appear only where an operation's description says so; elsewhere they
+are masked (`+44*******123`). Reads of personal data are audited as disclosures to the
+token."""
 
 
 class _Components:

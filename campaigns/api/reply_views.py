@@ -16,8 +16,8 @@ from sqlalchemy import String, cast, select
 from campaigns.api.errors import ApiError
 from campaigns.api.masking import mask_phone
 from campaigns.api.pagination import paginate
+from campaigns.api.reply_schemas import LabelsIn, ReplyOut, ReplyQuery
 from campaigns.api.routes import Page, fetch, operation
-from campaigns.api.schemas import LabelsIn, ReplyOut, ReplyQuery
 from campaigns.api.tokens import token_allows, token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user

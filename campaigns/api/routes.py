@@ -132,7 +132,8 @@ def operation(
             if body is not None:
                 kwargs["body"] = body().load(_json_body())
             if multipart is not None:
-                kwargs["form"] = multipart().load(request.form.to_dict())
+                fields = {k: v for k, v in request.form.to_dict().items() if k != "file"}
+                kwargs["form"] = multipart().load(fields)  # ``file`` is read by the view
             result = view(**kwargs)
             return _respond(op, result)
 
@@ -151,8 +152,8 @@ def _json_body() -> Any:
         if not raw:
             return {}  # no body at all: every field takes its default
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    if not raw.strip():
-        return {}
+    if not raw:
+        return {}  # an empty body: the operation's defaults (whitespace is not JSON)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from campaigns.api.errors import ApiError
 from campaigns.api.masking import mask_phone
 from campaigns.api.pagination import paginate
+from campaigns.api.reply_schemas import LiftIn, SuppressionIn, SuppressionOut, SuppressionQuery
 from campaigns.api.routes import Page, fetch, operation
-from campaigns.api.schemas import LiftIn, SuppressionIn, SuppressionOut, SuppressionQuery
 from campaigns.api.tokens import token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user

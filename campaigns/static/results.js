@@ -59,9 +59,9 @@
       data: {
         labels: t.labels.map(function (iso) { return londonTime(iso, long); }),
         datasets: [
-          { label: "Sent", data: t.sent, borderColor: colours.blue, backgroundColor: colours.blue, tension: 0.2 },
-          { label: "Delivered", data: t.delivered, borderColor: colours.green, backgroundColor: colours.green, borderDash: [6, 3], tension: 0.2 },
-          { label: "Replies", data: t.replies, borderColor: colours.purple, backgroundColor: colours.purple, borderDash: [2, 2], tension: 0.2 }
+          { label: "Sent", data: t.sent, borderColor: colours.blue, backgroundColor: colours.blue, tension: 0 },
+          { label: "Delivered", data: t.delivered, borderColor: colours.green, backgroundColor: colours.green, borderDash: [6, 3], tension: 0 },
+          { label: "Replies", data: t.replies, borderColor: colours.purple, backgroundColor: colours.purple, borderDash: [2, 2], tension: 0 }
         ]
       },
       options: {

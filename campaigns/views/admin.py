@@ -23,7 +23,6 @@ OTHER_AREAS = (
     ("Opt-outs", "suppressions.index", "suppressions:write", "Numbers that said STOP."),
     ("Retention", "retention.index", "admin", "When each line's personal data is deleted."),
     ("Audit log", "audit_log.index", "audit:read", "Who did what with personal data, and when."),
-    ("Audit log", "audit.index", "audit:read", "Who did what with personal data, and when."),
 )  # fmt: skip
 ROLE_HELP = {
     Role.OFFICER: "registers lines, imports extractions, builds and launches campaigns",

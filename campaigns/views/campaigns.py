@@ -24,6 +24,7 @@ from sqlalchemy import select
 from campaigns import lifecycle, wizard
 from campaigns.audit import record
 from campaigns.auth import current_user
+from campaigns.campaign_rules import available_actions
 from campaigns.permissions import requires, role_has
 from campaigns.results import campaign_results
 from messaging import runtime
@@ -114,6 +115,7 @@ def show(campaign_id: int):  # type: ignore[no-untyped-def]
         else []
     )
     is_draft = campaign.state == CampaignState.DRAFT
+    actions = set(available_actions(campaign, user))
     return render_template(
         "campaigns/show.html",
         progress=progress_now,
@@ -122,7 +124,8 @@ def show(campaign_id: int):  # type: ignore[no-untyped-def]
         live=campaign.state in LIVE,
         user=user,
         is_draft=is_draft,
-        editable=is_draft and role_has(user.role, "campaigns:write"),
+        actions=actions,
+        editable=is_draft and "edit" in actions,
         can_read_replies=role_has(user.role, "replies:read")
         and "replies.index" in current_app.view_functions,
         **campaign_context(campaign),

@@ -23,8 +23,8 @@ from messaging.reply_intel import (
 )
 
 bp = Blueprint("intelligence", __name__, url_prefix="/intelligence")
-SIZE = 560
-RADIUS = 200
+WIDTH, HEIGHT = 840, 600  # wide enough for long line references beside the circle
+RADIUS = 190
 NODE_RADIUS = 26
 MAX_NODES = 40
 
@@ -35,66 +35,72 @@ class Node:
     label: str
     x: float
     y: float
+    label_x: float
+    label_y: float
+    anchor: str  # text-anchor for the label, which sits outside the circle
 
 
 @dataclass(frozen=True)
 class Edge:
-    x1: float
-    y1: float
-    x2: float
-    y2: float
+    path: str  # SVG path data: a straight line, or a curve for pointers
     width: float
     count: int
     title: str
 
 
+def _place(index: int, count: int, line_id: int, label: str) -> Node:
+    angle = 2 * math.pi * index / max(1, count) - math.pi / 2
+    cos, sin = math.cos(angle), math.sin(angle)
+    out = RADIUS + NODE_RADIUS + 14
+    anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+    return Node(
+        line_id,
+        label,
+        round(WIDTH / 2 + RADIUS * cos, 1),
+        round(HEIGHT / 2 + RADIUS * sin, 1),
+        round(WIDTH / 2 + out * cos, 1),
+        round(HEIGHT / 2 + out * sin + 5, 1),
+        anchor,
+    )
+
+
+def _width(count: int) -> float:
+    return round(min(10.0, 1.5 + math.log2(count + 1)), 1)
+
+
 def layout(graph: LineGraph, names: dict[int, str]) -> tuple[list[Node], list[Edge], list[Edge]]:
-    """Lines on a circle; shared-number edges as lines, pointers as arrows stopping at the
-    target's rim. Widths grow with the count, gently."""
-    nodes_ids = graph.nodes[:MAX_NODES]
-    centre = SIZE / 2
-    step = 2 * math.pi / max(1, len(nodes_ids))
+    """Lines on a circle, labels outside it. Shared numbers are straight lines; pointers are
+    arrows curving to one side (so a pointer never hides a shared-number line, and arrows
+    both ways between two lines stay apart), stopping at the target's rim."""
+    shown = graph.nodes[:MAX_NODES]
     nodes = {
-        node: Node(
-            node,
-            names.get(node, str(node)),
-            round(centre + RADIUS * math.cos(i * step - math.pi / 2), 1),
-            round(centre + RADIUS * math.sin(i * step - math.pi / 2), 1),
-        )
-        for i, node in enumerate(nodes_ids)
+        line_id: _place(i, len(shown), line_id, names.get(line_id, str(line_id)))
+        for i, line_id in enumerate(shown)
     }
-
-    def edge(a: int, b: int, count: int, title: str, *, arrow: bool) -> Edge | None:
-        if a not in nodes or b not in nodes:
-            return None
-        start, end = nodes[a], nodes[b]
-        dx, dy = end.x - start.x, end.y - start.y
-        length = math.hypot(dx, dy) or 1.0
-        trim = (NODE_RADIUS + 6) / length if arrow else 0.0
-        return Edge(
-            start.x,
-            start.y,
-            round(end.x - dx * trim, 1),
-            round(end.y - dy * trim, 1),
-            round(min(10.0, 1.5 + math.log2(count + 1)), 1),
-            count,
-            title,
-        )
-
-    shared = [
-        e
-        for (a, b), n in sorted(graph.shared.items())
-        if (e := edge(a, b, n, f"{names.get(a)} and {names.get(b)} share {n} numbers", arrow=False))
-    ]
-    pointers = [
-        e
-        for (a, b), n in sorted(graph.pointers.items())
-        if (
-            e := edge(
-                a, b, n, f"{n} replies from {names.get(a)} mention {names.get(b)}", arrow=True
+    shared = []
+    for (a, b), count in sorted(graph.shared.items()):
+        if a in nodes and b in nodes:
+            start, end = nodes[a], nodes[b]
+            title = f"{start.label} and {end.label} share {count} numbers"
+            path = f"M {start.x} {start.y} L {end.x} {end.y}"
+            shared.append(Edge(path, _width(count), count, title))
+    pointers = []
+    for (a, b), count in sorted(graph.pointers.items()):
+        if a in nodes and b in nodes:
+            start, end = nodes[a], nodes[b]
+            dx, dy = end.x - start.x, end.y - start.y
+            length = math.hypot(dx, dy) or 1.0
+            # control point: off the middle, to the right of the direction of travel
+            cx = (start.x + end.x) / 2 - dy / length * 40
+            cy = (start.y + end.y) / 2 + dx / length * 40
+            tx, ty = end.x - cx, end.y - cy
+            trim = (NODE_RADIUS + 4) / (math.hypot(tx, ty) or 1.0)
+            path = (
+                f"M {start.x} {start.y} Q {round(cx, 1)} {round(cy, 1)} "
+                f"{round(end.x - tx * trim, 1)} {round(end.y - ty * trim, 1)}"
             )
-        )
-    ]
+            title = f"{count} replies from {start.label}'s contacts mention {end.label}"
+            pointers.append(Edge(path, _width(count), count, title))
     return list(nodes.values()), shared, pointers
 
 
@@ -129,7 +135,8 @@ def index():  # type: ignore[no-untyped-def]
         nodes=nodes,
         shared_edges=shared_edges,
         pointer_edges=pointer_edges,
-        size=SIZE,
+        width=WIDTH,
+        height=HEIGHT,
         node_radius=NODE_RADIUS,
         min_repliers=MIN_REPLIERS,
         truncated=len(graph.nodes) > MAX_NODES,

@@ -25,9 +25,20 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("Replies", "replies.index", "replies:read"),
     ("Intelligence", "intelligence.index", "replies:read"),
     ("Opt-outs", "suppressions.index", "suppressions:write"),
+    ("Intelligence", "intelligence.index", "replies:read"),
+    ("Opt-outs", "suppressions.index", "suppressions:write"),
     ("Templates", "templates_admin.index", "templates:read"),
     ("Admin", "admin.index", "admin"),
 )
+
+
+# Blueprints whose pages belong under another one's navigation entry.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "campaigns": ("campaign_wizard", "approval", "test_sends"),
+    "lines": ("imports",),
+    "replies": ("reply_exports",),
+    "admin": ("services", "do_not_contact", "retention", "audit_log"),
+}
 
 
 @bp.app_context_processor
@@ -41,9 +52,7 @@ def navigation() -> dict[str, Any]:
         if endpoint not in current_app.view_functions or not role_has(user.role, permission):
             continue
         section = endpoint.split(".", 1)[0]
-        active = here == section or (
-            section == "campaigns" and here in ("campaign_wizard", "approval")
-        )
+        active = here == section or here in SECTIONS.get(section, ())
         items.append({"label": label, "url": url_for(endpoint), "active": active})
     return {"nav_items": items}
 

@@ -16,7 +16,6 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from campaigns.permissions import WEBHOOK, requires
 from messaging import runtime
@@ -42,14 +41,13 @@ _SQLITE_WRITES = threading.Lock()
 
 
 @contextmanager
-def _write_transaction() -> Iterator[Session]:
+def _sqlite_write_turn() -> Iterator[None]:
     assert db.engine is not None
     if db.engine.dialect.name != "sqlite":
-        with db.transaction() as session:
-            yield session
+        yield
         return
-    with _SQLITE_WRITES, db.transaction() as session:
-        yield session
+    with _SQLITE_WRITES:
+        yield
 
 
 def _verified_params() -> dict[str, str]:
@@ -72,8 +70,9 @@ def _verified_params() -> dict[str, str]:
 @requires(WEBHOOK)
 def status():  # type: ignore[no-untyped-def]
     params = _verified_params()
-    with _write_transaction() as session:
-        apply_status(session, params)
+    assert db.engine is not None
+    with _sqlite_write_turn(), db.engine.begin() as connection:
+        apply_status(connection, params)
     return Response(status=204)
 
 
@@ -94,8 +93,8 @@ def _store_reply(params: dict[str, str]) -> ReplyResult:
     """Store the reply; a concurrent duplicate (or opt-out) loses the unique race and is
     retried once, when it finds the stored row."""
     try:
-        with _write_transaction() as session:
+        with _sqlite_write_turn(), db.transaction() as session:
             return receive_reply(session, params)
     except IntegrityError:
-        with _write_transaction() as session:
+        with _sqlite_write_turn(), db.transaction() as session:
             return receive_reply(session, params)

@@ -53,18 +53,23 @@ def extract_xlsx(path: Path, *, limits: ExtractionLimits) -> Extraction:
     """Read numbers from the Contacts sheet and interactions from any log sheets."""
     with open_zip(path, limits) as archive:
         check_declared_sizes(archive.infolist(), limits)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise _refusal_for(exc) from exc
-    try:
-        return _read_workbook(workbook, limits)
-    except ExtractionRefused:
-        raise
-    except Exception as exc:  # damage found while streaming a sheet's rows
-        raise _refusal_for(exc) from exc
-    finally:
-        workbook.close()
+    # An open file, not the path: openpyxl refuses a path without an .xlsx suffix, and
+    # uploads are stored under a random name with none.
+    with path.open("rb") as handle:
+        try:
+            workbook = openpyxl.load_workbook(
+                handle, read_only=True, data_only=False, keep_links=False
+            )
+        except Exception as exc:  # openpyxl raises many types for a damaged workbook
+            raise _refusal_for(exc) from exc
+        try:
+            return _read_workbook(workbook, limits)
+        except ExtractionRefused:
+            raise
+        except Exception as exc:  # damage found while streaming a sheet's rows
+            raise _refusal_for(exc) from exc
+        finally:
+            workbook.close()
 
 
 def _refusal_for(exc: BaseException) -> ExtractionRefused:

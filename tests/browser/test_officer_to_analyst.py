@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from messaging.worker import run_worker
-from tests.support.factories import PASSWORD, make_user
+from tests.browser.helpers import Tab
+from tests.support.factories import make_user
 from tests.support.live import live_stack, wait_until
 
 pytestmark = pytest.mark.browser
@@ -42,43 +43,6 @@ def _vcard(path: Path) -> Path:
     return path
 
 
-class Session:
-    """One person's browser tab, with helpers that read like what they do."""
-
-    def __init__(self, browser, base_url: str, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
-        # Reduced motion: charts draw without animation, so screenshots show final figures.
-        self.context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
-        )
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.base_url = base_url
-        self.artifacts = artifacts
-        self.csp_violations: list[str] = []
-        self.page.on("console", self._console)
-
-    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
-        if "Content Security Policy" in message.text or "Refused to" in message.text:
-            self.csp_violations.append(message.text)
-
-    def sign_in(self, email: str) -> None:
-        self.page.goto(f"{self.base_url}/login")
-        self.page.get_by_label("Email address").fill(email)
-        self.page.get_by_label("Password").fill(PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(f"{self.base_url}/")
-
-    def sign_out(self) -> None:
-        self.page.get_by_role("button", name="Sign out").click()
-        self.page.wait_for_url("**/login")
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(self.artifacts / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
-
-
 def test_officer_campaign_to_analyst_reply_in_chromium(
     chromium, artifacts: Path, tmp_path: Path, database_url: str, redis_db_url: str
 ) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +55,7 @@ def test_officer_campaign_to_analyst_reply_in_chromium(
             officer = make_user(role="officer", email="officer@force.test")
             make_user(role="supervisor", email="supervisor@force.test")
             make_user(role="analyst", email="analyst@force.test")
-        tab = Session(chromium, stack.base_url, artifacts)
+        tab = Tab(chromium, stack.base_url, artifacts)
         page = tab.page
 
         # The officer registers the seized line.
@@ -175,7 +139,7 @@ def test_officer_campaign_to_analyst_reply_in_chromium(
         expect(page.get_by_test_id("campaign-state")).to_have_text("completed", timeout=20_000)
 
         def receipts_in() -> bool:
-            data = requests.get(f"{campaign_url}/progress.json", cookies=_cookies(tab), timeout=5)
+            data = requests.get(f"{campaign_url}/progress.json", cookies=tab.cookies(), timeout=5)
             counts = data.json()
             return counts["delivered"] == 4 and counts["failed"] == 1
 
@@ -199,7 +163,3 @@ def test_officer_campaign_to_analyst_reply_in_chromium(
         tab.shot("08-reply-log")
         assert tab.csp_violations == []
         tab.close()
-
-
-def _cookies(tab: Session) -> dict[str, str]:
-    return {c["name"]: c["value"] for c in tab.context.cookies()}

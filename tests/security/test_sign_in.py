@@ -244,3 +244,23 @@ def test_a_one_time_password_must_be_changed_before_anything_else(app: Flask) ->
     assert client.get("/account").status_code == 200
     assert _change(client, PASSWORD, "my own long passphrase").status_code == 302
     assert client.get("/lines/").status_code == 200
+
+
+def test_pester_account_reset_two_factor_turns_it_off_and_is_audited(app: Flask) -> None:
+    from click.testing import CliRunner
+
+    from messaging.cli.accounts import account
+
+    user = make_user()
+    _enable_totp(app, user)
+    result = CliRunner().invoke(
+        account, ["reset-two-factor", user.email.upper(), "--reason", "lost phone, ticket 42"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_secret is None
+    entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "second_factor_reset"))
+    assert entry.object_id == str(user.id) and entry.reason == "lost phone, ticket 42"
+    assert _attempt(app.test_client(), user.email, PASSWORD).headers["Location"] == "/"
+    missing = CliRunner().invoke(account, ["reset-two-factor", "nobody@x.test", "--reason", "x"])
+    assert missing.exit_code == 1

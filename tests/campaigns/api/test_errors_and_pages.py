@@ -156,3 +156,12 @@ def test_an_unexpected_failure_answers_500_in_json(app: Flask) -> None:
     assert response.status_code == 500
     assert error_of(response)["code"] == "server_error"
     assert "boom" not in response.text
+
+
+@pytest.mark.parametrize("body", [b" ", b"\x0b", b"\n\n"])
+def test_a_blank_body_is_not_json(app: Flask, officer: dict[str, str], body: bytes) -> None:
+    response = app.test_client().post(
+        "/api/v1/lines", headers=officer, data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_json"

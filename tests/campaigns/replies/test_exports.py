@@ -56,6 +56,7 @@ def analyst(app: Flask) -> FlaskClient:
     return client
 
 
+@pytest.mark.postgres
 def test_the_csv_export_is_the_filtered_set_with_every_cell_safe(analyst: FlaskClient) -> None:
     response = analyst.get("/replies/export/replies.csv?label=supply_intel")
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from messaging.db import db, utcnow
 from messaging.models import OutboxMessage, Reply
-from messaging.reply_log import ReplyFilter, matching_ids
+from messaging.reply_log import ReplyFilter, find_replies, matching_ids
 from messaging.webhooks import apply_status
 from tests.campaigns.replies.helpers import (
     audit_entries,
@@ -95,6 +95,7 @@ def test_marking_an_urgent_reply_handled_takes_it_off_the_queue(analyst: FlaskCl
     assert [e.object_id for e in audit_entries("reply_handled")] == [str(reply_id)]
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -151,6 +152,7 @@ def test_word_search_decrypts_and_filters_within_the_filtered_set(
     assert logged_ids(page.text) == [] and "Searched 4 replies" in page.text
 
 
+@pytest.mark.postgres
 def test_a_number_search_finds_replies_from_it_and_mentioning_it(analyst: FlaskClient, world: dict):
     assert logged_ids(analyst.get("/replies/?q=07700+900699").text) == ids(world["intel"])
     assert logged_ids(analyst.get("/replies/?q=%2B447700900611").text) == ids(world["help"])
@@ -164,6 +166,7 @@ def test_a_word_search_stops_at_its_window_and_says_so(app: Flask, world: dict) 
     assert wider.ids == ids(world["who"])
 
 
+@pytest.mark.postgres
 def test_tags_notes_and_reviewed(analyst: FlaskClient, world: dict) -> None:
     reply_id = world["intel"].id
     page = analyst.get(f"/replies/{reply_id}")
@@ -270,3 +273,11 @@ def test_a_supervisor_reads_but_cannot_triage(app: Flask, world: dict) -> None:
         f"/replies/{world['overdose'].id}/handled", data={"csrf_token": csrf_token(page.text)}
     )
     assert response.status_code == 403
+
+
+def test_pages_cover_every_reply_once_with_and_without_a_word_search(app: Flask, world: dict):
+    newest_first = ids(world["overdose"], world["help"], world["intel"], world["who"])
+    for reply_filter in (ReplyFilter(), ReplyFilter(q="i")):  # every reply has an "i"
+        pages = [find_replies(db.session, reply_filter, page=n, per_page=3) for n in (1, 2, 9)]
+        assert [(p.total, p.pages, p.page) for p in pages] == [(4, 2, 1), (4, 2, 2), (4, 2, 2)]
+        assert [r.id for p in pages[:2] for r in p.replies] == newest_first

@@ -78,10 +78,12 @@ class Pipeline:
         db.session.commit()
         make_contacts(line, numbers)
         campaign = lifecycle.create_campaign(
-            db.session, self.draft(line.id, sender=sender, urgent=urgent,
-                                   not_before=not_before, not_after=not_after),
+            db.session,
+            self.draft(
+                line.id, sender=sender, urgent=urgent, not_before=not_before, not_after=not_after
+            ),
             self.officer,
-        )  # fmt: skip
+        )
         lifecycle.submit(db.session, campaign, self.officer, settings=self.settings)
         lifecycle.approve(db.session, campaign, self.supervisor, settings=self.settings)
         db.session.commit()
@@ -132,9 +134,12 @@ class Pipeline:
     # --- driving --------------------------------------------------------------------------
 
     def drive(
-        self, campaign_id: int, *, until: Callable[[Campaign], bool] | None = None,
+        self,
+        campaign_id: int,
+        *,
+        until: Callable[[Campaign], bool] | None = None,
         timeout: float = 15.0,
-    ) -> Campaign:  # fmt: skip
+    ) -> Campaign:
         """Alternate a burst RQ worker and the tick until ``until`` (default: finished)."""
         until = until or (lambda c: c.state in FINISHED)
         deadline = time.monotonic() + timeout

@@ -161,9 +161,12 @@ def _pause(pipeline: Pipeline, campaign_id: int) -> None:
 def _resume(pipeline: Pipeline, campaign_id: int) -> None:
     rt = runtime.current()
     lifecycle.resume(
-        db.session, pipeline.get(campaign_id), pipeline.officer, redis=rt.redis,
+        db.session,
+        pipeline.get(campaign_id),
+        pipeline.officer,
+        redis=rt.redis,
         settings=rt.settings,
-    )  # fmt: skip
+    )
     db.session.commit()
 
 

@@ -158,3 +158,22 @@ def test_a_campaign_whose_not_after_passes_stops_and_says_why(pipeline: Pipeline
     assert counts.get("expired", 0) > 0 and counts.get("accepted", 0) > 0
     assert set(counts) == {"expired", "accepted"}
     assert sum(pipeline.texts_per_recipient().values()) == counts["accepted"]
+
+
+@pytest.mark.slow
+def test_a_stop_that_arrives_mid_batch_stops_the_next_text(pipeline: Pipeline) -> None:
+    from messaging.suppression import suppress
+
+    pipeline.reconfigure(send_rate_override=10.0, batch_size=40)  # one batch, 5 texts/s
+    numbers = [drama(150 + i) for i in range(20)]
+    campaign_id = pipeline.campaign(numbers)
+    pipeline.start_worker()
+    pipeline.wait_for(lambda: pipeline.statuses(campaign_id).get("claimed", 0) == 20)
+    pipeline.wait_for(lambda: pipeline.accepted() >= 2)
+    late = numbers[-3:]  # still waiting for their turn in the claimed batch
+    for number in late:
+        suppress(db.session, number, source="reply")
+    db.session.commit()
+    pipeline.wait_state(campaign_id, CampaignState.COMPLETED, timeout=15)
+    assert pipeline.statuses(campaign_id) == {"accepted": 17, "suppressed": 3}
+    assert_exactly_once(pipeline.texts_per_recipient(), numbers[:-3])

@@ -86,6 +86,7 @@ def test_opt_out_phrasing_reaches_the_global_list_and_cancels_queued_texts(
         assert blocked_hashes(db.session, [lookup_hash(REPLIER)]) == {lookup_hash(REPLIER)}
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("word", ["START", "unstop", "Yes"])
 def test_start_unstop_and_yes_lift_the_opt_out(client: FlaskClient, texts: dict, word: str) -> None:
     _reply(client, "STOP")
@@ -109,6 +110,7 @@ def test_yes_please_help_is_not_a_resubscription(client: FlaskClient, texts: dic
     assert db.session.scalar(select(Suppression.active)) is True
 
 
+@pytest.mark.postgres
 def test_error_21610_in_a_status_callback_suppresses_the_number(
     client: FlaskClient, texts: dict
 ) -> None:

@@ -42,3 +42,25 @@ def test_racing_final_statuses_leave_exactly_one_winner(app: Flask) -> None:
     assert len(applied_finals) == 1
     assert db.session.get(OutboxMessage, message.id).status == applied_finals[0]
     assert sum(1 for e in events if e.applied and e.status == "sent") <= 1
+
+
+@pytest.mark.postgres
+def test_racing_inbound_texts_store_each_once_and_one_opt_out(app: Flask) -> None:
+    from messaging.models import Reply, Suppression
+    from tests.messaging.webhooks.helpers import inbound_params, new_sid
+
+    same_sid = new_sid()
+    posts = [inbound_params(same_sid, "+447700900778", "STOP")] * 6 + [
+        inbound_params(new_sid(), "+447700900778", "stop texting me") for _ in range(6)
+    ]
+
+    def post(params: dict[str, str]) -> int:
+        with app.app_context():
+            return post_signed(app.test_client(), "/webhooks/twilio/inbound", params).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(post, posts)) == {200}
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Reply)).all()) == 7  # one per distinct MessageSid
+    (suppression,) = db.session.scalars(select(Suppression)).all()
+    assert suppression.active

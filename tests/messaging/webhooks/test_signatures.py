@@ -58,6 +58,14 @@ def test_a_callback_without_a_signature_is_refused_and_changes_nothing(
     assert _nothing_changed(message)
 
 
+@pytest.mark.parametrize("signature", ["", "not-base64-at-all", "é" * 28, "A" * 5000])
+def test_a_malformed_signature_is_refused(client: FlaskClient, message: OutboxMessage, signature):
+    params = status_params(message.provider_id, "delivered")
+    response = client.post(STATUS, data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert _nothing_changed(message)
+
+
 def test_a_callback_signed_with_the_wrong_token_is_refused(
     client: FlaskClient, message: OutboxMessage
 ):

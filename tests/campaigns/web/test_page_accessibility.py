@@ -1,0 +1,125 @@
+"""Every page of the web app, for every role that may see it: labels on every field, unique
+ids, one h1, a CSRF token in every form that posts, nothing the CSP would block, and error
+summaries at the top of a form that failed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from messaging.db import db
+from messaging.models import DoNotContact, MessageTemplate, Service
+from tests.campaigns.web.helpers import (
+    DRAMA,
+    approved,
+    make_draft,
+    page_problems,
+    post,
+    sign_in,
+    submitted,
+)
+from tests.support.factories import make_contacts, make_line, make_user
+
+
+def _world() -> dict[str, int]:
+    officer = make_user(role="officer", email="maker@force.test")
+    supervisor = make_user(role="supervisor", email="checker@force.test")
+    line = make_line(reference="OP-A/1")
+    make_contacts(line, DRAMA[:3])
+    draft = make_draft(officer, [line], name="A draft")
+    ready = approved(make_draft(officer, [line], name="Approved"), officer, supervisor)
+    waiting = submitted(make_draft(officer, [line], name="Waiting"), officer)
+    db.session.add(DoNotContact(phone_hash="x" * 40, phone="+447700900999", reason="test"))
+    db.session.commit()
+    return {
+        "line": line.id,
+        "draft": draft.id,
+        "approved": ready.id,
+        "waiting": waiting.id,
+        "template": db.session.scalar(select(MessageTemplate.id)),
+        "service": db.session.scalar(select(Service.id)),
+        "dnc": db.session.scalar(select(DoNotContact.id)),
+        "user": officer.id,
+    }
+
+
+PAGES = {
+    "officer": [
+        "/",
+        "/lines/",
+        "/lines/new",
+        "/lines/{line}",
+        "/campaigns/",
+        "/campaigns/new",
+        "/campaigns/{draft}",
+        "/campaigns/{draft}/recipients",
+        "/campaigns/{draft}/message",
+        "/campaigns/{draft}/sending",
+        "/campaigns/{approved}",
+        "/templates/",
+        "/templates/{template}",
+        "/templates/new",
+        "/templates/{template}/edit",
+    ],
+    "supervisor": ["/", "/campaigns/{waiting}", "/campaigns/{waiting}/approval", "/lines/{line}"],
+    "analyst": ["/", "/lines/", "/campaigns/{approved}"],
+    "admin": [
+        "/",
+        "/admin/",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/users/{user}",
+        "/admin/services/",
+        "/admin/services/new",
+        "/admin/services/{service}/edit",
+        "/admin/do-not-contact/",
+        "/admin/do-not-contact/{dnc}/remove",
+        "/templates/",
+    ],
+}
+
+
+@pytest.mark.parametrize("role", sorted(PAGES))
+def test_every_page_is_labelled_protected_and_csp_clean(app: Flask, role: str) -> None:
+    ids = _world()
+    client = app.test_client()
+    sign_in(client, make_user(role=role))
+    for template in PAGES[role]:
+        path = template.format(**ids)
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        assert page_problems(page.text) == [], path
+        assert len(re.findall(r"<h1\b", page.text)) == 1, path
+        assert re.search(r"<title>[^<]+ – pester</title>", page.text), path
+        assert '<html lang="en-GB">' in page.text
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "data"),
+    [
+        ("officer", "/campaigns/new", {"name": ""}),
+        ("officer", "/lines/new", {"reference": ""}),
+        ("admin", "/admin/users/new", {"email": "x"}),
+        ("admin", "/admin/services/new", {"name": ""}),
+        ("officer", "/templates/new", {"name": "", "action": "save"}),
+    ],
+)
+def test_a_failed_form_starts_with_an_error_summary_linking_to_fields(
+    app: Flask, role: str, path: str, data: dict[str, str]
+) -> None:
+    client = app.test_client()
+    sign_in(client, make_user(role=role))
+    page = post(client, path, data)
+    assert page.status_code == 422
+    main = page.text.split('<main id="main"', 1)[1]
+    summary_at = main.index('class="error-summary"')
+    assert summary_at < main.index("<form", main.index("</h1>")), path
+    links = re.findall(r'<li><a href="#([a-z_]+)">', main[summary_at:])
+    assert links, path
+    for field in links:
+        assert f'id="{field}"' in main, (path, field)
+    assert "<title>Error: " in page.text
+    assert page_problems(page.text) == []
