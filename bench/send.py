@@ -104,7 +104,7 @@ def environment(tmp: Path, args: argparse.Namespace, **urls: str) -> dict[str, s
         PESTER_DATA_KEY="bench-data-key-0123456789abcdef0123456789abcdef",
         PESTER_LOOKUP_KEY="bench-lookup-key-0123456789abcdef0123456789ab",
         PESTER_QUEUE_PREFIX=f"bench-send-{os.getpid()}",
-        PESTER_SEND_RATE=str(args.capacity),
+        PESTER_SEND_RATE=str(args.capacity * args.segments),
         PESTER_BATCH_SIZE=str(args.batch_size),
         PESTER_GATEWAY_CONCURRENCY=str(args.concurrency),
         PESTER_QUIET_HOURS_START="0",  # the bench runs at any hour
@@ -175,6 +175,14 @@ def approved_campaign(line_id: int, officer: Any, supervisor: Any) -> int:
     lifecycle.approve(db.session, campaign, supervisor, settings=settings)
     db.session.commit()
     return campaign.id
+
+
+def segments_of(campaign_id: int) -> int:
+    from messaging.db import db
+    from messaging.models import Campaign
+
+    with db.transaction() as session:
+        return int(session.get(Campaign, campaign_id).snapshot["segments"])
 
 
 def naive_send(outbox_id: int) -> str:
@@ -378,6 +386,7 @@ def main() -> None:
         )
         carrier.start()
         stack.callback(carrier.stop)
+        args.segments = 1  # until the campaign's text is known
         env = environment(tmp, args, database=database, redis=redis, carrier=carrier.base_url)
         runtime.configure(load_settings(env))
         prefix = runtime.current().settings.queue_prefix
@@ -398,6 +407,9 @@ def main() -> None:
 
         logs = args.log_dir or tmp
         logs.mkdir(parents=True, exist_ok=True)
+        # The carrier meters messages, the limiter segments: a pool sized for the carrier.
+        args.segments = segments_of(main_id)
+        env = environment(tmp, args, database=database, redis=redis, carrier=carrier.base_url)
         workers = start_workers(args.workers, env, logs)
         stack.callback(stop_workers, workers)
         pids = [w.pid for w in workers]
@@ -442,7 +454,8 @@ def main() -> None:
                     "workers": args.workers,
                     "batch_size": args.batch_size,
                     "gateway_concurrency": args.concurrency,
-                    "send_rate": args.capacity,
+                    "segments_per_msg": args.segments,
+                    "send_rate_segments_per_s": args.capacity * args.segments,
                     "database": database_kind,
                     "redis": redis_kind,
                 }

@@ -67,14 +67,17 @@ return 0
 class RateLimiter:
     """Blocks callers until the sender's shared segment budget allows a send.
 
-    The threads of one process share a small local reserve: one of them takes a slice of
-    tokens (``RESERVE_SECONDS`` of the rate) from the shared bucket for all of them, so a
-    worker sending hundreds of texts a second makes tens of Redis calls, not hundreds.
-    Tokens only ever come from the shared bucket, so the sum over every process still keeps
-    to the rate; a reserve a halted batch leaves unused is simply not sent.
+    The threads of one process share a small local reserve: one of them at a time (the
+    fetcher) takes a slice of tokens (``RESERVE_SECONDS`` of the rate) from the shared
+    bucket for all of them, while the others wait in the process, not on Redis. So a worker
+    sending hundreds of texts a second makes tens of Redis calls, and a worker waiting on a
+    one-segment-a-second long code makes about one a second, however many threads it runs.
+    Tokens only ever come from the shared bucket, so the sum over every process keeps to
+    the rate; a reserve left when a batch halts is used by the next, or not at all.
     """
 
     RESERVE_SECONDS = 0.05
+    WAIT_SLICE = 0.25  # the longest nap: a pause is noticed within about this long
 
     def __init__(self, redis: Redis, *, prefix: str = "pester") -> None:
         self._redis = redis
@@ -82,7 +85,8 @@ class RateLimiter:
         self._take = redis.register_script(_TAKE)
         self._penalise = redis.register_script(_PENALISE)
         self._reserve: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._fetching: set[str] = set()
+        self._changed = threading.Condition()
 
     def _key(self, sender: str) -> str:
         return f"{self._prefix}:rate:{sender}"
@@ -105,39 +109,51 @@ class RateLimiter:
         max_wait: float | None = None,
     ) -> bool:
         """Wait until the tokens are taken (True), or ``should_stop`` says give up, or
-        ``max_wait`` seconds pass (False)."""
+        ``max_wait`` seconds pass (False). Redis errors propagate."""
         burst = burst if burst is not None else max(rate, float(segments))
+        want = min(float(segments), burst)
+        slice_ = max(want, min(burst, float(math.ceil(rate * self.RESERVE_SECONDS))))
         deadline = None if max_wait is None else time.monotonic() + max_wait
         while True:
-            if self._from_reserve(sender, segments):
-                return True
-            slice_ = max(float(segments), min(burst, math.ceil(rate * self.RESERVE_SECONDS)))
-            wait = self.try_take(sender, int(slice_), rate=rate, burst=burst)
+            with self._changed:
+                left = self._reserve.get(sender, 0.0)
+                if left >= want:
+                    self._reserve[sender] = left - want
+                    return True
+                fetcher = sender not in self._fetching
+                if fetcher:
+                    self._fetching.add(sender)
+                elif not (should_stop() or _past(deadline)):
+                    # Another thread is fetching for this process: wait for its tokens.
+                    self._changed.wait(self.WAIT_SLICE)
+                    continue
+            if not fetcher:
+                return False
+            wait = -1.0  # unknown, if Redis fails
+            try:
+                wait = self.try_take(sender, int(slice_), rate=rate, burst=burst)
+            finally:
+                with self._changed:
+                    self._fetching.discard(sender)
+                    if wait == 0:
+                        self._reserve[sender] = self._reserve.get(sender, 0.0) + slice_
+                    self._changed.notify_all()
             if wait == 0:
-                with self._lock:
-                    self._reserve[sender] = self._reserve.get(sender, 0.0) + slice_ - segments
-                return True
-            if should_stop():
+                continue
+            if should_stop() or (deadline is not None and time.monotonic() + wait > deadline):
                 return False
-            if deadline is not None and time.monotonic() + wait > deadline:
-                return False
-            # Short naps with jitter: many workers do not wake in lockstep, and a pause is
-            # noticed within a fraction of a second even at one segment per second.
-            sleep(min(wait, 0.25) * (1 + random.random() * 0.1))
-
-    def _from_reserve(self, sender: str, segments: int) -> bool:
-        with self._lock:
-            left = self._reserve.get(sender, 0.0)
-            if left < segments:
-                return False
-            self._reserve[sender] = left - segments
-            return True
+            # Jitter keeps the fetchers of many processes from waking in lockstep.
+            sleep(min(wait, self.WAIT_SLICE) * (1 + random.random() * 0.1))
 
     def penalise(self, sender: str, *, rate: float, seconds: float) -> None:
         """Hold every worker's sends from ``sender`` for about ``seconds`` (after a 429)."""
-        with self._lock:
+        with self._changed:
             self._reserve.pop(sender, None)  # this process stops too, reserve or not
         self._penalise(keys=[self._key(sender)], args=[rate, seconds])
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def backoff_seconds(attempt: int, *, base: float = 1.0, cap: float = 300.0) -> float:

@@ -34,7 +34,7 @@ NATIONAL_SERVICES = (
 
 
 def seed_reference_data(session: Session) -> dict[str, int]:
-    """Add missing shipped templates (or a new version when a file changed) and services."""
+    """Add missing shipped templates (or a new version when a file's text is new) and services."""
     added = {"templates": 0, "versions": 0, "services": 0}
     for shipped in load_shipped_templates():
         template = session.scalar(
@@ -51,17 +51,20 @@ def seed_reference_data(session: Session) -> dict[str, int]:
             session.add(template)
             session.flush()
             added["templates"] += 1
-        latest = session.scalar(
-            select(TemplateVersion)
-            .where(TemplateVersion.template_id == template.id)
-            .order_by(TemplateVersion.version.desc())
-            .limit(1)
+        versions = list(
+            session.scalars(
+                select(TemplateVersion)
+                .where(TemplateVersion.template_id == template.id)
+                .order_by(TemplateVersion.version)
+            )
         )
-        if latest is None or latest.body != shipped.body:
+        # Add the shipped text only when no version has it: an edit made in the web app
+        # is a newer version and must not be undone by the next `db upgrade`.
+        if all(v.body != shipped.body for v in versions):
             session.add(
                 TemplateVersion(
                     template_id=template.id,
-                    version=(latest.version + 1) if latest else 1,
+                    version=versions[-1].version + 1 if versions else 1,
                     body=shipped.body,
                     placeholders=list(shipped.placeholders),
                 )

@@ -26,8 +26,10 @@ from sqlalchemy.sql.dml import Update
 from twilio.request_validator import RequestValidator
 
 from messaging import delivery_status as ds
+from messaging.crypto import lookup_hash
 from messaging.db import utcnow
 from messaging.models import DeliveryEvent, OutboxMessage
+from messaging.phone_numbers import normalise
 
 log = logging.getLogger(__name__)
 # Fields that name people or carry text: never kept in a delivery event's payload.
@@ -129,6 +131,10 @@ def apply_status(db_: Session | Connection, params: Mapping[str, str]) -> Status
     applied = outbox_id is not None
     if not applied and sid:
         outbox_id = connection.execute(_FIND_MESSAGE, {"sid": sid}).scalar()
+        if outbox_id is None:
+            outbox_id, applied = _after_in_flight_sends(
+                connection, sid, status, error_code, now, params.get("To", "")
+            )
     connection.execute(
         _INSERT_EVENT,
         {
@@ -164,6 +170,42 @@ def _advance(
     return connection.execute(
         statement, {"sid": sid, "now": now, "error_code": error_code}
     ).scalar()
+
+
+def _after_in_flight_sends(
+    connection: Connection,
+    sid: str,
+    status: str,
+    error_code: int | None,
+    now: datetime,
+    recipient: str,
+) -> tuple[int | None, bool]:
+    """Look for the message again once any send to this recipient still in flight has been
+    recorded; returns (outbox id, applied).
+
+    A carrier can call back before the worker has committed the message id. Locking the
+    recipient's claimed rows waits for that worker's transaction (PostgreSQL; SQLite
+    serialises writers anyway), so either the id is visible afterwards, or the worker's
+    transaction starts after this one and applies the kept callback itself. Without this,
+    a callback committed between the worker's look for early callbacks and its commit would
+    wait for the reconciliation sweep.
+    """
+    number = normalise(recipient).e164 if recipient else None
+    if not number:
+        return None, False
+    connection.execute(
+        select(_OUTBOX.c.id)
+        .where(
+            _OUTBOX.c.phone_hash == lookup_hash(number),
+            _OUTBOX.c.provider_id.is_(None),
+            _OUTBOX.c.status == ds.CLAIMED,
+        )
+        .with_for_update()
+    ).all()
+    moved = _advance(connection, sid, status, error_code, now)
+    if moved is not None:
+        return moved, True
+    return connection.execute(_FIND_MESSAGE, {"sid": sid}).scalar(), False
 
 
 def _suppress_recipient(session: Session, outbox_id: int, error_code: int | None) -> None:

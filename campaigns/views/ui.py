@@ -25,8 +25,6 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("Replies", "replies.index", "replies:read"),
     ("Intelligence", "intelligence.index", "replies:read"),
     ("Opt-outs", "suppressions.index", "suppressions:write"),
-    ("Intelligence", "intelligence.index", "replies:read"),
-    ("Opt-outs", "suppressions.index", "suppressions:write"),
     ("Templates", "templates_admin.index", "templates:read"),
     ("Admin", "admin.index", "admin"),
 )
@@ -48,9 +46,13 @@ def navigation() -> dict[str, Any]:
         return {"nav_items": []}
     here = request.blueprint or ""
     items = []
+    shown: set[str] = set()
     for label, endpoint, permission in NAVIGATION:
-        if endpoint not in current_app.view_functions or not role_has(user.role, permission):
+        if endpoint in shown or endpoint not in current_app.view_functions:
             continue
+        if not role_has(user.role, permission):
+            continue
+        shown.add(endpoint)
         section = endpoint.split(".", 1)[0]
         active = here == section or here in SECTIONS.get(section, ())
         items.append({"label": label, "url": url_for(endpoint), "active": active})

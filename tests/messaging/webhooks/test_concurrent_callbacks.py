@@ -64,3 +64,49 @@ def test_racing_inbound_texts_store_each_once_and_one_opt_out(app: Flask) -> Non
     assert len(db.session.scalars(select(Reply)).all()) == 7  # one per distinct MessageSid
     (suppression,) = db.session.scalars(select(Suppression)).all()
     assert suppression.active
+
+
+@pytest.mark.postgres
+def test_a_callback_racing_the_worker_s_commit_waits_for_it_and_is_applied(app: Flask) -> None:
+    # The worker has recorded the message id and looked for early callbacks, but has not
+    # committed; the carrier's callback arrives now. It must not be left for the sweep.
+    import threading
+
+    from messaging.webhooks import apply_pending_events
+
+    make_user()
+    line = make_line()
+    (message,) = make_outbox(
+        make_campaign([line]), make_contacts(line, ["+447700900779"]), status="claimed"
+    )
+    sid = "SM" + "7" * 32
+    worker = db.transaction()
+    session = worker.__enter__()
+    session.execute(
+        OutboxMessage.__table__.update()
+        .where(OutboxMessage.id == message.id)
+        .values(provider_id=sid, status="queued")
+    )
+    assert apply_pending_events(session, [sid]) == 0  # nothing has arrived yet
+
+    codes: list[int] = []
+    callback = threading.Thread(
+        target=lambda: codes.append(
+            post(app, status_params(sid, "delivered") | {"To": "+447700900779"})
+        )
+    )
+    callback.start()
+    callback.join(timeout=0.5)
+    assert callback.is_alive()  # waiting for the worker's transaction, not storing an orphan
+    worker.__exit__(None, None, None)
+    callback.join(timeout=10)
+    assert codes == [204]
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status == "delivered"
+    (event,) = db.session.scalars(select(DeliveryEvent)).all()
+    assert (event.outbox_id, event.applied) == (message.id, True)
+
+
+def post(app: Flask, params: dict[str, str]) -> int:
+    with app.app_context():
+        return post_signed(app.test_client(), STATUS, params).status_code
