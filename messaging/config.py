@@ -60,6 +60,7 @@ class Settings:
     max_attempts: int = 5
     session_minutes: int = 30
     max_upload_bytes: int = 100 * 2**20
+    background_import_bytes: int = 2 * 2**20  # larger uploads import in a worker
     trusted_proxies: int = 0  # reverse proxies in front of the web app (X-Forwarded-For hops)
     testing: bool = False
 

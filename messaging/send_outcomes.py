@@ -127,9 +127,6 @@ def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> li
             if o.suppress_phone:
                 suppress(session, o.suppress_phone, source="error_code", detail=str(o.error_code))
         apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
-        record_gateway_handover(
-            session, campaign_id, token, outcomes, runtime.current().settings.sms_gateway
-        )
         expired = sum(1 for o in outcomes if o.status == ds.EXPIRED)
         if expired:
             note_window_closed(session, campaign_id, expired)
@@ -140,7 +137,11 @@ def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> li
         if state == CampaignState.CANCELLED:
             # Texts this batch released after a cancel must not wait for a resume.
             cancel_pending(session, campaign_id)
-            return []
+        # The audit (a disclosure to the gateway) goes last: the audit head is then the last
+        # lock taken, as in every other transaction, so the two orders cannot deadlock.
+        record_gateway_handover(
+            session, campaign_id, token, outcomes, runtime.current().settings.sms_gateway
+        )
         if state != CampaignState.SENDING:
             return []
         return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]

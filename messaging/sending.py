@@ -10,7 +10,7 @@ How each gateway answer is handled (the error classes of ``messaging.gateways.er
 - accepted: the provider id and first status are recorded;
 - 429 / 20429 (never processed): the whole sender backs off for a moment (shared bucket),
   this text retries with jittered exponential backoff, costing no attempt; after
-  ``MAX_RATE_LIMITED`` refusals in a row it is released for the tick to queue again;
+  ``send_texts.MAX_RATE_LIMITED`` refusals in a row it is released for the tick to queue again;
 - retryable (5xx, 20500, 21611, connection never opened): retried with full-jitter backoff
   and counted; short waits are taken in place, longer ones release the row with
   ``next_attempt_at``; after ``PESTER_MAX_ATTEMPTS`` attempts it is ``rejected``;
@@ -38,32 +38,20 @@ from sqlalchemy.orm import Session
 from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.db import db, utcnow
-from messaging.gateways.base import (
-    Gateway,
-    GatewayError,
-    OutcomeUnknown,
-    OutgoingSms,
-    PermanentError,
-    RateLimited,
-    RetryableError,
-    SenderBlocked,
-)
 from messaging.models import Campaign, CampaignState, OutboxMessage
-from messaging.rate_limiter import RateLimiter, backoff_seconds
-from messaging.send_guard import BatchGuard, Verdict
+from messaging.rate_limiter import RateLimiter
+from messaging.send_guard import BatchGuard
 from messaging.send_outcomes import Outcome, record_outcomes
-from messaging.send_window import Decision, WindowCheck, check, validity_seconds
 from messaging.senders import SENDER_RATE_PER_SECOND, SenderError, parse_sender
 from messaging.suppression import blocked_hashes
 
 log = logging.getLogger(__name__)
-MAX_RATE_LIMITED = 10  # 429s in a row for one text before it goes back to the queue
-INLINE_RETRY_SECONDS = 2.0  # longer retry waits release the row instead of holding a thread
-RATE_LIMITED_PAUSE = 0.05  # seconds every worker holds a sender after a 429
 
 
 @dataclass(frozen=True)
 class Claimed:
+    """A claimed outbox row: everything needed to send it, nothing about the campaign."""
+
     id: int
     to: str
     body: str
@@ -177,145 +165,11 @@ def _claim(session: Session, ids: list[int], token: str, lease_until: datetime) 
     )
 
 
-class _Sender:
-    """Sends one batch's texts concurrently through the pooled gateway client."""
-
-    def __init__(self, guard: BatchGuard) -> None:
-        rt = runtime.current()
-        self.guard = guard
-        self.settings = rt.settings
-        self.gateway: Gateway = rt.gateway()
-        self.limiter = shared_limiter()
-        self.callback = f"{rt.settings.public_base_url}/webhooks/twilio/status"
-
-    def send(self, row: Claimed) -> Outcome:
-        try:
-            return self._send(row)
-        except Exception:
-            # A bug outside the gateway call: this text was not handed over. Stop the batch.
-            log.exception("outbox %s: unexpected error before sending", row.id)
-            self.guard.halt("unexpected error")
-            return Outcome(row.id, ds.PENDING, row.attempts)
-
-    def _send(self, row: Claimed) -> Outcome:
-        attempts, refused = row.attempts, 0
-        rate = sender_rate(row.sender)
-        while True:
-            verdict = self.guard.verdict(row.phone_hash)
-            if verdict is Verdict.SUPPRESSED:
-                return Outcome(row.id, ds.SUPPRESSED, attempts)
-            if verdict is Verdict.HALT:
-                return Outcome(row.id, ds.PENDING, attempts)
-            window = self._window(row)
-            if window.decision is Decision.EXPIRED:
-                return Outcome(row.id, ds.EXPIRED, attempts)
-            if window.decision is Decision.WAIT:
-                return Outcome(row.id, ds.PENDING, attempts, retry_at=window.until)
-            try:
-                taken = self.limiter.take(
-                    row.sender,
-                    row.segments,
-                    rate=rate,
-                    should_stop=lambda: (
-                        self.guard.halted() or self._window(row).decision is not Decision.SEND
-                    ),
-                )
-            except RedisError as exc:
-                self.guard.halt(f"the rate limiter (Redis) failed: {type(exc).__name__}: {exc}")
-                continue
-            if not taken or self.guard.verdict(row.phone_hash) is not Verdict.SEND:
-                continue  # the next turn of the loop says why
-            if self._window(row).decision is not Decision.SEND:
-                continue  # the wait for tokens ran into quiet hours or not-after
-            try:
-                sms = self._sms(row)
-            except ValueError:
-                # No usable number (purged since launch) or a stale window: never sendable.
-                return Outcome(row.id, ds.REJECTED, attempts)
-            try:
-                receipt = self.gateway.send(sms)
-            except RateLimited as exc:
-                refused += 1
-                self._penalise(row.sender, rate)
-                if refused >= MAX_RATE_LIMITED:
-                    retry_at = utcnow() + timedelta(seconds=backoff_seconds(refused, base=0.5))
-                    return Outcome(
-                        row.id,
-                        ds.PENDING,
-                        attempts,
-                        error_code=exc.code or 20429,
-                        retry_at=retry_at,
-                    )
-                self.guard.sleep(backoff_seconds(refused, base=0.05, cap=2.0))
-                continue
-            except RetryableError as exc:
-                attempts += 1
-                if attempts >= self.settings.max_attempts:
-                    return Outcome(row.id, ds.REJECTED, attempts, error_code=exc.code)
-                delay = backoff_seconds(attempts, base=0.25)
-                if delay > INLINE_RETRY_SECONDS:
-                    retry_at = utcnow() + timedelta(seconds=delay)
-                    return Outcome(
-                        row.id, ds.PENDING, attempts, error_code=exc.code, retry_at=retry_at
-                    )
-                self.guard.sleep(delay)
-                continue
-            except SenderBlocked as exc:
-                self.guard.halt(f"carrier error {exc.code}")
-                return Outcome(
-                    row.id, ds.PENDING, attempts, error_code=exc.code, blocked=exc.description
-                )
-            except PermanentError as exc:
-                phone = row.to if exc.suppress else None
-                return Outcome(
-                    row.id, ds.REJECTED, attempts + 1, error_code=exc.code, suppress_phone=phone
-                )
-            except OutcomeUnknown as exc:
-                log.warning("outbox %s: outcome unknown (%s); left for reconciliation", row.id, exc)
-                return Outcome(row.id, ds.CLAIMED, attempts + 1, error_code=exc.code)
-            except Exception as exc:
-                # GatewayError without a class, or a bug in the client: the request may
-                # have gone out, so only a lookup at the gateway may decide.
-                log.warning(
-                    "outbox %s: gateway call failed (%s); left for reconciliation",
-                    row.id,
-                    type(exc).__name__,
-                )
-                code = exc.code if isinstance(exc, GatewayError) else None
-                return Outcome(row.id, ds.CLAIMED, attempts + 1, error_code=code)
-            return Outcome(
-                row.id, receipt.status or "queued", attempts + 1, provider_id=receipt.provider_id
-            )
-
-    def _window(self, row: Claimed) -> WindowCheck:
-        return check(
-            utcnow(),
-            not_before=row.not_before,
-            not_after=row.not_after,
-            urgent=row.urgent,
-            quiet_start_hour=self.settings.quiet_hours_start,
-            quiet_end_hour=self.settings.quiet_hours_end,
-        )
-
-    def _sms(self, row: Claimed) -> OutgoingSms:
-        return OutgoingSms(
-            to=row.to,
-            body=row.body,
-            sender=row.sender,
-            status_callback=self.callback,
-            validity_period=validity_seconds(utcnow(), row.not_after),
-        )
-
-    def _penalise(self, sender: str, rate: float) -> None:
-        try:
-            self.limiter.penalise(sender, rate=rate, seconds=RATE_LIMITED_PAUSE)
-        except RedisError:
-            self.guard.halt("the rate limiter (Redis) is unreachable")
-
-
 def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
-    sender = _Sender(guard)
-    threads = max(1, min(sender.settings.gateway_concurrency, len(rows)))
+    from messaging.send_texts import BatchSender
+
+    sender = BatchSender(guard, shared_limiter())
+    threads = max(1, min(runtime.current().settings.gateway_concurrency, len(rows)))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:
         return list(pool.map(sender.send, rows))
 

@@ -17,10 +17,12 @@ from messaging.contact_import import ImportRefused, import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
 from messaging.extractions import ColumnMap
+from messaging.import_jobs import queue_import
 from messaging.models import Contact, Line
 from messaging.phone_numbers import normalise
 
 bp = Blueprint("lines", __name__, url_prefix="/lines")
+MAPPABLE = frozenset({"columns_unclear", "unknown_column"})  # refusals a column choice fixes
 LIST_LIMIT = 200
 
 
@@ -175,8 +177,19 @@ def _preview(line: Line, token: str, path, filename: str, fmt: str, column_map):
             dry_run=True,
         )
     except ImportRefused as exc:
-        path.unlink(missing_ok=True)
         db.session.rollback()
+        if exc.code in MAPPABLE and exc.details.get("headers"):
+            # Keep the upload: the officer says which columns hold numbers and names.
+            return render_template(
+                "lines/map_columns.html",
+                line=line,
+                refusal=exc,
+                token=token,
+                filename=filename,
+                fmt=fmt,
+                headers=[str(h) for h in exc.details["headers"]],
+            ), 422
+        path.unlink(missing_ok=True)
         return render_template("lines/refused.html", line=line, refusal=exc, filename=filename), 422
     db.session.rollback()
     return render_template(
@@ -187,6 +200,33 @@ def _preview(line: Line, token: str, path, filename: str, fmt: str, column_map):
         filename=filename,
         fmt=fmt,
         column_map=column_map,
+    )
+
+
+@bp.route("/<int:line_id>/import/map", methods=["POST"])
+@requires("contacts:import")
+def map_columns(line_id: int):  # type: ignore[no-untyped-def]
+    """Step 1b: preview again with the columns the officer chose."""
+    line = _line_or_404(line_id)
+    settings = runtime.current().settings
+    try:
+        path = upload_path(settings.instance_dir, request.form.get("token", ""))
+    except UploadError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("lines.show", line_id=line.id))
+    chosen = request.form.getlist("number_column")
+    column_map = (
+        ColumnMap(numbers=tuple(chosen), name=request.form.get("name_column") or None)
+        if chosen
+        else None
+    )
+    return _preview(
+        line,
+        request.form["token"],
+        path,
+        safe_filename(request.form.get("filename")),
+        request.form.get("format", "auto"),
+        column_map,
     )
 
 
@@ -202,6 +242,21 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
         flash(str(exc), "error")
         return redirect(url_for("lines.show", line_id=line.id))
     filename = safe_filename(request.form.get("filename"))
+    if path.stat().st_size > settings.background_import_bytes:
+        # A large file imports in a worker; the officer watches a progress bar meanwhile.
+        column_map = _column_map()
+        job_id = queue_import(
+            runtime.current().redis,
+            line_id=line.id,
+            path=path,
+            filename=filename,
+            format=request.form.get("format", "auto"),
+            number_columns=column_map.numbers if column_map else (),
+            name_column=column_map.name if column_map else None,
+            user_id=current_user().id,
+            prefix=settings.queue_prefix,
+        )
+        return redirect(url_for("imports.job", line_id=line.id, job_id=job_id))
     try:
         report = import_contacts(
             db.session,

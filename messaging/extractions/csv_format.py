@@ -163,13 +163,19 @@ def _read_contact_row(
         if reason is not None:
             extraction.rejected.append(RejectedRecord(position, value[:_RAW_LIMIT], reason))
             refused = True
-        elif ":" in value and (column.entries or "\n" in value) and is_entries_cell(value):
-            for entry in phone_entries(value):
+        elif (
+            ":" in value
+            and (column.entries or "\n" in value)
+            and is_entries_cell(value)
+            and (entries := phone_entries(value))
+        ):
+            for entry in entries:
                 numbers.append(
                     ExtractedNumber(position, entry.value, name, entry.label, None, None, None)
                 )
-                found = True
+            found = True
         elif _HAS_DIGIT(value):
+            # Includes "mob: 07700 …": the normaliser strips such labels itself.
             numbers.append(ExtractedNumber(position, value, name, column.label, None, None, None))
             found = True
     if not found and not refused:

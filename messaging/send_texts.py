@@ -1,0 +1,176 @@
+"""Sending one claimed text: the last checks, the shared rate, the gateway call, and what
+each gateway answer means (see :mod:`messaging.sending` for the table)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+
+from messaging import delivery_status as ds
+from messaging import runtime
+from messaging.db import utcnow
+from messaging.gateways.base import (
+    Gateway,
+    GatewayError,
+    OutcomeUnknown,
+    OutgoingSms,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+    SenderBlocked,
+)
+from messaging.rate_limiter import RateLimiter, backoff_seconds
+from messaging.send_guard import BatchGuard, Verdict
+from messaging.send_outcomes import Outcome
+from messaging.send_window import Decision, WindowCheck, check, validity_seconds
+from messaging.sending import Claimed, sender_rate
+
+log = logging.getLogger(__name__)
+MAX_RATE_LIMITED = 10  # 429s in a row for one text before it goes back to the queue
+INLINE_RETRY_SECONDS = 2.0  # longer retry waits release the row instead of holding a thread
+RATE_LIMITED_PAUSE = 0.05  # seconds every worker holds a sender after a 429
+
+
+@dataclass
+class _Try:
+    """One text's progress through its attempts in this batch."""
+
+    row: Claimed
+    attempts: int
+    rate: float
+    refused: int = 0  # 429s so far: they cost no attempt
+
+    def outcome(self, status: str, **fields: object) -> Outcome:
+        return Outcome(self.row.id, status, self.attempts, **fields)  # type: ignore[arg-type]
+
+
+class BatchSender:
+    """Sends one batch's texts; ``send`` is called from many threads at once."""
+
+    def __init__(self, guard: BatchGuard, limiter: RateLimiter) -> None:
+        rt = runtime.current()
+        self.guard = guard
+        self.limiter = limiter
+        self.settings = rt.settings
+        self.gateway: Gateway = rt.gateway()
+        self.callback = f"{rt.settings.public_base_url}/webhooks/twilio/status"
+
+    def send(self, row: Claimed) -> Outcome:
+        """Send one text (retrying what may be retried here); never raises."""
+        attempt = _Try(row, row.attempts, sender_rate(row.sender))
+        try:
+            while True:
+                finished = self._until_ready(attempt)
+                if finished is not None:
+                    return finished
+                result = self._call(attempt)
+                if isinstance(result, Outcome):
+                    return result
+                self.guard.sleep(result)
+        except Exception:
+            # A bug outside the gateway call: this text was not handed over. Stop the batch.
+            log.exception("outbox %s: unexpected error before sending", row.id)
+            self.guard.halt("unexpected error")
+            return attempt.outcome(ds.PENDING)
+
+    def _until_ready(self, attempt: _Try) -> Outcome | None:
+        """Wait for the sender's tokens; an outcome when the text must not go now."""
+        row = attempt.row
+        while True:
+            verdict = self.guard.verdict(row.phone_hash)
+            if verdict is Verdict.SUPPRESSED:
+                return attempt.outcome(ds.SUPPRESSED)
+            if verdict is Verdict.HALT:
+                return attempt.outcome(ds.PENDING)
+            window = self._window(row)
+            if window.decision is Decision.EXPIRED:
+                return attempt.outcome(ds.EXPIRED)
+            if window.decision is Decision.WAIT:
+                return attempt.outcome(ds.PENDING, retry_at=window.until)
+            try:
+                taken = self.limiter.take(
+                    row.sender,
+                    row.segments,
+                    rate=attempt.rate,
+                    should_stop=lambda: (
+                        self.guard.halted() or self._window(row).decision is not Decision.SEND
+                    ),
+                )
+            except RedisError as exc:
+                self.guard.halt(f"the rate limiter (Redis) failed: {type(exc).__name__}")
+                continue
+            # The wait may have run into a pause, a STOP, quiet hours or not-after.
+            ready = taken and self.guard.verdict(row.phone_hash) is Verdict.SEND
+            if ready and self._window(row).decision is Decision.SEND:
+                return None
+
+    def _call(self, attempt: _Try) -> Outcome | float:
+        """One gateway call: the text's outcome, or seconds to wait before trying again."""
+        row = attempt.row
+        try:
+            sms = OutgoingSms(
+                to=row.to,
+                body=row.body,
+                sender=row.sender,
+                status_callback=self.callback,
+                validity_period=validity_seconds(utcnow(), row.not_after),
+            )
+        except ValueError:
+            return attempt.outcome(ds.REJECTED)  # no usable number (purged since launch)
+        try:
+            receipt = self.gateway.send(sms)
+        except RateLimited as exc:
+            return self._rate_limited(attempt, exc)
+        except RetryableError as exc:
+            return self._retryable(attempt, exc)
+        except SenderBlocked as exc:
+            self.guard.halt(f"carrier error {exc.code}")
+            return attempt.outcome(ds.PENDING, error_code=exc.code, blocked=exc.description)
+        except PermanentError as exc:
+            attempt.attempts += 1
+            phone = row.to if exc.suppress else None
+            return attempt.outcome(ds.REJECTED, error_code=exc.code, suppress_phone=phone)
+        except Exception as exc:
+            # OutcomeUnknown, an unclassified GatewayError, or a bug in the client: the
+            # request may have gone out, so only a lookup at the gateway may decide.
+            attempt.attempts += 1
+            kind = "outcome unknown" if isinstance(exc, OutcomeUnknown) else type(exc).__name__
+            log.warning("outbox %s: %s; left for reconciliation", row.id, kind)
+            code = exc.code if isinstance(exc, GatewayError) else None
+            return attempt.outcome(ds.CLAIMED, error_code=code)
+        attempt.attempts += 1
+        return attempt.outcome(receipt.status or "queued", provider_id=receipt.provider_id)
+
+    def _rate_limited(self, attempt: _Try, exc: RateLimited) -> Outcome | float:
+        attempt.refused += 1
+        try:
+            self.limiter.penalise(attempt.row.sender, rate=attempt.rate, seconds=RATE_LIMITED_PAUSE)
+        except RedisError:
+            self.guard.halt("the rate limiter (Redis) is unreachable")
+        if attempt.refused >= MAX_RATE_LIMITED:
+            retry_at = utcnow() + timedelta(seconds=backoff_seconds(attempt.refused, base=0.5))
+            return attempt.outcome(ds.PENDING, error_code=exc.code or 20429, retry_at=retry_at)
+        return backoff_seconds(attempt.refused, base=0.05, cap=2.0)
+
+    def _retryable(self, attempt: _Try, exc: RetryableError) -> Outcome | float:
+        attempt.attempts += 1
+        if attempt.attempts >= self.settings.max_attempts:
+            return attempt.outcome(ds.REJECTED, error_code=exc.code)
+        delay = backoff_seconds(attempt.attempts, base=0.25)
+        if delay > INLINE_RETRY_SECONDS:
+            retry_at = utcnow() + timedelta(seconds=delay)
+            return attempt.outcome(ds.PENDING, error_code=exc.code, retry_at=retry_at)
+        return delay
+
+    def _window(self, row: Claimed) -> WindowCheck:
+        return check(
+            utcnow(),
+            not_before=row.not_before,
+            not_after=row.not_after,
+            urgent=row.urgent,
+            quiet_start_hour=self.settings.quiet_hours_start,
+            quiet_end_hour=self.settings.quiet_hours_end,
+        )
