@@ -24,7 +24,7 @@ from flask import (
 from sqlalchemy import func, select
 
 from campaigns.api.tokens import load_api_user
-from campaigns.login_throttle import LoginThrottle, Throttled
+from campaigns.login_throttle import LoginThrottle, Throttled, shared_redis
 from campaigns.permissions import PUBLIC, SPECIAL, permission_of, requires, role_has
 from messaging import runtime
 from messaging.db import db, utcnow
@@ -201,8 +201,7 @@ THROTTLED_MESSAGE = "Too many failed sign-ins from here or for this account. Wai
 
 
 def login_throttle() -> LoginThrottle:
-    rt = runtime.current()
-    return LoginThrottle(rt.redis, prefix=rt.settings.queue_prefix)
+    return LoginThrottle(shared_redis(), prefix=runtime.current().settings.queue_prefix)
 
 
 def complete_sign_in(user: User, target: str | None, *, second_factor: bool = False):  # type: ignore[no-untyped-def]

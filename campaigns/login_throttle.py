@@ -47,12 +47,23 @@ def _account_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
+def shared_redis() -> Redis | None:
+    """The runtime's Redis, or None when none is configured (the checks are then skipped)."""
+    from messaging import runtime
+
+    try:
+        return runtime.current().redis
+    except RuntimeError:
+        log.warning("no Redis configured: sign-in rate limits and code replay checks are off")
+        return None
+
+
 class LoginThrottle:
     """Counts failed sign-ins per client address and per account in sliding windows."""
 
     def __init__(
         self,
-        redis: Redis,
+        redis: Redis | None,
         *,
         prefix: str = "pester",
         per_address: Window = PER_ADDRESS,
@@ -70,6 +81,8 @@ class LoginThrottle:
 
     def check(self, address: str, email: str) -> None:
         """Raise :class:`Throttled` if either window is full (before checking a password)."""
+        if self.redis is None:
+            return
         now = time.time()
         try:
             pipe = self.redis.pipeline()
@@ -91,6 +104,8 @@ class LoginThrottle:
 
     def failed(self, address: str, email: str) -> None:
         """Count one failed attempt (a wrong password or a wrong second-factor code)."""
+        if self.redis is None:
+            return
         now = time.time()
         member = f"{now:.6f}:{secrets.token_hex(4)}"
         try:
@@ -104,6 +119,8 @@ class LoginThrottle:
 
     def succeeded(self, email: str) -> None:
         """Clear the account's window (the address window keeps counting)."""
+        if self.redis is None:
+            return
         try:
             self.redis.delete(self._keys("", email)["account"])
         except RedisError:

@@ -23,7 +23,7 @@ from campaigns.auth import (
     hasher,
     login_throttle,
 )
-from campaigns.login_throttle import Throttled
+from campaigns.login_throttle import Throttled, shared_redis
 from campaigns.permissions import PUBLIC, requires
 from messaging import runtime
 from messaging.db import db, utcnow
@@ -44,15 +44,19 @@ def _password_ok(user: User, password: str) -> bool:
         return False
 
 
-def _code_ok(user: User, code: str) -> bool:
-    rt = runtime.current()
-    return bool(user.totp_secret) and two_factor.verify(
-        user.totp_secret or "",
+def _spend(secret: str, code: str, user: User) -> bool:
+    """Check a code and mark it used, so it is never accepted again."""
+    return two_factor.verify(
+        secret,
         code,
         user_id=user.id,
-        redis=rt.redis,
-        prefix=rt.settings.queue_prefix,
+        redis=shared_redis(),
+        prefix=runtime.current().settings.queue_prefix,
     )
+
+
+def _code_ok(user: User, code: str) -> bool:
+    return bool(user.totp_secret) and _spend(user.totp_secret or "", code, user)
 
 
 @bp.route("/account")
@@ -110,15 +114,7 @@ def two_factor_setup():  # type: ignore[no-untyped-def]
     session["totp_setup_secret"] = secret
     error, status = None, 200
     if request.method == "POST":
-        rt = runtime.current()
-        spent = two_factor.verify(
-            secret,
-            request.form.get("code", ""),
-            user_id=user.id,
-            redis=rt.redis,
-            prefix=rt.settings.queue_prefix,
-        )
-        if not spent:
+        if not _spend(secret, request.form.get("code", ""), user):
             error, status = (
                 "That code is not right. Check the time on your phone and try again.",
                 400,

@@ -264,3 +264,16 @@ def test_pester_account_reset_two_factor_turns_it_off_and_is_audited(app: Flask)
     assert _attempt(app.test_client(), user.email, PASSWORD).headers["Location"] == "/"
     missing = CliRunner().invoke(account, ["reset-two-factor", "nobody@x.test", "--reason", "x"])
     assert missing.exit_code == 1
+
+
+def test_without_redis_configured_the_windows_are_skipped_not_fatal() -> None:
+    throttle = LoginThrottle(None)
+    throttle.failed("10.0.0.1", "a@b.test")
+    throttle.check("10.0.0.1", "a@b.test")
+    throttle.succeeded("a@b.test")
+    secret = two_factor.new_secret()
+    code = pyotp.TOTP(secret).now()
+    assert two_factor.verify(secret, code, user_id=1, redis=None)
+    assert not two_factor.verify(
+        secret, "000000" if code != "000000" else "111111", user_id=1, redis=None
+    )
