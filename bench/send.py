@@ -104,7 +104,7 @@ def environment(tmp: Path, args: argparse.Namespace, **urls: str) -> dict[str, s
         PESTER_DATA_KEY="bench-data-key-0123456789abcdef0123456789abcdef",
         PESTER_LOOKUP_KEY="bench-lookup-key-0123456789abcdef0123456789ab",
         PESTER_QUEUE_PREFIX=f"bench-send-{os.getpid()}",
-        PESTER_SEND_RATE=str(args.capacity * args.segments),
+        PESTER_SEND_RATE=str(args.send_rate or args.capacity * args.segments),
         PESTER_BATCH_SIZE=str(args.batch_size),
         PESTER_GATEWAY_CONCURRENCY=str(args.concurrency),
         PESTER_QUIET_HOURS_START="0",  # the bench runs at any hour
@@ -368,6 +368,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=250)
     parser.add_argument("--concurrency", type=int, default=100, help="gateway calls per worker")
     parser.add_argument("--baseline-sample", type=int, default=300)
+    parser.add_argument(
+        "--send-rate",
+        type=float,
+        default=None,
+        help="PESTER_SEND_RATE in segments/s (default: the carrier's capacity x segments)",
+    )
     parser.add_argument("--log-dir", type=Path, default=None, help="keep worker logs here")
     args = parser.parse_args()
 
@@ -455,7 +461,7 @@ def main() -> None:
                     "batch_size": args.batch_size,
                     "gateway_concurrency": args.concurrency,
                     "segments_per_msg": args.segments,
-                    "send_rate_segments_per_s": args.capacity * args.segments,
+                    "send_rate_segments_per_s": args.send_rate or args.capacity * args.segments,
                     "database": database_kind,
                     "redis": redis_kind,
                 }

@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from campaigns.campaign_rules import RULES, LifecycleError, require
-from messaging.db import db, utcnow
+from messaging.db import utcnow
 from messaging.models import (
     Campaign,
     CampaignState,
@@ -31,7 +31,7 @@ from messaging.models import (
     TemplateVersion,
     User,
 )
-from messaging.outbox import OutboxPlan, enqueue_ready, write_outbox
+from messaging.outbox import OutboxPlan, enqueue_on_commit, write_outbox
 from messaging.recipients import (
     RecipientsRule,
     count_recipients,
@@ -252,7 +252,8 @@ def approve(
     rule = RecipientsRule.from_json(
         campaign.recipients_rule or {}, allow_drama=_allow_drama(settings)
     )
-    covered = pack_ids(recipient_ids(session, rule))
+    ids = recipient_ids(session, rule)
+    covered = pack_ids(ids)
     snapshot = {
         "template_version_id": campaign.template_version_id,
         "service_id": campaign.service_id,
@@ -262,7 +263,7 @@ def approve(
         "segments": result.segments,
         "sender": campaign.sender,
         "rule": campaign.recipients_rule,
-        "recipient_count": len(unpack_ids(covered)),
+        "recipient_count": len(ids),
         "recipients_digest": hashlib.sha256(covered).hexdigest(),
         "not_before": campaign.not_before.isoformat() if campaign.not_before else None,
         "not_after": campaign.not_after.isoformat() if campaign.not_after else None,
@@ -315,7 +316,7 @@ def launch(session: Session, campaign: Campaign, user: User, *, redis: Redis, se
     written = write_outbox(session, plan, recipients, state=state)
     session.expire(campaign)
     if state == S.SENDING:
-        _enqueue_on_commit(session, redis, campaign.id, settings)
+        enqueue_on_commit(session, redis, campaign.id, settings=settings)
     else:
         log.info("campaign %s scheduled to start at %s", campaign.id, window.until)
     return written
@@ -345,29 +346,6 @@ def _grew(before: int, now: int, *, added: int | None = None) -> LifecycleError:
     )
 
 
-def _enqueue_on_commit(session: Session, redis: Redis, campaign_id: int, settings: Any) -> None:
-    """Queue the campaign's due texts once ``session`` commits (never before: a worker
-    that ran first would find the campaign not sending yet and skip the batch)."""
-    target = session() if isinstance(session, scoped_session) else session
-
-    def queue(_session: Session) -> None:
-        try:
-            with db.transaction() as fresh:
-                state = fresh.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
-                if state == S.SENDING:
-                    enqueue_ready(
-                        fresh,
-                        redis,
-                        campaign_id,
-                        batch_size=settings.batch_size,
-                        prefix=settings.queue_prefix,
-                    )
-        except Exception:  # the tick queues whatever is pending; never fail the commit
-            log.exception("campaign %s: queueing after commit failed", campaign_id)
-
-    event.listen(target, "after_commit", queue, once=True)
-
-
 def pause(session: Session, campaign: Campaign, user: User) -> None:
     """Stop sending for now (within half a second); nothing sent is sent again on resume."""
     require("pause", campaign, user)
@@ -393,7 +371,7 @@ def resume(
     session.flush()
     if campaign.state == S.SENDING:
         # An expired window is handled by the tick, which expires the rows and says why.
-        _enqueue_on_commit(session, redis, campaign.id, settings)
+        enqueue_on_commit(session, redis, campaign.id, settings=settings)
 
 
 def cancel(session: Session, campaign: Campaign, user: User, *, reason: str = "") -> int:

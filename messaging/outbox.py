@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session, scoped_session
 
 from messaging import delivery_status as ds
-from messaging.db import utcnow
+from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.queues import enqueue
 from messaging.send_window import Decision, WindowCheck, check
@@ -153,6 +153,30 @@ def enqueue_ready(
     return jobs
 
 
+def enqueue_on_commit(session: Session, redis: Redis, campaign_id: int, *, settings: Any) -> None:
+    """Queue the campaign's due texts once ``session`` commits (never before: a worker that
+    ran first would find the campaign not sending yet and skip the batch). Whatever fails
+    here the tick queues later."""
+    target = session() if isinstance(session, scoped_session) else session
+
+    def queue(_session: Session) -> None:
+        try:
+            with db.transaction() as fresh:
+                state = fresh.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
+                if state == CampaignState.SENDING:
+                    enqueue_ready(
+                        fresh,
+                        redis,
+                        campaign_id,
+                        batch_size=settings.batch_size,
+                        prefix=settings.queue_prefix,
+                    )
+        except Exception:  # never fail the caller's commit
+            log.exception("campaign %s: queueing after commit failed", campaign_id)
+
+    event.listen(target, "after_commit", queue, once=True)
+
+
 def start_if_due(session: Session, redis: Redis, campaign_id: int, *, settings: Any) -> bool:
     """Start a scheduled campaign whose send window has opened; True when it started.
 
@@ -173,10 +197,7 @@ def start_if_due(session: Session, redis: Redis, campaign_id: int, *, settings: 
     ).rowcount
     if not moved:
         return False
-    session.flush()
-    enqueue_ready(
-        session, redis, campaign_id, batch_size=settings.batch_size, prefix=settings.queue_prefix
-    )
+    enqueue_on_commit(session, redis, campaign_id, settings=settings)
     log.info("campaign %s: scheduled start reached; sending", campaign_id)
     return True
 

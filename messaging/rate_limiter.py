@@ -120,26 +120,42 @@ class RateLimiter:
                 if left >= want:
                     self._reserve[sender] = left - want
                     return True
-                fetcher = sender not in self._fetching
-                if fetcher:
-                    self._fetching.add(sender)
-                elif not (should_stop() or _past(deadline)):
+                if sender in self._fetching:
                     # Another thread is fetching for this process: wait for its tokens.
+                    if should_stop() or _past(deadline):
+                        return False
                     self._changed.wait(self.WAIT_SLICE)
                     continue
-            if not fetcher:
-                return False
-            wait = -1.0  # unknown, if Redis fails
+                self._fetching.add(sender)
+            got = False
             try:
-                wait = self.try_take(sender, int(slice_), rate=rate, burst=burst)
+                got = self._fetch(sender, slice_, rate, burst, should_stop, sleep, deadline)
             finally:
                 with self._changed:
                     self._fetching.discard(sender)
-                    if wait == 0:
+                    if got:
                         self._reserve[sender] = self._reserve.get(sender, 0.0) + slice_
-                    self._changed.notify_all()
+                    # Wake as many as the slice serves, and one more to fetch the next.
+                    self._changed.notify(int(slice_ // want) + 1 if got else 1)
+            if not got:
+                return False
+
+    def _fetch(
+        self,
+        sender: str,
+        amount: float,
+        rate: float,
+        burst: float,
+        should_stop: Callable[[], bool],
+        sleep: Callable[[float], None],
+        deadline: float | None,
+    ) -> bool:
+        """As this process's fetcher: take ``amount`` tokens from the shared bucket, waiting
+        as long as it says; False when told to stop first."""
+        while True:
+            wait = self.try_take(sender, int(amount), rate=rate, burst=burst)
             if wait == 0:
-                continue
+                return True
             if should_stop() or (deadline is not None and time.monotonic() + wait > deadline):
                 return False
             # Jitter keeps the fetchers of many processes from waking in lockstep.

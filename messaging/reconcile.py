@@ -9,9 +9,11 @@ a tick after a crash or a Redis restart repairs what the crash left:
    campaign says why (a paused or scheduled one completes there and then);
 3. a sending campaign that a status callback reported blocked (30007 / 30042) pauses;
 4. claimed rows whose lease ended (a worker died, or its gateway call timed out) are
-   looked up at the gateway: found means sent (its id is recorded), not found means it
-   never left (released to be sent), and a lookup that stays impossible for an hour, or
-   finds more than one candidate, leaves the row ``unknown`` for a person to decide;
+   looked up at the gateway (texts to that number from that sender since shortly before
+   the claim, not already recorded for another row or a test send): exactly one with the
+   same text means sent (its id is recorded); none at all means it never left (released
+   to be sent); anything else (several, or one whose text differs) and a lookup that
+   stays impossible for an hour leave the row ``unknown`` for a person to decide;
 5. pending rows with no job (lost with Redis, released by a pause, due after a backoff or
    quiet hours) are queued again: all of them when the send queue is empty, else only
    the rows that just became due;
@@ -34,7 +36,7 @@ from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.db import db, utcnow
 from messaging.gateways.base import GatewayError
-from messaging.models import Campaign, CampaignState, OutboxMessage
+from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.outbox import enqueue_ready, start_if_due
 from messaging.queues import SEND, enqueue, get_queue
 from messaging.retention import schedule_daily_purge
@@ -219,23 +221,31 @@ def _reconcile_one(lease: _Lease) -> int:
         if lease.lease_until and utcnow() - lease.lease_until > UNKNOWN_AFTER:
             return _settle(lease, status=ds.UNKNOWN)
         return 0
+    ids = [m.provider_id for m in found]
     with db.transaction() as session:
         known = set(
             session.scalars(
-                select(OutboxMessage.provider_id).where(
-                    OutboxMessage.provider_id.in_([m.provider_id for m in found])
-                )
+                select(OutboxMessage.provider_id).where(OutboxMessage.provider_id.in_(ids))
             )
         )
-    matches = [m for m in found if m.body == lease.body and m.provider_id not in known]
-    if len(matches) > 1:
-        log.error("outbox %s: %s carrier messages match; marked unknown", lease.id, len(matches))
-        return _settle(lease, status=ds.UNKNOWN)
-    if matches:
+        known |= set(
+            session.scalars(select(TestSend.provider_id).where(TestSend.provider_id.in_(ids)))
+        )
+    candidates = [m for m in found if m.provider_id not in known]
+    matches = [m for m in candidates if m.body == lease.body]
+    if len(matches) == 1:
         message = matches[0]
         status = message.status if message.status in ds.CARRIER_RANK else "queued"
         log.info("outbox %s: reconciled with the carrier's record", lease.id)
         return _settle(lease, status=status, provider_id=message.provider_id)
+    if candidates:
+        # Several texts with this body, or a text whose body the gateway changed (an opt-out
+        # footer, smart encoding): something unaccounted for went to this person, so a
+        # person decides; sending again could be a second text.
+        log.error(
+            "outbox %s: %s unaccounted carrier messages; marked unknown", lease.id, len(candidates)
+        )
+        return _settle(lease, status=ds.UNKNOWN)
     # The carrier has no such message: it never left, so sending it is not a resend.
     log.info("outbox %s: not at the carrier; released", lease.id)
     return _settle(lease, status=ds.PENDING)

@@ -13,7 +13,10 @@ How each gateway answer is handled (the error classes of ``messaging.gateways.er
   ``send_texts.MAX_RATE_LIMITED`` refusals in a row it is released for the tick to queue again;
 - retryable (5xx, 20500, 21611, connection never opened): retried with full-jitter backoff
   and counted; short waits are taken in place, longer ones release the row with
-  ``next_attempt_at``; after ``PESTER_MAX_ATTEMPTS`` attempts it is ``rejected``;
+  ``next_attempt_at``; after ``PESTER_MAX_ATTEMPTS`` attempts it is ``rejected``. The
+  gateway's word is taken: a ``RetryableError`` means the text was not accepted (should a
+  provider's 5xx ever mean "maybe created", its adapter raises ``OutcomeUnknown`` and the
+  text is looked up instead);
 - permanent (21211, 21612, 21614, …): ``rejected``; 21610 also suppresses the number;
 - sender or content blocked (21606, 30007, 30042, credentials): the campaign pauses with
   a reason and the text is released unsent;

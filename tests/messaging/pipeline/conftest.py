@@ -193,7 +193,8 @@ class Pipeline:
             "PESTER_QUIET_HOURS_END": str(s.quiet_hours_end),
             "PESTER_QUEUE_PREFIX": s.queue_prefix,
         }
-        env.pop("REDIS_URL") if not env["REDIS_URL"] else None
+        if not env["REDIS_URL"]:
+            del env["REDIS_URL"]
         return env
 
     def start_worker(self) -> subprocess.Popen[bytes]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
@@ -177,3 +177,51 @@ def test_a_stop_that_arrives_mid_batch_stops_the_next_text(pipeline: Pipeline) -
     pipeline.wait_state(campaign_id, CampaignState.COMPLETED, timeout=15)
     assert pipeline.statuses(campaign_id) == {"accepted": 17, "suppressed": 3}
     assert_exactly_once(pipeline.texts_per_recipient(), numbers[:-3])
+
+
+def _abandon(campaign_id: int) -> None:
+    """Leave every row as a worker killed mid-call would: claimed, lease long over."""
+    now = utcnow()
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.campaign_id == campaign_id)
+        .values(
+            status="claimed",
+            lease_token="deadbeef",
+            lease_until=now - timedelta(seconds=30),
+            claimed_at=now - timedelta(seconds=40),
+        )
+    )
+    db.session.commit()
+
+
+def test_an_abandoned_text_is_released_if_the_carrier_never_saw_it_else_kept(
+    pipeline: Pipeline,
+) -> None:
+    from messaging import runtime
+    from messaging.gateways.base import OutgoingSms
+    from messaging.progress import campaign_progress
+    from tests.messaging.pipeline.conftest import SERVICE_SID
+
+    numbers = [drama(160), drama(161), drama(162)]
+    campaign_id = pipeline.campaign(numbers, launch=False)
+    body = pipeline.get(campaign_id).snapshot["body"]
+    pipeline.launch(campaign_id)
+    _abandon(campaign_id)
+    gateway = runtime.current().gateway()
+    # The dead worker got one text out; another text, with other words, also reached a number.
+    sent = gateway.send(OutgoingSms(to=numbers[0], body=body, sender=SERVICE_SID))
+    gateway.send(OutgoingSms(to=numbers[1], body="something else", sender=SERVICE_SID))
+    campaign = pipeline.drive(campaign_id)
+    assert campaign.state == CampaignState.COMPLETED
+    rows = {
+        r.to: r
+        for r in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.campaign_id == campaign_id)
+        )
+    }
+    assert rows[numbers[0]].provider_id == sent.provider_id  # found: recorded, not resent
+    assert rows[numbers[1]].status == "unknown"  # unaccounted text: a person decides
+    assert rows[numbers[2]].status == "accepted"  # never left: sent now, once
+    assert pipeline.texts_per_recipient() == dict.fromkeys(numbers, 1)
+    assert campaign_progress(db.session, campaign_id)["unknown"] == 1
