@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -172,7 +173,7 @@ def mark_reviewed(session: Session, reply: Reply, *, user_id: int) -> bool:
     return _mark(session, reply, Reply.reviewed_at, Reply.reviewed_by_id, user_id)
 
 
-def _mark(session: Session, reply: Reply, at_column, by_column, user_id: int) -> bool:  # type: ignore[no-untyped-def]
+def _mark(session: Session, reply: Reply, at_column: Any, by_column: Any, user_id: int) -> bool:
     changed = session.execute(
         update(Reply)
         .where(Reply.id == reply.id, at_column.is_(None))

@@ -87,6 +87,7 @@ def line_retention(
     if line_ids is not None:
         query = query.where(Line.id.in_(line_ids))
     lines = list(session.scalars(query))
+    only = [campaign_lines.c.line_id.in_(line_ids)] if line_ids is not None else []
     finished = dict(
         session.execute(
             select(
@@ -94,7 +95,7 @@ def line_retention(
                 func.max(func.coalesce(Campaign.finished_at, Campaign.updated_at)),
             )
             .join(Campaign, Campaign.id == campaign_lines.c.campaign_id)
-            .where(Campaign.state.in_(FINISHED_STATES))
+            .where(Campaign.state.in_(FINISHED_STATES), *only)
             .group_by(campaign_lines.c.line_id)
         ).all()
     )
@@ -102,11 +103,19 @@ def line_retention(
     for line_id, campaign_id in session.execute(
         select(campaign_lines.c.line_id, Campaign.id)
         .join(Campaign, Campaign.id == campaign_lines.c.campaign_id)
-        .where(Campaign.state.in_(HOLDING_STATES))
+        .where(Campaign.state.in_(HOLDING_STATES), *only)
     ):
         holding.setdefault(line_id, []).append(campaign_id)
+    # Numbers imported into a line after it was purged make it due again.
+    purged = [line.id for line in lines if line.purged_at is not None]
     live = set(
-        session.scalars(select(Contact.line_id).where(Contact.phone_hash.is_not(None)).distinct())
+        session.scalars(
+            select(Contact.line_id)
+            .where(Contact.line_id.in_(purged), Contact.phone_hash.is_not(None))
+            .distinct()
+        )
+        if purged
+        else ()
     )
     result = []
     for line in lines:

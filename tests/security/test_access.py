@@ -218,3 +218,37 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(app: Flask) -> Non
     db.session.get(User, user.id).active = False
     db.session.commit()
     assert client.get("/account").status_code == 302
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [(0, "127.0.0.1"), (1, "198.51.100.23")])
+def test_the_client_address_comes_from_a_trusted_proxy_only(
+    tmp_path: Path, database_url: str, redis_db_url: str, proxies: int, expected: str
+) -> None:
+    from sqlalchemy import select
+
+    from messaging.db import Base
+    from messaging.models import AuditEvent
+    from tests.support.factories import PASSWORD
+
+    settings = config.test_settings(
+        tmp_path, database_url=database_url, redis_url=redis_db_url, trusted_proxies=proxies
+    )
+    app = create_app(settings)
+    try:
+        if db.engine.dialect.name == "postgresql":
+            Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+        user = make_user()
+        client = app.test_client()
+        forwarded = {"X-Forwarded-For": "198.51.100.23"}
+        token = fresh_token(client)
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+            headers=forwarded,
+        )
+        assert response.status_code == 302
+        entry = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "signed_in"))
+        assert entry.ip == expected
+    finally:
+        db.dispose()

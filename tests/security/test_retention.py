@@ -291,3 +291,23 @@ def test_the_daily_purge_is_queued_once_a_day_and_a_worker_runs_it(app: Flask) -
     run_worker(burst=True, tick=False)
     db.session.expire_all()
     assert db.session.get(Line, seeded.line.id).purged_at is not None
+
+
+def test_numbers_added_to_a_purged_line_are_purged_at_the_next_run(app: Flask) -> None:
+    from tests.support.factories import make_contacts
+
+    seeded = seeded_line(make_user(), opted_out=None)
+    purge(_settings())
+    db.session.expire_all()
+    line = db.session.get(Line, seeded.line.id)
+    first_counts = dict(line.purged_counts)
+    (status,) = line_retention(db.session, line_ids=[line.id])
+    assert status.status(utcnow()) == "purged"
+    make_contacts(line, ["+447700900444"])
+    (status,) = line_retention(db.session, line_ids=[line.id])
+    assert status.status(utcnow()) == "due"
+    again = purge(_settings())
+    assert [(e.line_id, e.contacts) for e in again.lines] == [(line.id, 1)]
+    db.session.expire_all()
+    assert "+447700900444" not in _raw_dump()
+    assert db.session.get(Line, line.id).purged_counts == first_counts  # the first summary stays
