@@ -99,7 +99,10 @@ def _fast(csv_path: str, workdir: str, queue: multiprocessing.Queue) -> None:
     with db.transaction() as session:
         line = session.query(Line).one()
         report = import_contacts(
-            session, line, Path(csv_path), filename="bench.csv",
+            session,
+            line,
+            Path(csv_path),
+            filename="bench.csv",
             textable_regions=settings.textable_regions,
         )
     seconds = time.perf_counter() - start
@@ -136,11 +139,22 @@ def _naive(csv_path: str, workdir: str, limit: int, queue: multiprocessing.Queue
                 e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
                 kind = phonenumbers.number_type(parsed)
                 phone_hash = lookup_hash(e164)
-                exists = session.query(Contact.id).filter_by(line_id=line.id, phone_hash=phone_hash).first()
+                exists = (
+                    session.query(Contact.id)
+                    .filter_by(line_id=line.id, phone_hash=phone_hash)
+                    .first()
+                )
                 if exists:
                     continue
-                session.add(Contact(line_id=line.id, phone_hash=phone_hash, phone=e164,
-                                    kind="mobile" if kind == 1 else "other", textable=kind == 1))
+                session.add(
+                    Contact(
+                        line_id=line.id,
+                        phone_hash=phone_hash,
+                        phone=e164,
+                        kind="mobile" if kind == 1 else "other",
+                        textable=kind == 1,
+                    )
+                )
                 session.flush()
     queue.put({"seconds": time.perf_counter() - start, "rows": done})
 
@@ -170,20 +184,24 @@ def main() -> None:
     rows_per_s = args.rows / fast["seconds"]
     naive_per_s = naive["rows"] / naive["seconds"]
     report = fast["report"]
-    print(json.dumps({
-        "rows": args.rows,
-        "seconds": round(fast["seconds"], 2),
-        "rows_per_s": round(rows_per_s),
-        "peak_mem_mb": round(fast["peak_mem_mb"], 1),
-        "contacts_added": report["contacts_added"],
-        "duplicates": report["duplicates"],
-        "rejected": len(report["rejected"]),
-        "naive_rows": naive["rows"],
-        "naive_rows_per_s": round(naive_per_s),
-        "speedup_vs_naive": round(rows_per_s / naive_per_s, 1),
-        "database": "sqlite",
-        "encryption_at_rest": True,
-    }))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "seconds": round(fast["seconds"], 2),
+                "rows_per_s": round(rows_per_s),
+                "peak_mem_mb": round(fast["peak_mem_mb"], 1),
+                "contacts_added": report["contacts_added"],
+                "duplicates": report["duplicates"],
+                "rejected": len(report["rejected"]),
+                "naive_rows": naive["rows"],
+                "naive_rows_per_s": round(naive_per_s),
+                "speedup_vs_naive": round(rows_per_s / naive_per_s, 1),
+                "database": "sqlite",
+                "encryption_at_rest": True,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
