@@ -24,3 +24,6 @@ def classify_command(source: TextIO) -> None:
     for line in source:
         text = line.removesuffix("\n").removesuffix("\r")
         click.echo(json.dumps(classify(text).as_json(), ensure_ascii=False))
+
+
+commands = [replies]
