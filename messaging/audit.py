@@ -29,6 +29,7 @@ from messaging.models import AuditEvent, AuditHead, Contact
 GENESIS = "0" * 64
 WORKER_ACTOR = "worker"
 SYSTEM_ACTOR = "system"
+CARRIER_ACTOR = "carrier"  # what arrives through the carrier's signed webhooks
 CATEGORIES = frozenset(
     {
         "collection",
@@ -260,8 +261,14 @@ def record_cross_line_links(
     import_id: int,
     phone_hashes: Iterable[str],
     user_id: int | None = None,
+    ip: str = "",
+    user_agent: str = "",
 ) -> AuditEvent | None:
-    """Record that an import linked numbers to other lines (combination, DPA 2018 s.62)."""
+    """Record that an import linked numbers to other lines (combination, DPA 2018 s.62).
+
+    ``ip`` and ``user_agent`` are those of the web request that started the import, when
+    there was one (a queued import carries them from the request to the job).
+    """
     hashes = list(set(phone_hashes))
     if not hashes:
         return None
@@ -287,5 +294,57 @@ def record_cross_line_links(
             "import_id": import_id,
             "numbers_on_other_lines": len(hashes),
             "other_line_ids": sorted(other_lines),
+        },
+        ip=ip,
+        user_agent=user_agent,
+    )
+
+
+def record_reply_received(
+    session: Session,
+    *,
+    reply_id: int,
+    campaign_id: int | None,
+    line_id: int | None,
+    labels: list[str],
+    mentions: int,
+) -> AuditEvent:
+    """Record an inbound reply stored from the carrier (collection): ids and labels only."""
+    return append(
+        session,
+        category="collection",
+        action="reply_received",
+        actor=CARRIER_ACTOR,
+        object_type="reply",
+        object_id=reply_id,
+        details={
+            "campaign_id": campaign_id,
+            "line_id": line_id,
+            "labels": list(labels),
+            "numbers_mentioned": mentions,
+        },
+    )
+
+
+def record_reply_links(
+    session: Session, *, reply_id: int, links: Iterable[tuple[str, int | None]]
+) -> AuditEvent | None:
+    """Record that numbers written in a reply were matched to known lines or their contacts
+    (combination, DPA 2018 s.62). ``links`` are (link kind, line id) pairs; nothing is
+    recorded when no number matched anything known."""
+    known = [(kind, line_id) for kind, line_id in links if line_id is not None]
+    if not known:
+        return None
+    return append(
+        session,
+        category="combination",
+        action="reply_numbers_linked",
+        actor=CARRIER_ACTOR,
+        object_type="reply",
+        object_id=reply_id,
+        details={
+            "known_lines": sum(1 for kind, _ in known if kind == "known_line"),
+            "known_contacts": sum(1 for kind, _ in known if kind == "known_contact"),
+            "line_ids": sorted({line_id for _, line_id in known if line_id is not None}),
         },
     )

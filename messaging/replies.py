@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from messaging import audit
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
 from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, Service
@@ -27,7 +28,7 @@ from messaging.models.suppressions import SuppressionSource
 from messaging.phone_numbers import normalise
 from messaging.reply_classifier import classify
 from messaging.reply_keywords import KeywordAction, keyword_action
-from messaging.suppression import suppress, unsuppress
+from messaging.suppression import suppress, unsuppress_by_reply
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +92,26 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     )
     session.add(reply)
     session.flush()
-    for number in result.numbers:
-        session.add(_mention(session, reply.id, number))
+    mentions = [_mention(session, reply.id, number) for number in result.numbers]
+    session.add_all(mentions)
     match = keyword_action(body)
     if match.action is KeywordAction.OPT_OUT:
         suppress(session, sender_number, source=SuppressionSource.REPLY, detail=f"reply {reply.id}")
     elif match.action is KeywordAction.OPT_IN:
-        unsuppress(
-            session,
-            phone_hash,
-            source=SuppressionSource.REPLY,
-            reason=f"{match.rule} reply",
-            detail=f"reply {reply.id}",
+        unsuppress_by_reply(
+            session, phone_hash, reason=f"{match.rule} reply", detail=f"reply {reply.id}"
         )
+    audit.record_reply_received(
+        session,
+        reply_id=reply.id,
+        campaign_id=reply.campaign_id,
+        line_id=line_id,
+        labels=reply.labels,
+        mentions=len(mentions),
+    )
+    audit.record_reply_links(
+        session, reply_id=reply.id, links=[(m.link, m.line_id) for m in mentions]
+    )
     log.info("reply %s stored (campaign %s, urgent %s)", reply.id, reply.campaign_id, reply.urgent)
     return ReplyResult(reply.id, False, match.action, reply.urgent)
 

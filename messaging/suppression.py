@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from messaging import audit
 from messaging import delivery_status as ds
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
@@ -25,6 +26,10 @@ from messaging.phone_numbers import normalise
 
 log = logging.getLogger(__name__)
 MIN_REASON_LENGTH = 5
+# Opt-outs the person themself made (a STOP reply, or STOP at the carrier: error 21610). Only
+# these may be lifted by a START reply: one an analyst or admin added or reinstated stays
+# until a person lifts it, since anyone holding the phone can text START.
+SELF_SERVICE_SOURCES = frozenset({SuppressionSource.REPLY, SuppressionSource.ERROR_CODE})
 
 
 class SuppressionError(ValueError):
@@ -143,6 +148,26 @@ def unsuppress(
     return row
 
 
+def unsuppress_by_reply(
+    session: Session, phone_hash: str, *, reason: str, detail: str = ""
+) -> Suppression | None:
+    """Lift an opt-out because the number texted START / UNSTOP / YES.
+
+    Only an opt-out the person made themself (a STOP reply or the carrier's 21610) is
+    lifted; one added or reinstated by hand is left alone (and the do-not-contact list is
+    never touched). Returns the row when it was lifted, else None.
+    """
+    row = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
+    if row is None or not row.active:
+        return None
+    if row.source not in SELF_SERVICE_SOURCES:
+        log.info("suppression %s (from %s) kept despite a START reply", row.id, row.source)
+        return None
+    return unsuppress(
+        session, phone_hash, source=SuppressionSource.REPLY, reason=reason, detail=detail
+    )
+
+
 def _record(
     session: Session,
     row: Suppression,
@@ -164,6 +189,19 @@ def _record(
             at=row.updated_at,
         )
     )
+    if source in SELF_SERVICE_SOURCES:
+        # People's changes are audited by the view that made them, with who and from where;
+        # these come from a reply or the carrier (alteration, DPA 2018 s.62).
+        session.flush()
+        audit.append(
+            session,
+            category="alteration",
+            action="opt_out_added" if action == "suppress" else "opt_out_lifted",
+            actor=audit.SYSTEM_ACTOR,
+            object_type="suppression",
+            object_id=row.id,
+            details={"source": source, "source_detail": detail[:120]},
+        )
 
 
 def add_by_hand(session: Session, raw_number: str, *, actor_id: int, reason: str) -> Suppression:
