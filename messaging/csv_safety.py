@@ -1,4 +1,8 @@
-"""CSV that is safe to open in a spreadsheet: no cell is ever run as a formula."""
+"""CSV that is safe to open in a spreadsheet: no cell is ever run as a formula.
+
+The one place that decides what a spreadsheet would run: every export (reply log, import
+reports) defuses its cells with :func:`safe_cell`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-# Excel, LibreOffice and Sheets treat a cell starting with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel, LibreOffice and Sheets treat a cell starting with one of these as a formula (a
+# leading tab, CR or LF is skipped by some importers, which then see what follows; "|" starts
+# a DDE call in older Excel).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
 
 
 def safe_cell(value: Any) -> Any:

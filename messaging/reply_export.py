@@ -2,7 +2,8 @@
 
 Reply text is written by strangers and some of it is hostile. A cell that starts with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a formula by Excel,
-LibreOffice and Google Sheets (CSV injection), so such a cell gets a leading apostrophe,
+LibreOffice and Google Sheets (CSV injection), so such a cell gets a leading apostrophe
+(:func:`messaging.csv_safety.safe_cell`, shared by every export),
 which spreadsheets show as plain text. JSON exports get the same treatment, because JSON
 is also pasted into and converted to spreadsheets. Numbers in E.164 start with ``+``, so
 they appear as ``'+447…`` in both: the apostrophe is the price of safety, and documented.
@@ -18,9 +19,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from messaging.csv_safety import safe_cell
 from messaging.reply_log import load_replies, mentions_of, names_for
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS: tuple[str, ...] = (
     "reply_id",
     "received_at",
@@ -38,13 +39,6 @@ COLUMNS: tuple[str, ...] = (
     "notes",
     "numbers_mentioned",
 )
-
-
-def neutralise(value: Any) -> Any:
-    """A cell value that no spreadsheet will run as a formula (non-strings pass through)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def export_rows(session: Session, reply_ids: list[int]) -> list[dict[str, Any]]:
@@ -80,14 +74,14 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...] = COLUMNS
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else neutralise(row.get(c)) for c in columns])
+        writer.writerow(["" if row.get(c) is None else safe_cell(row.get(c)) for c in columns])
     return out.getvalue()
 
 
 def to_json(rows: Iterable[Mapping[str, Any]]) -> str:
     """A JSON array of objects, every string value safe."""
     return json.dumps(
-        [{key: neutralise(value) for key, value in row.items()} for row in rows],
+        [{key: safe_cell(value) for key, value in row.items()} for row in rows],
         ensure_ascii=False,
         indent=1,
     )

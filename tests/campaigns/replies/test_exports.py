@@ -10,8 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from messaging.csv_safety import safe_cell
 from messaging.db import db
-from messaging.reply_export import neutralise, to_csv, to_json
+from messaging.reply_export import to_csv, to_json
 from tests.campaigns.replies.helpers import audit_entries, sign_in, store_reply
 from tests.support.factories import make_contacts, make_line, make_user
 
@@ -22,17 +23,19 @@ INJECTIONS = [
     "@SUM(1+1)",
     "\t=1+1",
     "\r=1+1",
+    "\n=1+1",
+    "|cmd /C calc",
 ]
 
 
 @pytest.mark.parametrize("cell", INJECTIONS)
 def test_a_cell_that_a_spreadsheet_would_run_is_neutralised(cell: str) -> None:
-    assert neutralise(cell) == "'" + cell
+    assert safe_cell(cell) == "'" + cell
 
 
 @pytest.mark.parametrize("cell", ["who is this", "07700 900123", "", " =1", "'quoted", "a=b"])
 def test_ordinary_cells_are_left_alone(cell: str) -> None:
-    assert neutralise(cell) == cell
+    assert safe_cell(cell) == cell
 
 
 def test_csv_and_json_writers_neutralise_every_string_cell() -> None:
