@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -166,10 +167,27 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site that is safe to redirect to, else None.
+
+    Browsers are lenient: they read a backslash as ``/`` and drop tabs and newlines, so
+    ``/\\evil.com`` and ``/<tab>/evil.com`` both lead to ``//evil.com``, another site. A target
+    is accepted only if it starts with a single ``/``, holds no backslash and no control or
+    invisible character, and has neither scheme nor host even with backslashes read as
+    slashes.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or not target.isprintable():
+        return None
+    parts = urlsplit(target.replace("\\", "/"))
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
+    return local_path(target) or url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 
 from campaigns.audit import record
-from campaigns.auth import current_user
+from campaigns.auth import current_user, local_path
 from campaigns.forms import BlankToNone
 from campaigns.permissions import requires, role_has
 from messaging.db import db, utcnow
@@ -212,10 +212,8 @@ def conversation_view(phone_hash: str):  # type: ignore[no-untyped-def]
 
 
 def _back(reply: Reply):  # type: ignore[no-untyped-def]
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(url_for("replies.show", reply_id=reply.id))
+    target = local_path(request.form.get("next"))
+    return redirect(target or url_for("replies.show", reply_id=reply.id))
 
 
 @bp.route("/<int:reply_id>/handled", methods=["POST"])

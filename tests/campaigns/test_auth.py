@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
+from campaigns.auth import local_path
 from messaging.db import db
 from messaging.models import User
 from tests.conftest import csrf_token
@@ -66,3 +68,68 @@ def test_pages_carry_security_headers(app: Flask) -> None:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+HOSTILE_NEXT = [
+    "//evil.example",
+    "/\\evil.example",
+    "/\\/evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/\x00/evil.example",
+    "/\x7f/evil.example",
+    "/\u2028/evil.example",
+    "/\u200b/evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    " /lines",
+    "evil.example",
+    "",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_a_hostile_next_target_is_refused(target: str) -> None:
+    assert local_path(target) is None
+
+
+@pytest.mark.parametrize(
+    "target", ["/", "/lines", "/replies/?label=hostile&page=2", "/replies/3#notes", "/a:b"]
+)
+def test_a_local_next_target_is_kept(target: str) -> None:
+    assert local_path(target) == target
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_signing_in_never_redirects_off_site(app: Flask, target: str) -> None:
+    user = make_user()
+    client = app.test_client()
+    token = csrf_token(client.get("/login").text)
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_triage_buttons_never_redirect_off_site(app: Flask, target: str) -> None:
+    from messaging.replies import receive_reply
+
+    reply = receive_reply(
+        db.session, {"MessageSid": "SM-next", "From": "+447700900471", "Body": "hi"}
+    )
+    db.session.commit()
+    client = app.test_client()
+    login(client, make_user(role="analyst"))
+    page = client.get(f"/replies/{reply.reply_id}").text
+    response = client.post(
+        f"/replies/{reply.reply_id}/reviewed",
+        data={"next": target, "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/replies/{reply.reply_id}"
