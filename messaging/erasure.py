@@ -260,7 +260,10 @@ def _reduce_suppressions(session: Session, hashes: list[str]) -> None:
 
 
 def _erase_replies(session: Session, reply_ids: Select[Any]) -> None:
-    """Empty replies of their text, number and notes; keep labels and rule names only."""
+    """Empty replies of their text, number, notes and tags; keep labels and rule names only.
+
+    Tags are typed by analysts and can hold a number (``line-07700900123``), so they go too.
+    """
     ids = list(session.scalars(reply_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -275,6 +278,7 @@ def _erase_replies(session: Session, reply_ids: Select[Any]) -> None:
                     "phone": None,
                     "phone_hash": None,
                     "notes": None,
+                    "tags": [],
                     # The classifier's reasons quote the reply: keep only the rule names.
                     "why": {
                         label: [str(reason).split(":", 1)[0] for reason in reasons]

@@ -52,7 +52,7 @@ def _raw_dump() -> str:
         (Contact, ("phone", "phone_hash")),
         (ContactSource, ("raw", "saved_name", "account")),
         (ContactImport, ("rejected",)),
-        (Reply, ("body", "phone", "notes", "why")),
+        (Reply, ("body", "phone", "notes", "why", "tags")),
         (ReplyNumber, ("phone",)),
         (OutboxMessage, ("to",)),
         (DeliveryEvent, ("payload",)),
@@ -96,6 +96,21 @@ def test_a_line_past_retention_loses_its_personal_data_and_keeps_its_counts(app:
     assert counts["interactions"] == 3 and counts["replies"] == 3
     assert counts["outbox_by_status"] == {"delivered": 3}
     assert counts["reply_labels"] == {"supply_intel": 3}
+
+
+@pytest.mark.postgres
+def test_analysts_tags_on_replies_are_erased_with_the_line(app: Flask) -> None:
+    seeded = seeded_line(make_user())
+    tag = "line-" + MENTIONED.removeprefix("+44")
+    for reply in db.session.scalars(select(Reply).where(Reply.line_id == seeded.line.id)):
+        reply.tags = ["supply", tag]
+    db.session.commit()
+    assert tag in _raw_dump()
+
+    purge(_settings())
+
+    assert tag not in _raw_dump()
+    assert all(r.tags == [] for r in db.session.scalars(select(Reply)))
 
 
 @pytest.mark.postgres
