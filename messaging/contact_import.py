@@ -20,8 +20,13 @@ from sqlalchemy import Column, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
 from messaging import audit
+from messaging.contact_import_rows import (
+    Number,
+    insert_contacts,
+    insert_interactions,
+    insert_sources,
+)
 from messaging.crypto import LOOKUP_HASH_LENGTH, lookup_hash
-from messaging.db import utcnow
 from messaging.extractions import (
     ColumnMap,
     Extraction,
@@ -30,20 +35,13 @@ from messaging.extractions import (
     extract,
 )
 from messaging.extractions.limits import checked_file_size
-from messaging.models import (
-    Contact,
-    ContactImport,
-    ContactSource,
-    DoNotContact,
-    Interaction,
-    Line,
-    Suppression,
-)
-from messaging.phone_numbers import DEFAULT_TEXTABLE_REGIONS, NormalisedNumber, normalise
+from messaging.models import Contact, ContactImport, DoNotContact, Line, Suppression
+from messaging.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 KINDS = ("mobile", "landline", "non_geographic", "invalid")
+SAMPLE_ROWS = 10  # records the preview shows, to check the right values were read
 
 
 class ImportRefused(Exception):
@@ -60,10 +58,17 @@ class ImportRefused(Exception):
 class ImportReport:
     """What an import found and did (counts only, plus the rejected rows).
 
-    ``numbers_seen`` counts the values the parser read as phone numbers; ``by_kind`` counts
-    distinct valid numbers by kind, and under ``invalid`` every value that failed to
-    normalise plus every record the parser rejected (each also listed in ``rejected``).
-    ``duplicates`` counts sightings merged into a number already seen in this file or line.
+    ``numbers_seen`` counts the values the parser read as phone numbers: address-book
+    entries and the counterparts of calls and messages alike. ``by_kind`` counts distinct
+    valid numbers by kind, and under ``invalid`` every value that failed to normalise plus
+    every record the parser rejected (each also listed in ``rejected``). ``duplicates``
+    counts sightings merged into a number already seen in this file or line, so every
+    number seen is added, a duplicate or invalid. ``interactions`` counts the calls and
+    messages stored; ``duplicate_interactions`` those already stored from another file of
+    the line (or twice in this one), which are not counted again.
+
+    ``sample`` (the first records, with their numbers) is for the preview page only and
+    is never part of :meth:`as_json`, which is stored and logged as counts.
     """
 
     line: str
@@ -79,14 +84,18 @@ class ImportReport:
     suppressed: int = 0
     cross_line: int = 0
     interactions: int = 0
+    duplicate_interactions: int = 0
+    cross_line_lines: list[dict[str, Any]] = field(default_factory=list)  # id, reference, numbers
     rejected: list[dict[str, str]] = field(default_factory=list)
     already_imported: bool = False
     import_id: int | None = None
     columns: dict[str, Any] = field(default_factory=dict)
+    sample: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("columns")
+        data.pop("sample")
         return data
 
 
@@ -96,14 +105,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-@dataclass
-class _Number:
-    normalised: NormalisedNumber
-    phone_hash: str
-    sightings: list[Any] = field(default_factory=list)
-    interactions: list[Any] = field(default_factory=list)
 
 
 @contextmanager
@@ -203,28 +204,30 @@ def import_contacts(
                 )
             )
         )
-        elsewhere = set(
-            session.scalars(
-                select(Contact.phone_hash)
-                .distinct()
-                .join(scratch, scratch.c.phone_hash == Contact.phone_hash)
-                .where(Contact.line_id != line.id)
-            )
-        )
+        elsewhere: set[str] = set()
+        for line_id, reference, phone_hash in session.execute(
+            select(Line.id, Line.reference, Contact.phone_hash)
+            .join(Contact, Contact.line_id == Line.id)
+            .join(scratch, scratch.c.phone_hash == Contact.phone_hash)
+            .where(Contact.line_id != line.id)
+            .order_by(Line.reference)
+        ):
+            elsewhere.add(phone_hash)
+            if not report.cross_line_lines or report.cross_line_lines[-1]["id"] != line_id:
+                report.cross_line_lines.append(
+                    {"id": line_id, "reference": reference, "numbers": 0}
+                )
+            report.cross_line_lines[-1]["numbers"] += 1
     for number in numbers.values():
         kind = str(number.normalised.kind)
         report.by_kind[kind] += 1
         report.textable += int(number.normalised.textable)
     report.suppressed = len(blocked)
     report.cross_line = len(elsewhere)
-    sightings = sum(len(n.sightings) for n in numbers.values())
-    report.duplicates = (
-        sightings
-        - sum(1 for n in numbers.values() if n.sightings)
-        + sum(1 for h, n in numbers.items() if h in known and n.sightings)
-    )
     new = [n for h, n in numbers.items() if h not in known]
     report.contacts_added = len(new)
+    # Every valid sighting is a new contact or merged into one already seen.
+    report.duplicates = sum(n.seen for n in numbers.values()) - len(new)
     if dry_run:
         return report
 
@@ -242,10 +245,12 @@ def import_contacts(
     report.import_id = record.id
     ids = dict(known)
     progress("writing contacts", 0.6)
-    ids.update(_insert_contacts(session, line.id, new, blocked, suppressed))
+    ids.update(insert_contacts(session, line.id, new, blocked, suppressed))
     progress("writing where each number came from", 0.8)
-    _insert_sources(session, record.id, numbers, ids)
-    report.interactions = _insert_interactions(session, line.id, record.id, numbers, ids)
+    insert_sources(session, record.id, numbers, ids)
+    report.interactions, report.duplicate_interactions = insert_interactions(
+        session, line.id, record.id, numbers, ids
+    )
     record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}
     record.summary["rejected"] = len(report.rejected)
     audit.record_cross_line_links(  # combination (DPA 2018 s.62): linked to other lines
@@ -288,135 +293,47 @@ def _scratch_hashes(session: Session, hashes: list[str]) -> Iterator[Table]:
 
 def _normalise_all(
     extraction: Extraction, report: ImportReport, regions: frozenset[str]
-) -> dict[str, _Number]:
-    numbers: dict[str, _Number] = {}
+) -> dict[str, Number]:
+    numbers: dict[str, Number] = {}
     hash_of: dict[str, str] = {}
 
-    def resolve(raw: str) -> _Number | NormalisedNumber:
+    def resolve(position: str, raw: str) -> Number | None:
+        report.numbers_seen += 1
         result = normalise(raw, textable_regions=regions)
+        if len(report.sample) < SAMPLE_ROWS:
+            report.sample.append(
+                {
+                    "position": position,
+                    "raw": raw,
+                    "kind": str(result.kind),
+                    "e164": result.e164,
+                    "reason": None if result.reason is None else str(result.reason),
+                }
+            )
         if result.e164 is None:
-            return result
+            # A withheld number or a short code in a log is no contact, but it is said so.
+            report.by_kind["invalid"] += 1
+            report.rejected.append({"position": position, "raw": raw, "reason": str(result.reason)})
+            return None
         phone_hash = hash_of.get(result.e164)
         if phone_hash is None:
             phone_hash = hash_of[result.e164] = lookup_hash(result.e164)
         entry = numbers.get(phone_hash)
         if entry is None:
-            entry = numbers[phone_hash] = _Number(result, phone_hash)
+            entry = numbers[phone_hash] = Number(result, phone_hash)
         return entry
 
     for item in extraction.numbers:
-        report.numbers_seen += 1
-        entry = resolve(item.raw)
-        if isinstance(entry, NormalisedNumber):
-            report.by_kind["invalid"] += 1
-            report.rejected.append(
-                {"position": item.position, "raw": item.raw, "reason": str(entry.reason)}
-            )
-            continue
-        entry.sightings.append(item)
-    for item in extraction.interactions:
-        entry = resolve(item.raw)
-        if isinstance(entry, NormalisedNumber):
-            continue  # a short code or a withheld number in a call log is not a contact
-        entry.interactions.append(item)
+        entry = resolve(item.position, item.raw)
+        if entry is not None:
+            entry.sightings.append(item)
+    for log_item in extraction.interactions:
+        entry = resolve(log_item.position, log_item.raw)
+        if entry is not None:
+            entry.interactions.append(log_item)
     for bad in extraction.rejected:
         report.by_kind["invalid"] += 1
         report.rejected.append(
             {"position": bad.position, "raw": bad.raw, "reason": str(bad.reason)}
         )
     return numbers
-
-
-def _insert_contacts(
-    session: Session, line_id: int, new: list[_Number], blocked: set[str], suppressed: set[str]
-) -> dict[str, int]:
-    if not new:
-        return {}
-    now = utcnow()
-    rows = [
-        {
-            "line_id": line_id,
-            "phone_hash": n.phone_hash,
-            "phone": n.normalised.e164,
-            "kind": str(n.normalised.kind),
-            "region": n.normalised.region,
-            "textable": n.normalised.textable,
-            "drama": n.normalised.drama,
-            "suppressed_at_import": n.phone_hash in suppressed,
-            "do_not_contact_at_import": n.phone_hash in blocked and n.phone_hash not in suppressed,
-            "interactions": 0,
-            "created_at": now,
-        }
-        for n in new
-    ]
-    # Core executemany without RETURNING is the fast path on both SQLite and PostgreSQL;
-    # the new ids are read back in one query afterwards.
-    table = Contact.__table__
-    for start in range(0, len(rows), 5000):
-        session.execute(table.insert(), rows[start : start + 5000])
-    wanted = {n.phone_hash for n in new}
-    return {
-        phone_hash: cid
-        for phone_hash, cid in session.execute(
-            select(Contact.phone_hash, Contact.id).where(Contact.line_id == line_id)
-        )
-        if phone_hash in wanted
-    }
-
-
-def _insert_sources(
-    session: Session, import_id: int, numbers: dict[str, _Number], ids: dict[str, int]
-) -> None:
-    rows = [
-        {
-            "contact_id": ids[phone_hash],
-            "import_id": import_id,
-            "position": s.position[:80],
-            "raw": s.raw,
-            "saved_name": s.saved_name,
-            "label": (s.label or None) and s.label[:80],
-            "source_app": (s.source_app or None) and s.source_app[:80],
-            "account": s.account,
-            "deleted_state": (s.deleted_state or None) and s.deleted_state[:40],
-        }
-        for phone_hash, number in numbers.items()
-        for s in number.sightings
-    ]
-    for start in range(0, len(rows), 5000):
-        session.execute(ContactSource.__table__.insert(), rows[start : start + 5000])
-
-
-def _insert_interactions(
-    session: Session, line_id: int, import_id: int, numbers: dict[str, _Number], ids: dict[str, int]
-) -> int:
-    rows = []
-    for phone_hash, number in numbers.items():
-        for item in number.interactions:
-            rows.append(
-                {
-                    "line_id": line_id,
-                    "import_id": import_id,
-                    "phone_hash": phone_hash,
-                    "kind": item.kind,
-                    "direction": item.direction,
-                    "occurred_at": item.occurred_at,
-                }
-            )
-    for start in range(0, len(rows), 5000):
-        session.execute(Interaction.__table__.insert(), rows[start : start + 5000])
-    # Keep each contact's summary (how often, first and last seen) in step with its log.
-    for phone_hash, number in numbers.items():
-        if not number.interactions:
-            continue
-        contact = session.get(Contact, ids[phone_hash])
-        if contact is None:
-            continue
-        stamps = [i.occurred_at for i in number.interactions if i.occurred_at is not None]
-        if contact.first_seen is not None:
-            stamps.append(contact.first_seen)
-        if contact.last_seen is not None:
-            stamps.append(contact.last_seen)
-        contact.interactions += len(number.interactions)
-        contact.first_seen = min(stamps, default=None)
-        contact.last_seen = max(stamps, default=None)
-    return len(rows)

@@ -39,6 +39,7 @@ class Party:
     raw: str
     role: str | None  # "from" | "to" | None
     is_owner: bool
+    name: str | None = None  # the name the log shows for this party, when it gives one
 
 
 def is_entries_cell(text: str) -> bool:

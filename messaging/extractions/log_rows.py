@@ -34,7 +34,12 @@ def read_log_row(
     direction = parse_direction(_text(cells, layout.direction)) or parse_direction(type_text)
     kind = parse_kind(type_text) or layout.default_kind
     interactions, reason = interactions_with(
-        parties, direction, kind, _occurred_at(cells, layout), position
+        parties,
+        direction,
+        kind,
+        _occurred_at(cells, layout),
+        position,
+        deleted_state=_text(cells, layout.deleted) or None,
     )
     if reason is not None:
         return [], RejectedRecord(position, _row_text(cells), reason)
@@ -47,8 +52,14 @@ def interactions_with(
     kind: str,
     occurred_at: datetime | None,
     position: str,
+    *,
+    deleted_state: str | None = None,
+    source_app: str | None = None,
 ) -> tuple[list[ExtractedInteraction], RejectReason | None]:
-    """Return one interaction per counterpart (the parties that are not the line), or why not."""
+    """Return one interaction per counterpart (the parties that are not the line), or why not.
+
+    ``deleted_state`` and ``source_app`` are the record's, kept as provenance.
+    """
     owners = [p for p in parties if p.is_owner]
     others = [p for p in parties if not p.is_owner]
     if direction is None:
@@ -61,8 +72,12 @@ def interactions_with(
         return [], RejectReason.NO_NUMBER
     if direction is None and {"from", "to"} <= {p.role for p in others}:
         return [], RejectReason.DIRECTION_UNCLEAR
+    state = deleted_state[:40] if deleted_state else None
     return [
-        ExtractedInteraction(position, party.raw, kind, occurred_at, direction) for party in others
+        ExtractedInteraction(
+            position, party.raw, kind, occurred_at, direction, state, source_app, party.name
+        )
+        for party in others
     ], None
 
 

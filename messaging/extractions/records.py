@@ -64,6 +64,9 @@ class ExtractedInteraction:
     kind: str  # "call" | "sms" | "chat"
     occurred_at: datetime | None  # aware; a time without a zone is taken as UTC
     direction: str | None  # "incoming" | "outgoing" | None when the file does not say
+    deleted_state: str | None = None  # as the tool wrote it: "Intact", "Deleted", "Unknown"
+    source_app: str | None = None  # the app a chat came from (WhatsApp, ...), when known
+    saved_name: str | None = None  # the name the log shows for the party (evidence only)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from messaging.extractions.cell_text import (
 )
 from messaging.extractions.column_map import ColumnMap, names_header, resolve_column
 from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.headers import HeaderRole, classify_header
+from messaging.extractions.headers import HeaderRole, classify_header, fold_header
 
 _NUMBER_ROLES = (HeaderRole.NUMBER, HeaderRole.ENTRIES, HeaderRole.PARTY)
 _PARTY_ROLES = (HeaderRole.NUMBER, HeaderRole.ENTRIES, HeaderRole.PARTY)
@@ -74,6 +74,7 @@ class LogLayout:
     type: int | None = None
     default_kind: str = "call"
     owner_key: str | None = None  # party_key of the line's own number, when it shows
+    deleted: int | None = None  # a "Deleted" column, as Cellebrite exports write it
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,10 +245,19 @@ def log_layout(
         direction=first_of(HeaderRole.DIRECTION),
         type=first_of(HeaderRole.TYPE),
         default_kind=default_kind or _default_kind(roles),
+        deleted=deleted_column(header),
     )
     if not log.parties and log.from_col is None and log.to_col is None:
         return None
     return _with_owner(log, data)
+
+
+_DELETED_HEADERS = frozenset({"deleted", "deleted state", "deleted status", "deleted flag"})
+
+
+def deleted_column(header: Sequence[str]) -> int | None:
+    """The column saying whether a record was recovered as deleted, if the header has one."""
+    return next((i for i, cell in enumerate(header) if fold_header(cell) in _DELETED_HEADERS), None)
 
 
 def _from_column_map(
@@ -274,6 +284,7 @@ def _from_column_map(
             timestamp=column(column_map.timestamp),
             direction=column(column_map.direction),
             default_kind=default_kind or "call",
+            deleted=deleted_column(header),
         )
         data = rows[1:] if has_header else rows
         return TableLayout(has_header, tuple(header), "column_map", log=_with_owner(log, data))

@@ -155,7 +155,7 @@ class _ModelReader:
         position = _position(message, None) or (
             f"{_position(chat, self.ordinal + 1)} message {self._chat_messages}"
         )
-        self._interaction(message, "chat", position, self._participants)
+        self._interaction(message, "chat", position, self._participants, chat)
 
     def _count(self, model_type: str) -> None:
         self.model_types[model_type] += 1
@@ -185,9 +185,19 @@ class _ModelReader:
             )
 
     def _interaction(
-        self, model: Element, kind: str, position: str, fallback: list[Party] | None = None
+        self,
+        model: Element,
+        kind: str,
+        position: str,
+        fallback: list[Party] | None = None,
+        chat: Element | None = None,
     ) -> None:
+        """Read a call or message; a chat's message inherits the chat's app and state."""
         fields = _fields(model)
+        state = model.get("deleted_state") or (chat.get("deleted_state") if chat else None)
+        source_app = _text(fields.get("Source"))
+        if source_app is None and chat is not None:
+            source_app = _text(_fields(chat).get("Source"))
         parties = [_party(p) for p in _models(model, "Parties")]
         parties += [_party(p, "from") for p in _models(model, "From")]
         parties += [_party(p, "to") for p in _models(model, "To")]
@@ -198,7 +208,13 @@ class _ModelReader:
             direction = direction or parse_direction(_text(fields.get(name)))
         occurred_at = parse_timestamp(_timestamp_text(fields.get("TimeStamp")))
         interactions, reason = interactions_with(
-            [p for p in parties if p.raw], direction, kind, occurred_at, position
+            [p for p in parties if p.raw],
+            direction,
+            kind,
+            occurred_at,
+            position,
+            deleted_state=state,
+            source_app=source_app,
         )
         self.extraction.interactions.extend(interactions)
         if reason is not None:
@@ -225,6 +241,7 @@ def _party(model: Element, role: str | None = None) -> Party:
         _text(fields.get("Identifier")) or "",
         stated if stated in ("from", "to") else role,
         owner,
+        _text(fields.get("Name")),
     )
 
 

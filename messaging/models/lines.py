@@ -108,10 +108,18 @@ class ContactSource(Base):
 
 
 class Interaction(Base):
-    """A call or message between the line and a number, from the extraction's logs."""
+    """A call or message between the line and a number, from the extraction's logs.
+
+    ``natural_key`` identifies the event itself (number, kind, time to the second; see
+    :func:`messaging.contact_import_rows.interaction_key`), so the same call read from two
+    files of one line is stored once. It is None when the log gives no time.
+    """
 
     __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_line_phone", "line_id", "phone_hash"),)
+    __table_args__ = (
+        Index("ix_interactions_line_phone", "line_id", "phone_hash"),
+        UniqueConstraint("line_id", "natural_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
@@ -120,6 +128,8 @@ class Interaction(Base):
     kind: Mapped[str] = mapped_column(String(10))  # call, sms, chat
     direction: Mapped[str | None] = mapped_column(String(10), nullable=True)
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deleted_state: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    natural_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class DoNotContact(Base):

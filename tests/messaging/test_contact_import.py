@@ -93,6 +93,7 @@ def test_importing_the_same_file_again_adds_nothing_and_says_so(app: Flask, tmp_
     assert _count(ContactSource) == 2
 
 
+@pytest.mark.postgres
 def test_a_second_file_merges_provenance_into_existing_contacts(app: Flask, tmp_path: Path) -> None:
     line = make_line()
     _import(line, _csv(tmp_path / "a.csv", [("A", drama(1)), ("B", drama(2))]))
@@ -157,6 +158,7 @@ def test_a_refused_file_changes_nothing(app: Flask, tmp_path: Path) -> None:
     assert _count(Contact) == 0
 
 
+@pytest.mark.postgres
 def test_a_ufdr_import_keeps_deleted_state_and_counts_contact_with_the_line(
     app: Flask, tmp_path: Path
 ) -> None:
@@ -190,6 +192,7 @@ def test_a_ufdr_import_keeps_deleted_state_and_counts_contact_with_the_line(
     assert [p for _, _, p in select_recipients(db.session, frequent)] == [drama(201)]
 
 
+@pytest.mark.postgres
 def test_a_cellebrite_workbook_import_keeps_source_app_and_account(
     app: Flask, tmp_path: Path
 ) -> None:
@@ -214,6 +217,7 @@ def test_a_cellebrite_workbook_import_keeps_source_app_and_account(
     assert "WhatsApp" in apps
 
 
+@pytest.mark.postgres
 def test_the_cli_imports_and_prints_the_report_as_json(app: Flask, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(main, ["lines", "add", "OP-CLI/1", "--name", "Tony", "--exhibit", "EX9"])
@@ -236,11 +240,22 @@ def test_the_cli_imports_and_prints_the_report_as_json(app: Flask, tmp_path: Pat
         "cross_line",
         "rejected",
     } <= set(data)
+    assert set(data["by_kind"]) == {"mobile", "landline", "non_geographic", "invalid"}
+    assert data["by_kind"] == {"mobile": 1, "landline": 0, "non_geographic": 0, "invalid": 1}
+    assert isinstance(data["file_sha256"], str) and len(data["file_sha256"]) == 64
+    assert data["format"] == "csv"
+    assert data["records"] == 2
+    assert data["numbers_seen"] == 1
+    assert data["duplicates"] == 0
+    assert data["textable"] == 1
+    assert data["suppressed"] == 0
+    assert data["cross_line"] == 0
     assert data["line"] == "OP-CLI/1"
     assert data["contacts_added"] == 1
     assert data["rejected"] == [{"position": "row 3", "raw": "B | junk", "reason": "no_number"}]
 
 
+@pytest.mark.postgres
 def test_the_cli_refuses_an_unreadable_file_with_a_reason_and_a_failing_exit(
     app: Flask, tmp_path: Path
 ) -> None:

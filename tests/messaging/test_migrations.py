@@ -43,3 +43,42 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
         assert is_current(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_interaction_provenance_migration_keeps_existing_log_rows(database_url: str) -> None:
+    """0002 adds deleted_state and the per-event key to a table that already holds rows."""
+    from sqlalchemy import text
+
+    engine = _fresh(database_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO lines (id, reference, name, force_area, operation,"
+                    " exhibit_reference, retention_days, created_at)"
+                    " VALUES (1, 'L1', 'Tony', '', '', '', 90, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO contact_imports (id, line_id, filename, file_sha256, format,"
+                    " summary, created_at)"
+                    " VALUES (1, 1, 'a.csv', 'abc', 'csv', '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+            for _ in range(2):  # rows from before the key: both kept, key left empty
+                conn.execute(
+                    text(
+                        "INSERT INTO interactions (line_id, import_id, phone_hash, kind)"
+                        " VALUES (1, 1, 'h', 'call')"
+                    )
+                )
+        upgrade(engine)
+        assert is_current(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT deleted_state, natural_key FROM interactions")).all()
+        assert [tuple(r) for r in rows] == [(None, None), (None, None)]
+    finally:
+        engine.dispose()

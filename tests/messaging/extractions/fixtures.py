@@ -163,6 +163,7 @@ class CallSpec:
     timestamp: str | None = "2024-03-01T14:22:05.000+00:00"
     direction: str | None = "Incoming"
     type: str | None = None
+    deleted_state: str = "Intact"
 
 
 @dataclass
@@ -175,6 +176,7 @@ class MessageSpec:
     timestamp: str | None = "2024-03-02T09:00:00.000+00:00"
     formatted_timestamp: str | None = None
     folder: str | None = None
+    deleted_state: str = "Intact"
 
 
 @dataclass
@@ -245,7 +247,7 @@ def _timestamp(value: str | None, formatted: str | None) -> str:
 
 def _call(spec: CallSpec) -> str:
     return (
-        f'<model type="Call" id={quoteattr(spec.id)} deleted_state="Intact">'
+        f'<model type="Call" id={quoteattr(spec.id)} deleted_state={quoteattr(spec.deleted_state)}>'
         + _value("Direction", spec.direction, "ModelDirections")
         + _value("Type", spec.type, "CallType")
         + _timestamp(spec.timestamp, None)
@@ -264,8 +266,9 @@ def _message(spec: MessageSpec) -> str:
         body += _parties("From", [spec.from_party], single=True)
     if spec.to_parties:
         body += _parties("To", spec.to_parties)
+    state = quoteattr(spec.deleted_state)
     return (
-        f'<model type="{spec.model}" id={quoteattr(spec.id)} deleted_state="Intact">{body}</model>'
+        f'<model type="{spec.model}" id={quoteattr(spec.id)} deleted_state={state}>{body}</model>'
     )
 
 

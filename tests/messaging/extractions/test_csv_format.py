@@ -359,3 +359,18 @@ def test_a_column_map_with_a_timestamp_reads_the_file_as_a_log(tmp_path):
         "incoming",
         datetime(2024, 3, 1, 10, tzinfo=UTC),
     )
+
+
+def test_a_call_log_with_a_deleted_column_keeps_each_rows_deleted_state(tmp_path):
+    rows = [
+        ["Date/Time", "Direction", "Number", "Deleted"],
+        ["01/03/2024 14:22:05", "Incoming", drama(1), "Deleted"],
+        ["02/03/2024 14:22:05", "Outgoing", drama(2), ""],
+    ]
+
+    extraction = extract(write_csv(tmp_path / "log.csv", rows))
+
+    assert [(i.raw, i.deleted_state) for i in extraction.interactions] == [
+        (drama(1), "Deleted"),
+        (drama(2), None),
+    ]

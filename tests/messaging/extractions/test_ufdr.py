@@ -221,3 +221,47 @@ def test_models_without_ids_are_named_by_their_place_in_the_report(tmp_path):
         "model chat-9 message 1",
         "model chat-9 message 2",
     ]
+
+
+def test_calls_and_messages_keep_their_deleted_state_app_and_party_name(tmp_path):
+    peer = PartySpec("447700900041@s.whatsapp.net", "Dai")
+    xml = report_xml(
+        calls=[
+            CallSpec("call-1", [PartySpec(drama(40), "Tez", "From"), OWNER]),
+            CallSpec("call-2", [PartySpec(drama(42), role="From"), OWNER], deleted_state="Deleted"),
+        ],
+        messages=[
+            MessageSpec(
+                "sms-1",
+                parties=[PartySpec(drama(43), role="From"), OWNER],
+                folder="Inbox",
+                deleted_state="Deleted",
+            )
+        ],
+        chats=[
+            ChatSpec(
+                "chat-1",
+                participants=[peer, OWNER],
+                messages=[
+                    MessageSpec(
+                        "m-1",
+                        model="InstantMessage",
+                        from_party=peer,
+                        to_parties=[OWNER],
+                        deleted_state="Deleted",
+                    )
+                ],
+            )
+        ],
+    )
+
+    extraction = extract(write_ufdr(tmp_path / "phone.ufdr", xml))
+
+    assert [
+        (i.position, i.deleted_state, i.source_app, i.saved_name) for i in extraction.interactions
+    ] == [
+        ("model call-1", "Intact", None, "Tez"),
+        ("model call-2", "Deleted", None, None),
+        ("model sms-1", "Deleted", None, None),
+        ("model m-1", "Deleted", "WhatsApp", "Dai"),
+    ]

@@ -1,0 +1,242 @@
+"""Writing an import's rows: new contacts, every sighting's provenance, deduplicated logs.
+
+Split from :mod:`messaging.contact_import`, which decides what to write; this module only
+writes it, in bulk (Core executemany is the fast path on SQLite and PostgreSQL alike).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from messaging.db import utcnow
+from messaging.extractions.records import ExtractedInteraction, ExtractedNumber
+from messaging.models import Contact, ContactSource, Interaction
+from messaging.phone_numbers import NormalisedNumber
+
+CHUNK = 5000
+
+
+@dataclass
+class Number:
+    """One distinct valid number of a file, with everywhere the file mentions it."""
+
+    normalised: NormalisedNumber
+    phone_hash: str
+    sightings: list[ExtractedNumber] = field(default_factory=list)
+    interactions: list[ExtractedInteraction] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return len(self.sightings) + len(self.interactions)
+
+
+def interaction_key(
+    phone_hash: str, kind: str, occurred_at: datetime | None, occurrence: int = 1
+) -> str | None:
+    """The event a log row records, the same whichever file of the line it came from.
+
+    The number (as its keyed hash), the kind and the time to the second in UTC (exports of
+    one handset differ in sub-seconds and zones, and one may lack the direction), and which
+    occurrence of that in its file it is: a file that records two calls from a number in
+    one second is believed, and another file holding either of them adds nothing. A row
+    without a time has no key: it cannot be told from another, so it is kept.
+    """
+    if occurred_at is None:
+        return None
+    stamp = _second(occurred_at).isoformat()
+    return hashlib.sha256(f"{phone_hash}|{kind}|{stamp}|{occurrence}".encode()).hexdigest()
+
+
+def _second(occurred_at: datetime) -> datetime:
+    return occurred_at.astimezone(UTC).replace(microsecond=0)
+
+
+def insert_contacts(
+    session: Session, line_id: int, new: list[Number], blocked: set[str], suppressed: set[str]
+) -> dict[str, int]:
+    """Insert the line's new contacts; returns their ids by phone hash."""
+    if not new:
+        return {}
+    now = utcnow()
+    rows = [
+        {
+            "line_id": line_id,
+            "phone_hash": n.phone_hash,
+            "phone": n.normalised.e164,
+            "kind": str(n.normalised.kind),
+            "region": n.normalised.region,
+            "textable": n.normalised.textable,
+            "drama": n.normalised.drama,
+            "suppressed_at_import": n.phone_hash in suppressed,
+            "do_not_contact_at_import": n.phone_hash in blocked and n.phone_hash not in suppressed,
+            "interactions": 0,
+            "created_at": now,
+        }
+        for n in new
+    ]
+    _insert_many(session, Contact.__table__, rows)
+    wanted = {n.phone_hash for n in new}
+    return {
+        phone_hash: cid
+        for phone_hash, cid in session.execute(
+            select(Contact.phone_hash, Contact.id).where(Contact.line_id == line_id)
+        )
+        if phone_hash in wanted
+    }
+
+
+def insert_sources(
+    session: Session, import_id: int, numbers: dict[str, Number], ids: dict[str, int]
+) -> None:
+    """One provenance row per sighting: address-book entries and log parties alike."""
+    rows = [
+        {
+            "contact_id": ids[phone_hash],
+            "import_id": import_id,
+            "position": s.position[:80],
+            "raw": s.raw,
+            "saved_name": s.saved_name,
+            "label": (s.label or None) and s.label[:80],
+            "source_app": (s.source_app or None) and s.source_app[:80],
+            "account": s.account,
+            "deleted_state": (s.deleted_state or None) and s.deleted_state[:40],
+        }
+        for phone_hash, number in numbers.items()
+        for s in number.sightings
+    ]
+    rows += [
+        {
+            "contact_id": ids[phone_hash],
+            "import_id": import_id,
+            "position": i.position[:80],
+            "raw": i.raw,
+            "saved_name": i.saved_name,
+            "label": log_label(i),
+            "source_app": (i.source_app or None) and i.source_app[:80],
+            "account": None,
+            "deleted_state": (i.deleted_state or None) and i.deleted_state[:40],
+        }
+        for phone_hash, number in numbers.items()
+        for i in number.interactions
+    ]
+    _insert_many(session, ContactSource.__table__, rows)
+
+
+def log_label(item: ExtractedInteraction) -> str:
+    """How a log sighting is labelled in provenance: "call log, incoming"."""
+    return f"{item.kind} log" + (f", {item.direction}" if item.direction else "")
+
+
+def insert_interactions(
+    session: Session, line_id: int, import_id: int, numbers: dict[str, Number], ids: dict[str, int]
+) -> tuple[int, int]:
+    """Store each call or message once per line; returns (stored, already known).
+
+    Then each touched contact's summary (how often, first and last seen) is recounted
+    from the stored log, so it can never drift from it.
+    """
+    rows: list[dict[str, Any]] = []
+    keys: set[str] = set()
+    for phone_hash, number in numbers.items():
+        occurrences: Counter[tuple[str, datetime]] = Counter()
+        for item in number.interactions:
+            key = None
+            if item.occurred_at is not None:
+                event = (item.kind, _second(item.occurred_at))
+                occurrences[event] += 1
+                key = interaction_key(phone_hash, *event, occurrences[event])
+            if key is not None:
+                keys.add(key)
+            rows.append(
+                {
+                    "line_id": line_id,
+                    "import_id": import_id,
+                    "phone_hash": phone_hash,
+                    "kind": item.kind,
+                    "direction": item.direction,
+                    "occurred_at": item.occurred_at,
+                    "deleted_state": (item.deleted_state or None) and item.deleted_state[:40],
+                    "natural_key": key,
+                }
+            )
+    known = _known_keys(session, line_id, keys)
+    fresh = [r for r in rows if r["natural_key"] is None or r["natural_key"] not in known]
+    total = sum(len(n.interactions) for n in numbers.values())
+    _insert_ignoring_known(session, fresh)
+    _recount(session, line_id, [h for h, n in numbers.items() if n.interactions], ids)
+    return len(fresh), total - len(fresh)
+
+
+def _known_keys(session: Session, line_id: int, keys: set[str]) -> set[str]:
+    wanted, known = list(keys), set()
+    for start in range(0, len(wanted), CHUNK):
+        known.update(
+            session.scalars(
+                select(Interaction.natural_key).where(
+                    Interaction.line_id == line_id,
+                    Interaction.natural_key.in_(wanted[start : start + CHUNK]),
+                )
+            )
+        )
+    return known
+
+
+def _insert_ignoring_known(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert, skipping an event another import of the line stored meanwhile."""
+    if not rows:
+        return
+    table = Interaction.__table__
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite if dialect == "sqlite" else None
+    statement: Any = table.insert()
+    if module is not None:
+        statement = module.insert(table).on_conflict_do_nothing(
+            index_elements=["line_id", "natural_key"]
+        )
+    for start in range(0, len(rows), CHUNK):
+        session.execute(statement, rows[start : start + CHUNK])
+
+
+def _recount(session: Session, line_id: int, hashes: list[str], ids: dict[str, int]) -> None:
+    if not hashes:
+        return
+    wanted = set(hashes)
+    updates = [
+        {"cid": ids[phone_hash], "n": count, "first": first, "last": last}
+        for phone_hash, count, first, last in session.execute(
+            select(
+                Interaction.phone_hash,
+                func.count(),
+                func.min(Interaction.occurred_at),
+                func.max(Interaction.occurred_at),
+            )
+            .where(Interaction.line_id == line_id)
+            .group_by(Interaction.phone_hash)
+        )
+        if phone_hash in wanted and phone_hash in ids
+    ]
+    table = Contact.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("cid"))
+        .values(
+            interactions=bindparam("n"), first_seen=bindparam("first"), last_seen=bindparam("last")
+        )
+    )
+    for start in range(0, len(updates), CHUNK):
+        session.connection().execute(statement, updates[start : start + CHUNK])
+
+
+def _insert_many(session: Session, table: Any, rows: Iterable[dict[str, Any]]) -> None:
+    batch = list(rows)
+    for start in range(0, len(batch), CHUNK):
+        session.execute(table.insert(), batch[start : start + CHUNK])
