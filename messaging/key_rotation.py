@@ -4,6 +4,11 @@ Every column of type :class:`~messaging.crypto.Encrypted` is found from the mode
 column added later is rotated too. Values already sealed under the current key are left
 alone; the rest are opened with whichever configured key sealed them (``PESTER_OLD_DATA_KEYS``)
 and sealed again. Work is committed in batches, so an interrupted rotation simply resumes.
+
+The web app, workers and the purge keep running during a rotation. Each value is written
+back only if the stored ciphertext is still the one that was read (``UPDATE … WHERE id = ?
+AND column = old``): a value edited meanwhile is already sealed under the current key, and
+one purged meanwhile must stay purged, so neither is ever overwritten with the old data.
 Only the encryption key rotates: the lookup key must not (opt-outs kept only as a hash
 would stop matching).
 """
@@ -33,6 +38,8 @@ class RotationReport:
     # "table.column" → values re-sealed (or, for a dry run, needing it)
     resealed: dict[str, int] = field(default_factory=dict)
     current: dict[str, int] = field(default_factory=dict)  # already under the current key
+    # edited or purged between the read and the write: left as they now are
+    changed_meanwhile: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_resealed(self) -> int:
@@ -44,6 +51,7 @@ class RotationReport:
             "resealed": self.resealed,
             "already_current": self.current,
             "total_resealed": self.total_resealed,
+            "changed_meanwhile": sum(self.changed_meanwhile.values()),
         }
 
 
@@ -60,46 +68,77 @@ def encrypted_columns() -> list[tuple[Table, Column]]:
 def rotate(*, dry_run: bool = False, batch: int = BATCH) -> RotationReport:
     """Re-seal every stale value under the current key; returns counts per column."""
     report = RotationReport(dry_run=dry_run)
-    sealer = cipher()
     for table, column in encrypted_columns():
         name = f"{table.name}.{column.name}"
-        report.resealed[name] = report.current[name] = 0
-        (key,) = table.primary_key.columns
-        raw = type_coerce(column, LargeBinary)
+        report.resealed[name] = report.current[name] = report.changed_meanwhile[name] = 0
         last_id = None
         while True:
-            with db.transaction() as session:
-                query = select(key, raw).where(column.is_not(None)).order_by(key).limit(batch)
-                if last_id is not None:
-                    query = query.where(key > last_id)
-                rows = session.execute(query).all()
-                if not rows:
-                    break
-                last_id = rows[-1][0]
-                stale = []
-                for row_id, blob in rows:
-                    blob = bytes(blob)
-                    if not sealer.needs_rotation(blob):
-                        report.current[name] += 1
-                        continue
-                    try:
-                        plaintext = sealer.decrypt(blob)
-                    except DecryptionError as exc:
-                        raise RotationError(
-                            f"{name} row {row_id}: {exc}; add the key it was sealed with to "
-                            "PESTER_OLD_DATA_KEYS and run the rotation again"
-                        ) from exc
-                    stale.append({"row_id": row_id, "sealed": sealer.encrypt(plaintext)})
+            rows = _read_batch(table, column, after=last_id, batch=batch)
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            stale = _reseal(name, rows, report)
+            if not stale:
+                continue
+            if dry_run:
                 report.resealed[name] += len(stale)
-                if stale and not dry_run:
-                    session.execute(
-                        update(table)
-                        .where(key == bindparam("row_id"))
-                        .values({column.name: type_coerce(bindparam("sealed"), LargeBinary)}),
-                        stale,
-                    )
+                continue
+            written = _write_back(table, column, stale)
+            report.resealed[name] += written
+            report.changed_meanwhile[name] += len(stale) - written
         if report.resealed[name]:
             log.info(
                 "%s: %s values %s", name, report.resealed[name], "stale" if dry_run else "re-sealed"
             )
+        if report.changed_meanwhile[name]:
+            log.info(
+                "%s: %s values changed meanwhile, left alone", name, report.changed_meanwhile[name]
+            )
     return report
+
+
+def _read_batch(
+    table: Table, column: Column, *, after: object, batch: int
+) -> list[tuple[object, bytes]]:
+    (key,) = table.primary_key.columns
+    raw = type_coerce(column, LargeBinary)
+    with db.transaction() as session:
+        query = select(key, raw).where(column.is_not(None)).order_by(key).limit(batch)
+        if after is not None:
+            query = query.where(key > after)
+        return [(row_id, bytes(blob)) for row_id, blob in session.execute(query)]
+
+
+def _reseal(
+    name: str, rows: list[tuple[object, bytes]], report: RotationReport
+) -> list[dict[str, object]]:
+    """The new ciphertext of each stale value, with the old one to match on write."""
+    sealer = cipher()
+    stale: list[dict[str, object]] = []
+    for row_id, blob in rows:
+        if not sealer.needs_rotation(blob):
+            report.current[name] += 1
+            continue
+        try:
+            plaintext = sealer.decrypt(blob)
+        except DecryptionError as exc:
+            raise RotationError(
+                f"{name} row {row_id}: {exc}; add the key it was sealed with to "
+                "PESTER_OLD_DATA_KEYS and run the rotation again"
+            ) from exc
+        stale.append({"row_id": row_id, "old": blob, "sealed": sealer.encrypt(plaintext)})
+    return stale
+
+
+def _write_back(table: Table, column: Column, stale: list[dict[str, object]]) -> int:
+    """Store the re-sealed values whose ciphertext is unchanged; returns how many were."""
+    (key,) = table.primary_key.columns
+    raw = type_coerce(column, LargeBinary)
+    with db.transaction() as session:
+        result = session.execute(
+            update(table)
+            .where(key == bindparam("row_id"), raw == type_coerce(bindparam("old"), LargeBinary))
+            .values({column.name: type_coerce(bindparam("sealed"), LargeBinary)}),
+            stale,
+        )
+        return int(result.rowcount)

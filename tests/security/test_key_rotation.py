@@ -131,3 +131,42 @@ def test_pester_keys_rotate_reports_json_and_is_audited(
     assert entry.category == "administration"
     assert entry.details == {"resealed": data["total_resealed"]}
     assert MENTIONED not in json.dumps(data)
+
+
+@pytest.mark.postgres
+def test_a_value_edited_or_purged_during_rotation_is_never_overwritten_with_old_data(
+    sealed_under_old_key: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_keys(NEW, OLD)
+    edited, purged, untouched = db.session.scalars(select(Reply).order_by(Reply.id)).all()
+    untouched_body = untouched.body
+    original = edited.body
+    sealer = cipher()
+    real_encrypt = sealer.encrypt
+    fired = []
+
+    def encrypt_after_someone_else_commits(plaintext: str) -> bytes:
+        # The rotation has read the replies and is re-sealing them: meanwhile an analyst
+        # edits one reply and the purge empties another, each committed at once.
+        if not fired and plaintext == original:
+            fired.append(True)
+            other = db.session
+            other.get(Reply, edited.id).body = "edited during the rotation"
+            other.get(Reply, purged.id).body = None
+            other.commit()
+        return real_encrypt(plaintext)
+
+    monkeypatch.setattr(sealer, "encrypt", encrypt_after_someone_else_commits)
+    report = rotate()
+    monkeypatch.undo()
+
+    assert fired
+    db.session.expire_all()
+    assert db.session.get(Reply, edited.id).body == "edited during the rotation"
+    assert db.session.get(Reply, purged.id).body is None
+    assert db.session.get(Reply, untouched.id).body == untouched_body
+    assert report.changed_meanwhile["replies.body"] == 2
+    assert report.resealed["replies.body"] == 1
+    _use_keys(NEW)  # everything left is readable without the old key
+    db.session.expire_all()
+    assert db.session.get(Reply, untouched.id).body == untouched_body
