@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 
@@ -23,6 +23,7 @@ from messaging.gateways.base import (
     SenderBlocked,
 )
 from messaging.rate_limiter import RateLimiter, backoff_seconds
+from messaging.reconcile import LOOKUP_SINCE_MARGIN
 from messaging.send_guard import BatchGuard, Verdict
 from messaging.send_outcomes import Outcome
 from messaging.send_window import Decision, WindowCheck, check, validity_seconds
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 MAX_RATE_LIMITED = 10  # 429s in a row for one text before it goes back to the queue
 INLINE_RETRY_SECONDS = 2.0  # longer retry waits release the row instead of holding a thread
 RATE_LIMITED_PAUSE = 0.05  # seconds every worker holds a sender after a 429
+# Longest reconcile grace waited out in a send thread after a 5xx at create; a longer one
+# leaves the text claimed, and the tick looks it up once the grace has passed.
+INLINE_LOOKUP_SECONDS = 5.0
 
 
 @dataclass
@@ -120,12 +124,20 @@ class BatchSender:
             )
         except ValueError:
             return attempt.outcome(ds.REJECTED)  # no usable number (purged since launch)
+        asked_at = utcnow()
         try:
             receipt = self.gateway.send(sms)
         except RateLimited as exc:
             return self._rate_limited(attempt, exc)
         except RetryableError as exc:
-            return self._retryable(attempt, exc)
+            attempt.attempts += 1
+            return self._retry_later(attempt, exc)
+        except OutcomeUnknown as exc:
+            attempt.attempts += 1
+            if exc.http_status is not None:
+                return self._look_up_after_server_error(attempt, exc, asked_at)
+            log.warning("outbox %s: outcome unknown; left for reconciliation", row.id)
+            return attempt.outcome(ds.CLAIMED, error_code=exc.code)
         except SenderBlocked as exc:
             self.guard.halt(f"carrier error {exc.code}")
             return attempt.outcome(ds.PENDING, error_code=exc.code, blocked=exc.description)
@@ -134,11 +146,10 @@ class BatchSender:
             phone = row.to if exc.suppress else None
             return attempt.outcome(ds.REJECTED, error_code=exc.code, suppress_phone=phone)
         except Exception as exc:
-            # OutcomeUnknown, an unclassified GatewayError, or a bug in the client: the
-            # request may have gone out, so only a lookup at the gateway may decide.
+            # An unclassified GatewayError, or a bug in the client: the request may have
+            # gone out, so only a lookup at the gateway may decide.
             attempt.attempts += 1
-            kind = "outcome unknown" if isinstance(exc, OutcomeUnknown) else type(exc).__name__
-            log.warning("outbox %s: %s; left for reconciliation", row.id, kind)
+            log.warning("outbox %s: %s; left for reconciliation", row.id, type(exc).__name__)
             code = exc.code if isinstance(exc, GatewayError) else None
             return attempt.outcome(ds.CLAIMED, error_code=code)
         attempt.attempts += 1
@@ -155,8 +166,42 @@ class BatchSender:
             return attempt.outcome(ds.PENDING, error_code=exc.code or 20429, retry_at=retry_at)
         return backoff_seconds(attempt.refused, base=0.05, cap=2.0)
 
-    def _retryable(self, attempt: _Try, exc: RetryableError) -> Outcome | float:
-        attempt.attempts += 1
+    def _look_up_after_server_error(
+        self, attempt: _Try, exc: OutcomeUnknown, asked_at: datetime
+    ) -> Outcome | float:
+        """The create was answered with a server error: the provider may still have created
+        the text. Look it up once the reconcile grace (how long a failed send may still be
+        in flight there) has passed, here when that is short: nothing there means it was
+        never created, so it is retried like any retryable error; anything there, a failed
+        lookup, a halt, or a long grace leaves the row claimed for the reconciler."""
+        row = attempt.row
+        unknown = attempt.outcome(ds.CLAIMED, error_code=exc.code)
+        grace = float(self.settings.reconcile_grace_seconds)
+        if grace > INLINE_LOOKUP_SECONDS:
+            log.warning("outbox %s: server error at create; left for reconciliation", row.id)
+            return unknown
+        self.guard.sleep(grace)
+        if self.guard.halted():
+            return unknown
+        try:
+            found = self.gateway.find_sent(
+                to=row.to, sender=row.sender, since=asked_at - LOOKUP_SINCE_MARGIN
+            )
+        except (GatewayError, ValueError):
+            log.warning("outbox %s: lookup after a server error failed; left claimed", row.id)
+            return unknown
+        if found:
+            log.warning(
+                "outbox %s: %s texts at the gateway after a server error; left for reconciliation",
+                row.id,
+                len(found),
+            )
+            return unknown
+        log.info("outbox %s: not created despite the server error; retrying", row.id)
+        return self._retry_later(attempt, exc)
+
+    def _retry_later(self, attempt: _Try, exc: GatewayError) -> Outcome | float:
+        """Retry a text that was certainly not sent (its attempt already counted)."""
         if attempt.attempts >= self.settings.max_attempts:
             return attempt.outcome(ds.REJECTED, error_code=exc.code)
         delay = backoff_seconds(attempt.attempts, base=0.25)

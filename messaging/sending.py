@@ -11,17 +11,23 @@ How each gateway answer is handled (the error classes of ``messaging.gateways.er
 - 429 / 20429 (never processed): the whole sender backs off for a moment (shared bucket),
   this text retries with jittered exponential backoff, costing no attempt; after
   ``send_texts.MAX_RATE_LIMITED`` refusals in a row it is released for the tick to queue again;
-- retryable (5xx, 20500, 21611, connection never opened): retried with full-jitter backoff
-  and counted; short waits are taken in place, longer ones release the row with
-  ``next_attempt_at``; after ``PESTER_MAX_ATTEMPTS`` attempts it is ``rejected``. The
-  gateway's word is taken: a ``RetryableError`` means the text was not accepted (should a
-  provider's 5xx ever mean "maybe created", its adapter raises ``OutcomeUnknown`` and the
-  text is looked up instead);
+- retryable (21611 queue overflow, a connection that never opened): retried with
+  full-jitter backoff and counted; short waits are taken in place, longer ones release the
+  row with ``next_attempt_at``; after ``PESTER_MAX_ATTEMPTS`` attempts it is ``rejected``.
+  A ``RetryableError`` means the text was certainly not accepted;
+- server error at create (HTTP 5xx or 20500, with or without a Twilio code): the provider
+  may have created the message before failing, so the adapter raises ``OutcomeUnknown``
+  and the text is looked up at the gateway before any resend. When the reconcile grace is
+  short (``send_texts.INLINE_LOOKUP_SECONDS``) the send thread waits it out and looks the
+  text up itself: nothing there → retried as above (the attempt counted); anything there,
+  or a failed lookup → left claimed for the reconciler, which records it. With a longer
+  grace the row is left claimed at once and the tick looks it up;
 - permanent (21211, 21612, 21614, …): ``rejected``; 21610 also suppresses the number;
 - sender or content blocked (21606, 30007, 30042, credentials): the campaign pauses with
   a reason and the text is released unsent;
-- outcome unknown (read timeout, connection lost after the request went out): left claimed
-  for reconciliation.
+- outcome unknown (read timeout, connection lost after the request went out, an
+  unclassified error): left claimed for reconciliation (the request may still be in flight,
+  so it is not looked up here).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ The worker decides what to do with a failed send by the *type* of the exception:
 - ``SenderBlocked``: the sender or account is refused; stop the campaign for review
   (``GatewayUnusable``: bad credentials or configuration, nothing at all can be sent).
 - ``OutcomeUnknown``: the request may have reached the gateway; reconcile, never resend blindly.
+  A create that failed with a server error (HTTP 5xx, 20500, or no code at all) is one: the
+  provider may have created the message before failing (``classify_error(creating=True)``).
 
 ``str(error)`` is built from this module's own descriptions, never from the provider's text,
 because Twilio's messages quote the recipient's number and error strings end up in logs.
@@ -77,6 +79,7 @@ class OutcomeUnknown(GatewayError):
 
 OPTED_OUT: Final = 21610
 RATE_LIMITED_CODE: Final = 20429
+SERVER_ERROR_CODE: Final = 20500
 
 # code -> (type, description). Descriptions are ours: safe to log, no numbers, no text.
 ERROR_TABLE: Final[dict[int, tuple[type[GatewayError], str]]] = {
@@ -114,14 +117,30 @@ ERROR_TABLE: Final[dict[int, tuple[type[GatewayError], str]]] = {
 }
 
 
-def classify_error(code: int | None, http_status: int | None) -> type[GatewayError]:
+def classify_error(
+    code: int | None, http_status: int | None, *, creating: bool = False
+) -> type[GatewayError]:
     """Return the exception type for a provider error code and/or HTTP status.
 
     The code decides when it is known; otherwise the HTTP status: 429 is a rate limit, 401/403
     a credentials problem, 5xx retryable, any other 4xx permanent. An unknown code with no
     status (a delivery error in a status callback) is permanent: not retrying cannot
     double-send, and the recipient is not suppressed. Nothing known at all gives the base type.
+
+    ``creating``: the failed request was the create-message POST. A server error there (HTTP
+    5xx, or 20500, with or without a code) does not say the message was not created, so it
+    is ``OutcomeUnknown`` (look it up before any resend); a rate limit (429 / 20429) was
+    never processed and stays retryable.
     """
+    error_type = _classify(code, http_status)
+    if creating and not issubclass(error_type, RateLimited):
+        server_error = http_status is not None and http_status >= 500
+        if server_error or code == SERVER_ERROR_CODE:
+            return OutcomeUnknown
+    return error_type
+
+
+def _classify(code: int | None, http_status: int | None) -> type[GatewayError]:
     if code is not None and code in ERROR_TABLE:
         return ERROR_TABLE[code][0]
     if http_status == 429:
@@ -152,9 +171,12 @@ def error_for(
     code: int | None,
     http_status: int | None,
     provider_message: str | None = None,
+    *,
+    creating: bool = False,
 ) -> GatewayError:
-    """Build the classified exception for a provider error, ready to ``raise … from``."""
-    error_type = classify_error(code, http_status)
+    """Build the classified exception for a provider error, ready to ``raise … from``
+    (``creating``: it answered the create-message POST; see :func:`classify_error`)."""
+    error_type = classify_error(code, http_status, creating=creating)
     return error_type(
         describe_error(code, http_status),
         code=code,

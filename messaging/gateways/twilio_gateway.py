@@ -138,7 +138,8 @@ class TwilioGateway(Gateway):
         except requests.RequestException as exc:
             raise _transport_error(exc, idempotent=False) from exc
         except TwilioException as exc:
-            raise _provider_error(exc) from exc
+            # A 5xx here may follow a create: the text is looked up, never blindly resent.
+            raise _provider_error(exc, creating=True) from exc
         except ValueError as exc:
             # A 2xx whose body did not parse: the message was probably created.
             raise OutcomeUnknown("unreadable answer from the gateway") from exc
@@ -225,8 +226,9 @@ def _to_gateway_message(message: Any, *, sender: str | None) -> GatewayMessage:
     )
 
 
-def _provider_error(exc: TwilioException) -> GatewayError:
-    """Classify an error the provider answered with (a status code and maybe a Twilio code)."""
+def _provider_error(exc: TwilioException, *, creating: bool = False) -> GatewayError:
+    """Classify an error the provider answered with (a status code and maybe a Twilio code);
+    ``creating`` for the create-message POST, where a server error is an unknown outcome."""
     status = getattr(exc, "status", None)
     code = getattr(exc, "code", None)
     provider_message = getattr(exc, "msg", None) or getattr(exc, "detail", None)
@@ -236,10 +238,11 @@ def _provider_error(exc: TwilioException) -> GatewayError:
         status = response.status_code
         code, provider_message = _code_from_body(response.text)
     if status is None:
-        return GatewayError("unexpected gateway client error", provider_message=str(exc))
+        error_type = OutcomeUnknown if creating else GatewayError
+        return error_type("unexpected gateway client error", provider_message=str(exc))
     if code == status:
         code = None  # twilio puts the HTTP status in `code` when the body had none
-    return error_for(code, status, provider_message)
+    return error_for(code, status, provider_message, creating=creating)
 
 
 def _code_from_body(text: str) -> tuple[int | None, str | None]:

@@ -70,6 +70,30 @@ def test_unknown_codes_fall_back_on_the_http_status(code, http_status, expected)
     assert classify_error(code, http_status) is expected
 
 
+@pytest.mark.parametrize(
+    ("code", "http_status", "expected"),
+    [
+        # A server error at create may follow a create: look it up, never resend blindly.
+        (None, 500, OutcomeUnknown),
+        (None, 502, OutcomeUnknown),
+        (None, 503, OutcomeUnknown),
+        (None, 504, OutcomeUnknown),
+        (20500, 500, OutcomeUnknown),
+        (20500, None, OutcomeUnknown),
+        # Never processed, or refused before anything was made: still safe to retry.
+        (20429, 429, RateLimited),
+        (None, 429, RateLimited),
+        (20429, 503, RateLimited),
+        (21611, 400, RetryableError),
+        (21211, 400, PermanentError),
+        (None, 401, GatewayUnusable),
+    ],
+)
+def test_a_server_error_on_create_is_an_unknown_outcome(code, http_status, expected):
+    assert classify_error(code, http_status, creating=True) is expected
+    assert type(error_for(code, http_status, creating=True)) is expected
+
+
 def test_a_rate_limit_is_retryable_and_an_unusable_gateway_stops_like_a_blocked_sender():
     assert issubclass(RateLimited, RetryableError)
     assert issubclass(GatewayUnusable, SenderBlocked)

@@ -17,6 +17,7 @@ from messaging.gateways.errors import (
     RetryableError,
     SenderBlocked,
 )
+from tests.messaging.gateways.faulty_proxy import FaultyProxy
 from tests.messaging.sandbox.helpers import (
     RECIPIENT,
     SENDER,
@@ -177,12 +178,34 @@ def test_above_the_carriers_capacity_a_send_is_rate_limited(start_carrier, conne
     assert carrier.stats()["rejected_429"] == 1
 
 
-def test_a_carrier_fault_is_retryable(start_carrier, connect):
+def test_a_carrier_fault_at_create_is_an_unknown_outcome_not_a_retry(start_carrier, connect):
+    # A 500 does not say the message was not created: it must be looked up, not resent.
     carrier = start_carrier(server_error_rate=1.0)
-    with pytest.raises(RetryableError) as caught:
+    with pytest.raises(OutcomeUnknown) as caught:
         connect(carrier).send(sms())
-    assert caught.value.http_status == 500
+    assert (caught.value.code, caught.value.http_status) == (20500, 500)
     assert carrier.stats()["accepted"] == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "twilio_code"), [(500, None), (502, None), (503, None), (504, None), (500, 20500)]
+)
+def test_a_server_error_after_the_carrier_created_the_text_is_an_unknown_outcome(
+    start_carrier, connect, status, twilio_code
+):
+    carrier = start_carrier()
+    proxy = FaultyProxy(carrier.base_url, fail_creates=1, status=status, twilio_code=twilio_code)
+    try:
+        since = datetime.now(UTC) - timedelta(seconds=1)
+        with pytest.raises(OutcomeUnknown) as caught:
+            connect(proxy.base_url).send(sms())
+        assert caught.value.http_status == status
+        # The carrier made it: a blind retry would have been a second text.
+        assert carrier.stats()["accepted"] == 1
+        found = connect(carrier).find_sent(to=RECIPIENT, sender=SENDER, since=since)
+        assert len(found) == 1
+    finally:
+        proxy.close()
 
 
 def test_wrong_credentials_make_the_gateway_unusable(start_carrier, connect):
