@@ -20,7 +20,7 @@ from campaigns.api.errors import STATUS_CODES
 from campaigns.api.fields import MAX_ID
 from campaigns.api.routes import MULTIPART, OPERATIONS, PREFIX, Operation, operation
 from campaigns.api.schemas import ErrorOut
-from campaigns.permissions import PUBLIC
+from campaigns.permissions import PERMISSIONS, PUBLIC
 
 JSON = "application/json"
 INFO_DESCRIPTION = """\
@@ -256,7 +256,11 @@ def _operation_object(
 ) -> dict[str, Any]:
     description = op.description
     if op.permission != PUBLIC:
-        description = f"{description}\n\nNeeds the `{op.permission}` permission.".strip()
+        roles = ", ".join(sorted(PERMISSIONS[op.permission]))
+        description = (
+            f"{description}\n\nNeeds the `{op.permission}` permission (roles: {roles}); "
+            "other tokens get 403."
+        ).strip()
     result: dict[str, Any] = {
         "operationId": op.endpoint,
         "tags": [op.tag],

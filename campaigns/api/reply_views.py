@@ -1,10 +1,10 @@
 """API: the reply log, its filters, and triage (handled, labels, tags).
 
-Who sees what: the list is open to every role that reads campaigns, but a reply's text
-(and the classifier's reasons) goes only to roles with ``replies:read``; numbers in the
-list (the sender's and those a reply mentions) are always masked. ``GET /replies/{id}``
-needs ``replies:read`` and shows the text and the numbers in full, for the analyst to act
-on. Every read is audited as a disclosure to the API token.
+Who sees what: replies are for the roles the web app gives the reply log to (``replies:read``:
+analysts and supervisors), never officers, whose tokens get 403 for every reply endpoint.
+Numbers in the list (the sender's and those a reply mentions) are always masked;
+``GET /replies/{id}`` shows the text and the numbers in full, for the analyst to act on.
+Every read is audited as a disclosure to the API token.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from campaigns.api.masking import mask_phone
 from campaigns.api.pagination import paginate
 from campaigns.api.reply_schemas import LabelsIn, ReplyOut, ReplyQuery
 from campaigns.api.routes import Page, fetch, operation
-from campaigns.api.tokens import token_allows, token_recipient
+from campaigns.api.tokens import token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user
 from messaging.db import db
@@ -37,11 +37,7 @@ def _mentions(reply_ids: list[int]) -> dict[int, list[ReplyNumber]]:
 
 
 def _reply_out(
-    reply: Reply,
-    *,
-    with_text: bool,
-    full_numbers: bool,
-    mentions: list[ReplyNumber] | None = None,
+    reply: Reply, *, full_numbers: bool, mentions: list[ReplyNumber] | None = None
 ) -> dict[str, Any]:
     show = (lambda n: n) if full_numbers else mask_phone
     if mentions is None:
@@ -52,7 +48,7 @@ def _reply_out(
         "campaign_id": reply.campaign_id,
         "line_id": reply.line_id,
         "from_number": show(reply.phone),
-        "body": reply.body if with_text else None,
+        "body": reply.body,
         "labels": list(reply.labels or []),
         "risk_kinds": list(reply.risk_kinds or []),
         "urgent": reply.urgent,
@@ -70,14 +66,14 @@ def _reply_out(
     "/replies",
     tag="replies",
     summary="List replies, urgent unhandled ones first",
-    permission="campaigns:read",
+    permission="replies:read",
     query=ReplyQuery,
     response=ReplyOut,
     paged=True,
 )
 def list_replies(query: dict[str, Any]) -> Page:
     """Filter by ``campaign``, ``line``, ``label``, ``urgent``, ``handled`` and ``since``.
-    ``body`` is null unless the token's role has ``replies:read``; numbers are masked."""
+    Numbers are masked; ``GET /replies/{reply_id}`` shows them in full."""
     statement = select(Reply).order_by(
         (Reply.urgent & Reply.handled_at.is_(None)).desc(),
         Reply.received_at.desc(),
@@ -99,18 +95,14 @@ def list_replies(query: dict[str, Any]) -> Page:
     if query["since"] is not None:
         statement = statement.where(Reply.received_at >= query["since"])
     rows, total = paginate(db.session, statement, page=query["page"], per_page=query["per_page"])
-    with_text = token_allows("replies:read")
     mentions = _mentions([r.id for r in rows])
-    items = [
-        _reply_out(r, with_text=with_text, full_numbers=False, mentions=mentions[r.id])
-        for r in rows
-    ]
+    items = [_reply_out(r, full_numbers=False, mentions=mentions[r.id]) for r in rows]
     record(
         "disclosure",
         "replies_listed",
         "reply",
         "",
-        details={"count": len(items), "page": query["page"], "with_text": with_text},
+        details={"count": len(items), "page": query["page"], "reply_ids": [r.id for r in rows]},
         recipient=token_recipient(),
     )
     return Page(items, query["page"], query["per_page"], total)
@@ -126,7 +118,7 @@ def list_replies(query: dict[str, Any]) -> Page:
 def get_reply(reply_id: int) -> dict[str, Any]:
     """The reply's text, the sender's number and the numbers it mentions, in full."""
     reply = fetch(Reply, reply_id, "Reply")
-    out = _reply_out(reply, with_text=True, full_numbers=True)
+    out = _reply_out(reply, full_numbers=True)
     record("disclosure", "reply_read", "reply", reply.id, recipient=token_recipient())
     return out
 
@@ -145,7 +137,7 @@ def mark_reply_handled(reply_id: int) -> dict[str, Any]:
     if mark_handled(db.session, reply, user_id=current_user().id):
         record("alteration", "reply_handled", "reply", reply.id, commit=False)
         db.session.commit()
-    return _reply_out(reply, with_text=token_allows("replies:read"), full_numbers=False)
+    return _reply_out(reply, full_numbers=False)
 
 
 @operation(
@@ -180,4 +172,4 @@ def label_reply(reply_id: int, body: dict[str, Any]) -> dict[str, Any]:
     mark_reviewed(db.session, reply, user_id=current_user().id)
     record("alteration", "reply_labelled", "reply", reply.id, commit=False, details=added)
     db.session.commit()
-    return _reply_out(reply, with_text=token_allows("replies:read"), full_numbers=False)
+    return _reply_out(reply, full_numbers=False)

@@ -206,3 +206,11 @@ def test_real_answers_match_the_documented_schemas(app: Flask, document: dict[st
     statuses = {status for _m, _p, status in check.checked}
     assert {"200", "201", "401", "403", "404", "409", "422"} <= statuses
     assert len({(m, path) for m, path, _s in check.checked}) >= 20
+
+
+def test_each_operation_names_its_permission_and_the_roles_that_hold_it(app: Flask) -> None:
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    listing = document["paths"]["/api/v1/replies"]["get"]
+    assert "`replies:read` permission (roles: analyst, supervisor)" in listing["description"]
+    assert "403" in listing["responses"]
+    assert "officer" not in listing["description"].split("roles:")[1]
