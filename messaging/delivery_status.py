@@ -2,7 +2,8 @@
 
 Carrier callbacks arrive late, twice or out of order. A status is applied only when its rank
 is higher than the current one, so a late ``sent`` never overwrites ``delivered`` and a final
-status is never replaced by a different final status.
+status is never replaced by a different final status: ``read`` follows only ``delivered`` (or
+a status short of final), never ``failed``, ``undelivered`` or ``canceled``.
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ def should_apply(current: str, incoming: str) -> bool:
         return False
     if current in LOCAL_FINAL:
         return False
-    if current in CARRIER_FINAL and incoming in CARRIER_FINAL and incoming != "read":
-        return False  # a different final status never replaces the first one
+    if current in CARRIER_FINAL and incoming in CARRIER_FINAL:
+        # A different final status never replaces the first one; the one step on from a
+        # final status is delivered → read (a read never rewrites a failure).
+        return current == "delivered" and incoming == "read"
     return rank(incoming) > rank(current)
 
 
