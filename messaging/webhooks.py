@@ -150,7 +150,9 @@ def apply_status(db_: Session | Connection, params: Mapping[str, str]) -> Status
     if outbox_id is None:
         log.info("status callback for an unrecorded message id kept for reconciliation")
         return StatusResult(applied=False, known=False)
-    if applied and error_code in SUPPRESSING_CODES:
+    if error_code in SUPPRESSING_CODES:
+        # Even when the status itself is not applied (it came after another final status):
+        # the carrier's word that the recipient opted out must never be lost.
         if isinstance(db_, Session):
             _suppress_recipient(db_, outbox_id, error_code)
         else:
@@ -260,7 +262,7 @@ def _apply_kept_event(session: Session, event: DeliveryEvent) -> None:
     event.outbox_id = moved or session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.provider_id == event.provider_id)
     )
-    if event.applied and event.error_code in SUPPRESSING_CODES:
+    if event.outbox_id is not None and event.error_code in SUPPRESSING_CODES:
         _suppress_recipient(session, event.outbox_id, event.error_code)
 
 

@@ -230,3 +230,50 @@ def test_opt_out_error_code_arriving_before_the_id_is_recorded_still_suppresses(
         )
         assert suppression is not None and suppression.active
         assert suppression.source == "error_code"
+
+
+@pytest.mark.parametrize("first", ["delivered", "undelivered", "failed"])
+def test_an_opt_out_code_suppresses_even_when_its_status_comes_after_another_final(
+    machine: dict, first: str
+) -> None:
+    from messaging.models import Suppression
+
+    sid = new_sid()
+    outbox_id = _message(machine, sid=sid)
+    _callback(sid, first)
+    with db.transaction() as session:
+        result = apply_status(session, status_params(sid, "failed", error_code=21610))
+    assert result.known and not result.applied  # the first final status stays
+    row, _ = _state(outbox_id)
+    assert row.status == first
+    with db.transaction() as session:
+        suppression = session.scalar(
+            select(Suppression).where(Suppression.phone_hash == row.phone_hash)
+        )
+        assert suppression is not None and suppression.active
+        assert suppression.source == "error_code"
+
+
+def test_a_kept_opt_out_callback_suppresses_even_when_not_applied(machine: dict) -> None:
+    from messaging.models import Suppression
+
+    sid = new_sid()
+    outbox_id = _message(machine, sid=None, status="claimed")
+    _callback(sid, "delivered")  # arrives before the worker records the id: kept
+    with db.transaction() as session:
+        apply_status(session, status_params(sid, "failed", error_code=21610))  # kept too
+    with db.transaction() as session:
+        session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id == outbox_id)
+            .values(provider_id=sid, status="queued", submitted_at=utcnow())
+        )
+        assert apply_pending_events(session, [sid]) == 2
+    row, events = _state(outbox_id)
+    assert row.status == "delivered"
+    assert [(e.status, e.applied) for e in events] == [("delivered", True), ("failed", False)]
+    with db.transaction() as session:
+        suppression = session.scalar(
+            select(Suppression).where(Suppression.phone_hash == row.phone_hash)
+        )
+        assert suppression is not None and suppression.active
