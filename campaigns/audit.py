@@ -11,6 +11,15 @@ from messaging.db import db
 from messaging.models import User
 
 
+def download_recipient(user: User | None = None) -> str:
+    """Who a download was disclosed to, for the audit entry's ``recipient``: the signed-in
+    user, to their browser (whose address and user agent are the entry's own fields)."""
+    user = user or (g.get("user") if has_request_context() else None)
+    if user is None:
+        return "anonymous (download)"
+    return f"user:{user.id} {user.email} (download)"
+
+
 def record(
     category: str,
     action: str,

@@ -65,12 +65,25 @@ def user_group() -> None:
 def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Add a user; prints a one-time password unless one is given on stdin."""
     from campaigns.auth import create_user
+    from messaging import audit
+    from messaging.cli._setup import cli_actor
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
         user, secret = create_user(email, role, password=password, name=name)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    # As when an admin adds someone on the web: an account change, recorded with who ran it.
+    audit.append(
+        db.session,
+        category="administration",
+        action="user_added",
+        actor=cli_actor(),
+        object_type="user",
+        object_id=user.id,
+        details={"role": user.role, "one_time_password": not password_stdin},
+    )
+    db.session.commit()
     click.echo(f"added {user.email} as {user.role}")
     if not password_stdin:
         click.echo(f"one-time password: {secret}")

@@ -98,6 +98,19 @@ def list_lines(query: dict[str, Any]) -> Page:
         ).all()
     )
     items = [_line_out(line, counts.get(line.id, 0), full_number=False) for line in lines]
+    record(  # an API read: a disclosure to the token, as for one line
+        "disclosure",
+        "lines_listed",
+        "line",
+        "",
+        details={
+            "shown": len(items),
+            "searched": bool(query["q"]),
+            "page": query["page"],
+            "line_ids": [line.id for line in lines],
+        },
+        recipient=token_recipient(),
+    )
     return Page(items, query["page"], query["per_page"], total)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 
-from campaigns.audit import record
+from campaigns.audit import download_recipient, record
 from campaigns.permissions import requires
 from campaigns.views.replies import parse_filter
 from messaging.db import db, utcnow
@@ -47,6 +47,7 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
             "reply_ids": outcome.ids,
             "search_window_exhausted": outcome.window_exhausted,
         },
+        recipient=download_recipient(),
     )
     mimetype, render = FORMATS[fmt]
     body = render(rows)
