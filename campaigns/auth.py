@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ bp = Blueprint("auth", __name__)
 hasher = PasswordHasher()
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+DEFAULT_SESSION_MAX_HOURS = 12.0  # a session ends this long after sign-in, however busy
 
 
 class AuthError(ValueError):
@@ -113,9 +115,14 @@ def _load_user() -> None:
     if user_id is None:
         return
     last_seen = session.get("last_seen")
+    signed_in_at = session.get("signed_in_at")
     timeout = current_app.config["SESSION_TIMEOUT"]
     now = datetime.now(UTC)
     if last_seen is None or now - datetime.fromtimestamp(last_seen, UTC) > timeout:
+        session.clear()
+        return
+    # The idle timeout alone lets a session that is used every few minutes live for ever.
+    if signed_in_at is None or now - datetime.fromtimestamp(signed_in_at, UTC) > session_cap():
         session.clear()
         return
     user = db.session.get(User, user_id)
@@ -124,6 +131,23 @@ def _load_user() -> None:
         return
     session["last_seen"] = now.timestamp()
     g.user = user
+
+
+def session_cap() -> timedelta:
+    """How long after sign-in a session ends in any case (``PESTER_SESSION_MAX_HOURS``).
+
+    Read from the app's config (``SESSION_MAX_AGE``) when set, else the environment.
+    """
+    configured = current_app.config.get("SESSION_MAX_AGE")
+    if isinstance(configured, timedelta):
+        return configured
+    raw = os.environ.get("PESTER_SESSION_MAX_HOURS", "").strip()
+    try:
+        hours = float(raw) if raw else DEFAULT_SESSION_MAX_HOURS
+    except ValueError:
+        log.warning("PESTER_SESSION_MAX_HOURS is not a number; using %s", DEFAULT_SESSION_MAX_HOURS)
+        hours = DEFAULT_SESSION_MAX_HOURS
+    return timedelta(hours=hours if hours > 0 else DEFAULT_SESSION_MAX_HOURS)
 
 
 def enforce_permission() -> None:
@@ -228,7 +252,8 @@ def complete_sign_in(user: User, target: str | None, *, second_factor: bool = Fa
     session.permanent = True
     session["user_id"] = user.id
     session["epoch"] = user.password_hash[-16:]
-    session["last_seen"] = datetime.now(UTC).timestamp()
+    now = datetime.now(UTC).timestamp()
+    session["signed_in_at"] = session["last_seen"] = now
     from campaigns.audit import record
 
     record(

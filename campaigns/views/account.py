@@ -26,12 +26,14 @@ from campaigns.auth import (
 from campaigns.login_throttle import Throttled, shared_redis
 from campaigns.permissions import PUBLIC, requires
 from messaging import runtime
+from messaging.crypto import DecryptionError, cipher
 from messaging.db import db, utcnow
 from messaging.models import AuditEvent, User
 
 bp = Blueprint("account", __name__)
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
+SEALED_SETUP_KEY = "totp_setup_sealed"  # session key of the sealed key being set up
 PENDING_FOR = timedelta(minutes=5)  # how long a half-finished sign-in waits for its code
 # The password form's fields.
 CURRENT, NEW, CONFIRM = "current_password", "new_password", "confirm_password"
@@ -53,6 +55,24 @@ def _spend(secret: str, code: str, user: User) -> bool:
         redis=shared_redis(),
         prefix=runtime.current().settings.queue_prefix,
     )
+
+
+def _setup_secret() -> str:
+    """The key being set up, kept across the set-up page's visits.
+
+    The session cookie is signed, not encrypted: anyone who sees it (a proxy log, a shared
+    machine) could read what is in it. So the key travels sealed with the data key and is
+    opened only here; a cookie sealed under a key since removed starts set-up afresh.
+    """
+    sealed = session.get(SEALED_SETUP_KEY)
+    if isinstance(sealed, bytes):
+        try:
+            return cipher().decrypt(sealed)
+        except DecryptionError:
+            pass
+    secret = two_factor.new_secret()
+    session[SEALED_SETUP_KEY] = cipher().encrypt(secret)
+    return secret
 
 
 def _code_ok(user: User, code: str) -> bool:
@@ -110,8 +130,7 @@ def two_factor_setup():  # type: ignore[no-untyped-def]
     user = current_user()
     if user.totp_secret:
         return render_template("account/two_factor.html", user=user, enabled=True, error=None)
-    secret = session.get("totp_setup_secret") or two_factor.new_secret()
-    session["totp_setup_secret"] = secret
+    secret = _setup_secret()
     error, status = None, 200
     if request.method == "POST":
         if not _spend(secret, request.form.get("code", ""), user):
@@ -121,7 +140,7 @@ def two_factor_setup():  # type: ignore[no-untyped-def]
             )
         else:
             user.totp_secret = secret
-            session.pop("totp_setup_secret", None)
+            session.pop(SEALED_SETUP_KEY, None)
             record("access", "second_factor_enabled", "user", user.id, commit=False)
             db.session.commit()
             flash("Two-step sign-in is on. You will be asked for a code each time you sign in.")
@@ -167,6 +186,8 @@ def _pending_user() -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or not user.totp_secret:
         return None
+    if user.locked_until is not None and user.locked_until > utcnow():
+        return None  # locked meanwhile (wrong codes here, or passwords elsewhere)
     if session.get("pending_epoch") != user.password_hash[-16:]:
         return None
     return user
