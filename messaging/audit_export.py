@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from messaging.audit import CATEGORIES
+from messaging.csv_safety import safe_cell
 from messaging.models import AuditEvent
 
 FORMATS = ("csv", "json")
@@ -38,8 +39,6 @@ COLUMNS = (
     "prev_hash",
     "hash",
 )
-# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
 
 
 @dataclass(frozen=True)
@@ -129,9 +128,7 @@ def csv_safe(value: Any) -> str:
     if value is None:
         return ""
     text = json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return safe_cell(text)
 
 
 def to_csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:

@@ -43,7 +43,10 @@ class ReplyOut(Schema):
     campaign_id = fields.Integer(allow_none=True)
     line_id = fields.Integer(allow_none=True)
     from_number = fields.String(allow_none=True)
-    body = fields.String(allow_none=True, metadata={"description": "Only with replies:read."})
+    body = fields.String(
+        allow_none=True,
+        metadata={"description": "The reply text; null once the line's retention has ended."},
+    )
     labels = fields.List(fields.String())
     risk_kinds = fields.List(fields.String())
     urgent = fields.Boolean()
