@@ -1,7 +1,9 @@
 """Uploaded extraction files held between the preview and the officer's confirmation.
 
 Files are stored under a random name inside instance/uploads (never the name the browser
-sent, so a crafted filename cannot escape the folder) and removed once imported.
+sent, so a crafted filename cannot escape the folder) and removed once imported or refused.
+One the officer walks away from is removed a day later: each new upload sweeps the folder,
+and so does the daily purge (:func:`messaging.import_jobs.sweep_stale_uploads`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
+from messaging.import_jobs import UPLOADS_SUBDIR, sweep_stale_uploads
+
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -20,13 +24,14 @@ class UploadError(ValueError):
 
 
 def upload_dir(instance_dir: Path) -> Path:
-    path = instance_dir / "uploads"
+    path = instance_dir / UPLOADS_SUBDIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def save_upload(instance_dir: Path, file: FileStorage, max_bytes: int) -> tuple[str, Path]:
     """Store an upload under a random token; refuse empty or oversized files."""
+    sweep_stale_uploads(instance_dir)
     token = secrets.token_urlsafe(24)
     path = upload_dir(instance_dir) / token
     written = 0

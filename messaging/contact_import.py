@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from messaging import audit
@@ -152,15 +153,9 @@ def import_contacts(
     except ExtractionRefused as exc:
         raise ImportRefused(str(exc.code), exc.message, exc.details) from exc
     sha = file_sha256(path)
-    existing = session.scalar(
-        select(ContactImport).where(
-            ContactImport.line_id == line.id, ContactImport.file_sha256 == sha
-        )
-    )
+    existing = _existing_import(session, line.id, sha)
     if existing is not None:
-        report = ImportReport(line=line.reference, file_sha256=sha, format=existing.format)
-        report.filename, report.already_imported, report.import_id = filename, True, existing.id
-        return report
+        return _already_imported(line, existing, filename)
     try:
         progress("reading the file", 0.05)
         extraction = extract(
@@ -240,8 +235,17 @@ def import_contacts(
         imported_by_id=user_id,
         rejected=json.dumps(report.rejected) if report.rejected else None,
     )
-    session.add(record)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: losing a race must not spoil the session
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        # Another confirm of the same file into this line committed first.
+        existing = _existing_import(session, line.id, sha)
+        if existing is None:
+            raise
+        log.info("import into line %s: the same file was imported concurrently", line.id)
+        return _already_imported(line, existing, filename)
     report.import_id = record.id
     ids = dict(known)
     progress("writing contacts", 0.6)
@@ -264,6 +268,22 @@ def import_contacts(
         report.contacts_added,
         len(report.rejected),
     )
+    return report
+
+
+def _existing_import(session: Session, line_id: int, sha: str) -> ContactImport | None:
+    return session.scalar(
+        select(ContactImport).where(
+            ContactImport.line_id == line_id, ContactImport.file_sha256 == sha
+        )
+    )
+
+
+def _already_imported(line: Line, existing: ContactImport, filename: str) -> ImportReport:
+    report = ImportReport(
+        line=line.reference, file_sha256=existing.file_sha256, format=existing.format
+    )
+    report.filename, report.already_imported, report.import_id = filename, True, existing.id
     return report
 
 

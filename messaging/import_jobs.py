@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,10 @@ from messaging.queues import MAINTENANCE, enqueue
 
 log = logging.getLogger(__name__)
 STATUS_TTL = 3600
+FAILED_MESSAGE = (
+    "The import stopped because of an error. Nothing was imported: upload the file again, "
+    "and tell your administrator if it happens again."
+)
 
 
 def status_key(prefix: str, job_id: str) -> str:
@@ -143,6 +149,22 @@ def run_import(
         )
         log.info("background import for line %s refused: %s", line_id, exc.code)
         return {"refused": exc.code}
+    except Exception as exc:
+        # Anything else (a lost database, a bug): say so rather than "running" forever, and
+        # re-raise so RQ records the job as failed. Only the type is logged: a database
+        # error's text can quote the numbers it was writing.
+        rt.redis.hset(
+            key,
+            mapping={
+                "state": "failed",
+                "stage": "failed",
+                "fraction": 1,
+                "error": FAILED_MESSAGE,
+            },
+        )
+        rt.redis.expire(key, STATUS_TTL)
+        log.error("background import for line %s failed: %s", line_id, type(exc).__name__)
+        raise
     finally:
         upload.unlink(missing_ok=True)
     summary = report.as_json()
@@ -153,3 +175,33 @@ def run_import(
     )
     log.info("background import %s for line %s done", report.import_id, line_id)
     return {"import_id": report.import_id}
+
+
+UPLOADS_SUBDIR = "uploads"
+UPLOAD_MAX_AGE = timedelta(hours=24)
+
+
+def sweep_stale_uploads(
+    instance_dir: Path, *, max_age: timedelta = UPLOAD_MAX_AGE, now: float | None = None
+) -> int:
+    """Delete stored uploads older than ``max_age``: previews the officer walked away from.
+
+    An upload waits in ``instance/uploads`` between the preview and the confirmation; one
+    never confirmed would otherwise keep a seized phone's contacts on disk for ever. Called
+    from the daily purge and whenever a new file is uploaded. Returns how many were deleted.
+    """
+    folder = instance_dir / UPLOADS_SUBDIR
+    if not folder.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - max_age.total_seconds()
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # imported or swept by another process meanwhile
+    if removed:
+        log.info("removed %s abandoned upload(s)", removed)
+    return removed

@@ -27,6 +27,7 @@ from campaigns.api.schemas import (
 from campaigns.api.tokens import token_allows, token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user
+from campaigns.search import LIKE_ESCAPE, contains_pattern
 from campaigns.uploads import UploadError, safe_filename, save_upload
 from messaging import runtime
 from messaging.contact_import import ImportRefused, import_contacts
@@ -56,10 +57,6 @@ def _line_out(line: Line, contacts: int, *, full_number: bool) -> dict[str, Any]
     }
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @operation(
     "/lines",
     tag="lines",
@@ -74,11 +71,11 @@ def list_lines(query: dict[str, Any]) -> Page:
     Each line's own number is masked."""
     statement = select(Line).order_by(Line.created_at.desc(), Line.id.desc())
     if query["q"]:
-        like = f"%{_escape_like(query['q'])}%"
+        like = contains_pattern(query["q"])
         statement = statement.where(
             or_(
                 *(
-                    column.ilike(like, escape="\\")
+                    column.ilike(like, escape=LIKE_ESCAPE)
                     for column in (
                         Line.reference,
                         Line.name,

@@ -15,6 +15,7 @@ from messaging.import_jobs import import_status
 from messaging.models import ContactImport, Line
 
 bp = Blueprint("imports", __name__, url_prefix="/lines")
+REJECTED_SHOWN = 20  # on the finished job's page; the rest are in the CSV
 
 
 @bp.route("/<int:line_id>/imports/<int:import_id>/rejected.csv")
@@ -57,9 +58,25 @@ def job(line_id: int, job_id: str):  # type: ignore[no-untyped-def]
     line = db.session.get(Line, line_id)
     if line is None:
         abort(404)
+    status = _status_or_404(job_id)
     return render_template(
-        "lines/import_job.html", line=line, job_id=job_id, status=_status_or_404(job_id)
+        "lines/import_job.html",
+        line=line,
+        job_id=job_id,
+        status=status,
+        rejected_rows=_first_rejected(line_id, status),
     )
+
+
+def _first_rejected(line_id: int, status: dict) -> list[dict[str, str]]:  # type: ignore[type-arg]
+    """A finished job's first rejected rows, read from the import (Redis holds counts only)."""
+    import_id = (status.get("report") or {}).get("import_id")
+    if status.get("state") != "done" or not import_id:
+        return []
+    contact_import = db.session.get(ContactImport, import_id)
+    if contact_import is None or contact_import.line_id != line_id or not contact_import.rejected:
+        return []
+    return json.loads(contact_import.rejected)[:REJECTED_SHOWN]
 
 
 @bp.route("/<int:line_id>/imports/jobs/<job_id>.json")

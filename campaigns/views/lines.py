@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
+from campaigns.api.masking import mask_phone
 from campaigns.audit import record
 from campaigns.auth import current_user
 from campaigns.forms import LineForm, first_errors
 from campaigns.line_facts import line_facts, retention_by_line
 from campaigns.permissions import requires
+from campaigns.search import LIKE_ESCAPE, contains_pattern
 from campaigns.uploads import UploadError, safe_filename, save_upload, upload_path
 from messaging import runtime
 from messaging.contact_import import ImportRefused, import_contacts
@@ -24,6 +29,7 @@ from messaging.phone_numbers import normalise
 bp = Blueprint("lines", __name__, url_prefix="/lines")
 MAPPABLE = frozenset({"columns_unclear", "unknown_column"})  # refusals a column choice fixes
 LIST_LIMIT = 200
+REJECTED_SHOWN = 20  # on the result pages; the rest are in the rejected-rows CSV
 
 
 @bp.route("/")
@@ -39,14 +45,19 @@ def index():  # type: ignore[no-untyped-def]
             Line.purged_at.is_(None) if show == "open" else Line.purged_at.is_not(None)
         )
     if q:
-        like = f"%{q}%"
+        like = contains_pattern(q)
         query = query.where(
             or_(
-                Line.reference.ilike(like),
-                Line.name.ilike(like),
-                Line.operation.ilike(like),
-                Line.exhibit_reference.ilike(like),
-                Line.force_area.ilike(like),
+                *(
+                    column.ilike(like, escape=LIKE_ESCAPE)
+                    for column in (
+                        Line.reference,
+                        Line.name,
+                        Line.operation,
+                        Line.exhibit_reference,
+                        Line.force_area,
+                    )
+                )
             )
         )
     lines = db.session.scalars(query.limit(LIST_LIMIT + 1)).all()
@@ -157,13 +168,28 @@ def upload(line_id: int):  # type: ignore[no-untyped-def]
 
 
 def _column_map() -> ColumnMap | None:
-    numbers = [c.strip() for c in request.form.get("number_columns", "").split(",") if c.strip()]
+    """The officer's columns: one ``number_column`` field per column (the preview and the
+    column chooser send these, so a header may hold commas), or the upload form's typed
+    ``number_columns`` list, where a name with a comma is written in double quotes."""
+    numbers = [c.strip() for c in request.form.getlist("number_column") if c.strip()]
+    if not numbers:
+        numbers = _split_typed(request.form.get("number_columns", ""))
     if not numbers:
         return None
     return ColumnMap(numbers=tuple(numbers), name=request.form.get("name_column") or None)
 
 
-def _preview(line: Line, token: str, path, filename: str, fmt: str, column_map):  # type: ignore[no-untyped-def]
+def _split_typed(text: str) -> list[str]:
+    """``Mobile, "Phone, home"`` → ``["Mobile", "Phone, home"]``."""
+    if not text.strip():
+        return []
+    row = next(csv.reader([text], skipinitialspace=True), [])
+    return [c.strip() for c in row if c.strip()]
+
+
+def _preview(  # type: ignore[no-untyped-def]
+    line: Line, token: str, path: Path, filename: str, fmt: str, column_map: ColumnMap | None
+):
     settings = runtime.current().settings
     try:
         report = import_contacts(
@@ -192,6 +218,8 @@ def _preview(line: Line, token: str, path, filename: str, fmt: str, column_map):
         path.unlink(missing_ok=True)
         return render_template("lines/refused.html", line=line, refusal=exc, filename=filename), 422
     db.session.rollback()
+    if report.already_imported:
+        path.unlink(missing_ok=True)  # nothing to confirm: do not keep the file
     return render_template(
         "lines/preview.html",
         line=line,
@@ -200,6 +228,7 @@ def _preview(line: Line, token: str, path, filename: str, fmt: str, column_map):
         filename=filename,
         fmt=fmt,
         column_map=column_map,
+        mask_phone=mask_phone,
     )
 
 
@@ -214,19 +243,13 @@ def map_columns(line_id: int):  # type: ignore[no-untyped-def]
     except UploadError as exc:
         flash(str(exc), "error")
         return redirect(url_for("lines.show", line_id=line.id))
-    chosen = request.form.getlist("number_column")
-    column_map = (
-        ColumnMap(numbers=tuple(chosen), name=request.form.get("name_column") or None)
-        if chosen
-        else None
-    )
     return _preview(
         line,
         request.form["token"],
         path,
         safe_filename(request.form.get("filename")),
         request.form.get("format", "auto"),
-        column_map,
+        _column_map(),
     )
 
 
@@ -242,9 +265,9 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
         flash(str(exc), "error")
         return redirect(url_for("lines.show", line_id=line.id))
     filename = safe_filename(request.form.get("filename"))
+    column_map = _column_map()
     if path.stat().st_size > settings.background_import_bytes:
         # A large file imports in a worker; the officer watches a progress bar meanwhile.
-        column_map = _column_map()
         job_id = queue_import(
             runtime.current().redis,
             line_id=line.id,
@@ -264,12 +287,13 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
             path,
             filename=filename,
             format=request.form.get("format", "auto"),
-            column_map=_column_map(),
+            column_map=column_map,
             textable_regions=settings.textable_regions,
             user_id=current_user().id,
         )
     except ImportRefused as exc:
         db.session.rollback()
+        path.unlink(missing_ok=True)  # refused: the officer must upload it again anyway
         return render_template("lines/refused.html", line=line, refusal=exc, filename=filename), 422
     if not report.already_imported:
         record(
@@ -288,4 +312,12 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
         )
     db.session.commit()
     path.unlink(missing_ok=True)
-    return render_template("lines/imported.html", line=line, report=report)
+    summary = report.as_json()
+    return render_template(
+        "lines/imported.html",
+        line=line,
+        report=report,
+        summary=summary,
+        rejected_rows=summary["rejected"][:REJECTED_SHOWN],
+        rejected_total=len(summary["rejected"]),
+    )
