@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaigns.campaign_rules import RULES, LifecycleError, require
@@ -346,13 +346,37 @@ def _grew(before: int, now: int, *, added: int | None = None) -> LifecycleError:
     )
 
 
+def _transition(session: Session, campaign: Campaign, action: str, **values: Any) -> None:
+    """Move ``campaign`` with one conditional UPDATE … WHERE state IN (the action's states),
+    so a concurrent move (a worker completing it, the tick stopping it) is never clobbered;
+    refused when the state changed since the campaign was read."""
+    session.flush()
+    moved = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.state.in_(RULES[action].states))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(campaign)
+    if not moved:
+        log.info("campaign %s: %s refused, it is now %s", campaign.id, action, campaign.state)
+        raise LifecycleError(
+            "state_changed", f"{RULES[action].wrong_state} It is now {campaign.state}."
+        )
+
+
 def pause(session: Session, campaign: Campaign, user: User) -> None:
     """Stop sending for now (within half a second); nothing sent is sent again on resume."""
     require("pause", campaign, user)
-    campaign.state = S.PAUSED
-    campaign.stop_code = "paused"
-    campaign.stop_reason = f"Paused by {user.display_name or user.email}."
-    campaign.updated_at = utcnow()
+    _transition(
+        session,
+        campaign,
+        "pause",
+        state=S.PAUSED,
+        stop_code="paused",
+        stop_reason=f"Paused by {user.display_name or user.email}.",
+        updated_at=utcnow(),
+    )
 
 
 def resume(
@@ -381,11 +405,17 @@ def cancel(session: Session, campaign: Campaign, user: User, *, reason: str = ""
     cancelled then; texts already at the carrier stay sent.
     """
     require("cancel", campaign, user)
-    campaign.state = S.CANCELLED
-    campaign.finished_at = campaign.updated_at = utcnow()
-    campaign.stop_reason = reason or "Cancelled."
-    campaign.stop_code = "cancelled"
-    session.flush()
+    now = utcnow()
+    _transition(
+        session,
+        campaign,
+        "cancel",
+        state=S.CANCELLED,
+        finished_at=now,
+        updated_at=now,
+        stop_reason=reason or "Cancelled.",
+        stop_code="cancelled",
+    )
     return cancel_pending(session, campaign.id)
 
 

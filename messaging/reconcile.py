@@ -14,11 +14,12 @@ a tick after a crash or a Redis restart repairs what the crash left:
    same text means sent (its id is recorded); none at all means it never left (released
    to be sent); anything else (several, or one whose text differs) and a lookup that
    stays impossible for an hour leave the row ``unknown`` for a person to decide;
-5. pending rows with no job (lost with Redis, released by a pause, due after a backoff or
+5. pending rows of a cancelled campaign (released as the cancel committed) are cancelled;
+6. pending rows with no job (lost with Redis, released by a pause, due after a backoff or
    quiet hours) are queued again: all of them when the send queue is empty, else only
    the rows that just became due;
-6. kept status callbacks whose message id has been recorded since are applied;
-7. a sending campaign with nothing left to send completes.
+7. kept status callbacks whose message id has been recorded since are applied;
+8. a sending campaign with nothing left to send completes.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def tick() -> dict[str, int]:
             "expired_campaigns",
             "carrier_blocks",
             "reconciled",
+            "cancelled_leftovers",
             "requeued_jobs",
             "late_callbacks",
             "completed",
@@ -79,6 +81,7 @@ def tick() -> dict[str, int]:
         with db.transaction() as session:
             stats["carrier_blocks"] += int(pause_if_carrier_blocked(session, campaign_id))
     stats["reconciled"] = reconcile_expired_leases()
+    stats["cancelled_leftovers"] = cancel_leftovers()
     with db.transaction() as session:
         sending = list(
             session.scalars(select(Campaign.id).where(Campaign.state == CampaignState.SENDING))
@@ -96,9 +99,13 @@ def _stop_if_past_not_after(campaign_id: int) -> bool:
     """Expire a campaign's unsent texts once its not-after passed; True when it stopped now."""
     now = utcnow()
     with db.transaction() as session:
-        campaign = session.get(Campaign, campaign_id)
+        # Locked, as a cancel or a batch's outcomes lock it: no pause, resume or cancel
+        # lands between reading the state here and the completion below.
+        campaign = session.get(Campaign, campaign_id, with_for_update=True)
         if campaign is None or campaign.not_after is None or campaign.not_after > now:
             return False
+        if campaign.state not in RUNNING:
+            return False  # finished meanwhile
         expired = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.status == ds.PENDING)
@@ -111,12 +118,35 @@ def _stop_if_past_not_after(campaign_id: int) -> bool:
             .where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.status == ds.CLAIMED)
             .limit(1)
         )
-        if campaign.state != CampaignState.SENDING and in_flight is None:
-            # Nothing will ever go: a paused or scheduled campaign finishes here.
-            campaign.state = CampaignState.COMPLETED
-            campaign.finished_at = now
         campaign.updated_at = now
+        if in_flight is None:
+            # Nothing will ever go: a paused or scheduled campaign finishes here, with a
+            # conditional update so it never overwrites a state someone else just set.
+            session.flush()
+            session.execute(
+                update(Campaign)
+                .where(
+                    Campaign.id == campaign_id,
+                    Campaign.state.in_((CampaignState.SCHEDULED, CampaignState.PAUSED)),
+                )
+                .values(state=CampaignState.COMPLETED, finished_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return first_time
+
+
+def cancel_leftovers() -> int:
+    """Cancel pending rows of cancelled campaigns (released by a batch or the reconciler
+    as the cancel committed); nothing would ever queue them. Returns how many."""
+    now = utcnow()
+    with db.transaction() as session:
+        cancelled = select(Campaign.id).where(Campaign.state == CampaignState.CANCELLED)
+        return session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == ds.PENDING, OutboxMessage.campaign_id.in_(cancelled))
+            .values(status=ds.CANCELLED, final_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
 
 
 def _requeue(campaign_id: int) -> int:

@@ -120,6 +120,13 @@ def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> li
             groups["final"].append({**base, "b_status": o.status, "b_error": o.error_code})
     statements = {"sent": _SENT, "released": _RELEASED, "unknown": _UNKNOWN, "final": _FINAL}
     with db.transaction() as session:
+        # Lock the campaign first (as a cancel does, by updating it): a cancel either
+        # committed before, and is read below, or waits for this commit and then sees the
+        # rows released here as pending. Without the lock, rows released after a cancel's
+        # commit would stay pending in a cancelled campaign, which nothing queues again.
+        session.execute(
+            select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
+        ).first()
         for name, params in groups.items():
             if params:
                 session.execute(statements[name], params)
