@@ -211,8 +211,13 @@ def purge(
 
 
 def purge_job() -> dict[str, Any]:
-    """RQ maintenance job: the scheduled daily purge."""
-    return purge(runtime.current().settings).as_json()
+    """RQ maintenance job: the scheduled daily purge, and uploads nobody confirmed."""
+    from messaging.import_jobs import sweep_stale_uploads
+
+    settings = runtime.current().settings
+    report = purge(settings).as_json()
+    report["stale_uploads_deleted"] = sweep_stale_uploads(settings.instance_dir)
+    return report
 
 
 def schedule_daily_purge() -> bool:

@@ -13,7 +13,7 @@
         bar.value = Math.round(data.fraction * 100);
         bar.textContent = bar.value + "%";
         stage.textContent = data.stage;
-        if (data.state === "done" || data.state === "refused") { window.location.reload(); return; }
+        if (["done", "refused", "failed"].indexOf(data.state) >= 0) { window.location.reload(); return; }
         setTimeout(poll, 700);
       })
       .catch(function () { setTimeout(poll, 2000); });

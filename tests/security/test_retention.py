@@ -4,6 +4,8 @@ erasure is audited; opt-outs survive as hashes."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from messaging.cli.purge import purge_command
 from messaging.contact_import import import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
+from messaging.import_jobs import UPLOADS_SUBDIR
 from messaging.models import (
     AuditEvent,
     CampaignState,
@@ -299,6 +302,13 @@ def test_pester_purge_dry_run_prints_what_would_go_and_changes_nothing(app: Flas
 def test_the_daily_purge_is_queued_once_a_day_and_a_worker_runs_it(app: Flask) -> None:
     seeded = seeded_line(make_user())
     rt = runtime.current()
+    uploads = rt.settings.instance_dir / UPLOADS_SUBDIR
+    uploads.mkdir(parents=True, exist_ok=True)
+    abandoned, waiting = uploads / "abandoned.upload", uploads / "waiting.upload"
+    for path in (abandoned, waiting):
+        path.write_bytes(b"07700 900123\n")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(abandoned, (two_days_ago, two_days_ago))
     assert schedule_daily_purge() is True
     assert schedule_daily_purge() is False  # already queued today
     queue = get_queue(rt.redis, MAINTENANCE, prefix=rt.settings.queue_prefix)
@@ -306,6 +316,8 @@ def test_the_daily_purge_is_queued_once_a_day_and_a_worker_runs_it(app: Flask) -
     run_worker(burst=True, tick=False)
     db.session.expire_all()
     assert db.session.get(Line, seeded.line.id).purged_at is not None
+    assert not abandoned.exists()  # an upload nobody confirmed within a day is deleted
+    assert waiting.exists()  # one an officer may still be previewing is kept
 
 
 def test_numbers_added_to_a_purged_line_are_purged_at_the_next_run(app: Flask) -> None:
