@@ -185,7 +185,7 @@ def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
                     f"{settings.max_segments}. Shorten it."
                 )
     try:
-        sender = parse_sender(campaign.sender)
+        sender = parse_sender(effective_sender(campaign, settings))
     except SenderError as exc:
         result.problems.append(f"Sender: {exc.message}")
     else:
@@ -211,6 +211,12 @@ def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
     result.total_segments = result.recipients * result.segments
     result.cost_pence = round(result.total_segments * settings.price_per_segment_pence, 2)
     return result
+
+
+def effective_sender(campaign: Campaign, settings: Any) -> str:
+    """The campaign's sender, or the configured default (``TWILIO_MESSAGING_SERVICE_SID``,
+    else ``TWILIO_FROM``) when it names none; approval freezes the one used."""
+    return (campaign.sender or "").strip() or settings.default_sender
 
 
 def _allow_drama(settings: Any) -> bool:
@@ -261,7 +267,7 @@ def approve(
         "body": result.body,
         "encoding": result.encoding,
         "segments": result.segments,
-        "sender": campaign.sender,
+        "sender": parse_sender(effective_sender(campaign, settings)).value,
         "rule": campaign.recipients_rule,
         "recipient_count": len(ids),
         "recipients_digest": hashlib.sha256(covered).hexdigest(),

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from messaging.senders import SENDER_RATE_PER_SECOND, SenderError, SenderKind, parse_sender
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
 
@@ -36,6 +38,8 @@ class Settings:
     sms_gateway: str = "sandbox"
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
+    # The default sender of a campaign that names none (the service SID first, else From);
+    # a service SID goes to Twilio as MessagingServiceSid, anything else as From.
     twilio_messaging_service_sid: str = ""
     twilio_from: str = ""
     sandbox_carrier_url: str = "http://127.0.0.1:8025"
@@ -57,6 +61,11 @@ class Settings:
     gateway_timeout_s: float = 10.0  # per gateway request; the reconcile grace must exceed it
     tick_seconds: float = 5.0  # how often each worker offers to run the reconciliation tick
     send_rate_override: float | None = None  # segments/s for every sender (bench, tests)
+    # Segments per second per sender, by kind of sender (see messaging.senders).
+    send_rate_long_code: float = SENDER_RATE_PER_SECOND[SenderKind.LONG_CODE]
+    send_rate_alphanumeric: float = SENDER_RATE_PER_SECOND[SenderKind.ALPHANUMERIC]
+    send_rate_short_code: float = SENDER_RATE_PER_SECOND[SenderKind.SHORT_CODE]
+    send_rate_messaging_service: float = SENDER_RATE_PER_SECOND[SenderKind.MESSAGING_SERVICE]
     max_attempts: int = 5
     session_minutes: int = 30
     max_upload_bytes: int = 100 * 2**20
@@ -67,6 +76,22 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def default_sender(self) -> str:
+        """The sender of a campaign that names none: the Messaging Service, else From."""
+        return self.twilio_messaging_service_sid or self.twilio_from
+
+    def send_rate(self, kind: SenderKind) -> float:
+        """Segments per second for one sender of ``kind`` (``PESTER_SEND_RATE`` wins)."""
+        if self.send_rate_override:
+            return self.send_rate_override
+        return {
+            SenderKind.LONG_CODE: self.send_rate_long_code,
+            SenderKind.ALPHANUMERIC: self.send_rate_alphanumeric,
+            SenderKind.SHORT_CODE: self.send_rate_short_code,
+            SenderKind.MESSAGING_SERVICE: self.send_rate_messaging_service,
+        }[kind]
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -102,6 +127,30 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be a number, not {raw!r}") from exc
+
+
+def _rate(env: Mapping[str, str], name: str, kind: SenderKind) -> float:
+    value = _float(env, name, SENDER_RATE_PER_SECOND[kind])
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be above 0 (segments per second)")
+    return value
+
+
+def _sender_setting(env: Mapping[str, str], name: str, kind: SenderKind) -> str:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    try:
+        sender = parse_sender(raw)
+    except SenderError as exc:
+        raise ConfigurationError(f"{name}: {exc.message}") from exc
+    if (sender.kind == SenderKind.MESSAGING_SERVICE) != (kind == SenderKind.MESSAGING_SERVICE):
+        raise ConfigurationError(
+            f"{name} must be a Messaging Service SID (MG…)"
+            if kind == SenderKind.MESSAGING_SERVICE
+            else f"{name} must be a number or sender ID, not a Messaging Service SID"
+        )
+    return sender.value
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -163,13 +212,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # The sandbox carrier accepts these fixed development credentials.
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "sandbox-auth-token"),
-        twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
-        twilio_from=env.get("TWILIO_FROM", ""),
+        twilio_messaging_service_sid=_sender_setting(
+            env, "TWILIO_MESSAGING_SERVICE_SID", SenderKind.MESSAGING_SERVICE
+        ),
+        twilio_from=_sender_setting(env, "TWILIO_FROM", SenderKind.LONG_CODE),
         sandbox_carrier_url=env.get("SANDBOX_CARRIER_URL", "http://127.0.0.1:8025"),
         public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         quiet_hours_start=_int(env, "PESTER_QUIET_HOURS_START", 8),
         quiet_hours_end=_int(env, "PESTER_QUIET_HOURS_END", 20),
         max_segments=_int(env, "PESTER_MAX_SEGMENTS", 4),
+        price_per_segment_pence=_float(env, "PESTER_PRICE_PER_SEGMENT_PENCE", 4.0),
         default_retention_days=_int(env, "PESTER_RETENTION_DAYS", 90),
         audit_retention_days=_int(env, "PESTER_AUDIT_RETENTION_DAYS", 2190),
         textable_regions=frozenset(r.strip().upper() for r in regions.split(",") if r.strip()),
@@ -181,7 +233,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_attempts=_int(env, "PESTER_MAX_ATTEMPTS", 5),
         tick_seconds=_float(env, "PESTER_TICK_SECONDS", 5.0),
         queue_prefix=env.get("PESTER_QUEUE_PREFIX") or "pester",
-        send_rate_override=float(env["PESTER_SEND_RATE"]) if env.get("PESTER_SEND_RATE") else None,
+        send_rate_override=_float(env, "PESTER_SEND_RATE", 0.0) or None,
+        send_rate_long_code=_rate(env, "PESTER_SEND_RATE_LONG_CODE", SenderKind.LONG_CODE),
+        send_rate_alphanumeric=_rate(env, "PESTER_SEND_RATE_ALPHANUMERIC", SenderKind.ALPHANUMERIC),
+        send_rate_short_code=_rate(env, "PESTER_SEND_RATE_SHORT_CODE", SenderKind.SHORT_CODE),
+        send_rate_messaging_service=_rate(
+            env, "PESTER_SEND_RATE_MESSAGING_SERVICE", SenderKind.MESSAGING_SERVICE
+        ),
         session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
         trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
         testing=mode == "testing",

@@ -51,7 +51,7 @@ from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.rate_limiter import RateLimiter
 from messaging.send_guard import BatchGuard
 from messaging.send_outcomes import Outcome, record_outcomes
-from messaging.senders import SENDER_RATE_PER_SECOND, SenderError, parse_sender
+from messaging.senders import SenderError, SenderKind, parse_sender
 from messaging.suppression import blocked_hashes
 
 log = logging.getLogger(__name__)
@@ -74,14 +74,14 @@ class Claimed:
 
 
 def sender_rate(sender: str) -> float:
-    """Segments per second allowed for ``sender`` (per carrier guidance, or the override)."""
-    override = runtime.current().settings.send_rate_override
-    if override:
-        return override
+    """Segments per second allowed for ``sender``: its kind's configured rate
+    (``PESTER_SEND_RATE_<KIND>``, defaults from carrier guidance) or ``PESTER_SEND_RATE``."""
+    settings = runtime.current().settings
     try:
-        return SENDER_RATE_PER_SECOND[parse_sender(sender).kind]
+        kind = parse_sender(sender).kind
     except SenderError:
-        return 1.0
+        kind = SenderKind.LONG_CODE  # the slowest: never faster than the carrier allows
+    return settings.send_rate(kind)
 
 
 _limiters: dict[tuple[Redis, str], RateLimiter] = {}

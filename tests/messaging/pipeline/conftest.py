@@ -71,6 +71,7 @@ class Pipeline:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
         launch: bool = True,
+        approve: bool = True,
     ) -> int:
         """A campaign to ``numbers`` (one new line), approved, and launched unless told."""
         line = Line(reference=f"LINE/{time.monotonic_ns()}", name="Tony")
@@ -84,6 +85,9 @@ class Pipeline:
             ),
             self.officer,
         )
+        if not approve:
+            db.session.commit()
+            return campaign.id
         lifecycle.submit(db.session, campaign, self.officer, settings=self.settings)
         lifecycle.approve(db.session, campaign, self.supervisor, settings=self.settings)
         db.session.commit()
