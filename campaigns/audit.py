@@ -20,6 +20,13 @@ def download_recipient(user: User | None = None) -> str:
     return f"user:{user.id} {user.email} (download)"
 
 
+def request_origin() -> tuple[str, str]:
+    """The client address and user agent of the current request ("" outside one)."""
+    if not has_request_context():
+        return "", ""
+    return request.remote_addr or "", request.headers.get("User-Agent", "")
+
+
 def record(
     category: str,
     action: str,
@@ -34,10 +41,7 @@ def record(
 ) -> None:
     """Append an audit entry for the current request's user, committing by default."""
     user = actor or (g.get("user") if has_request_context() else None)
-    ip = user_agent = ""
-    if has_request_context():
-        ip = request.remote_addr or ""
-        user_agent = request.headers.get("User-Agent", "")
+    ip, user_agent = request_origin()
     audit.append(
         db.session,
         category=category,

@@ -140,12 +140,15 @@ def import_contacts(
     limits: ExtractionLimits | None = None,
     textable_regions: frozenset[str] = DEFAULT_TEXTABLE_REGIONS,
     user_id: int | None = None,
+    ip: str = "",
+    user_agent: str = "",
     dry_run: bool = False,
     progress: Progress = _silent,
 ) -> ImportReport:
     """Import ``path`` into ``line`` in the caller's transaction (``dry_run``: preview only).
 
-    ``progress(stage, fraction)`` is told what the import is doing, for a progress bar.
+    ``progress(stage, fraction)`` is told what the import is doing, for a progress bar;
+    ``ip`` and ``user_agent`` are those of the request that started it, for the audit log.
     """
     limits = limits or ExtractionLimits()
     try:
@@ -258,7 +261,13 @@ def import_contacts(
     record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}
     record.summary["rejected"] = len(report.rejected)
     audit.record_cross_line_links(  # combination (DPA 2018 s.62): linked to other lines
-        session, line_id=line.id, import_id=record.id, phone_hashes=elsewhere, user_id=user_id
+        session,
+        line_id=line.id,
+        import_id=record.id,
+        phone_hashes=elsewhere,
+        user_id=user_id,
+        ip=ip,
+        user_agent=user_agent,
     )
     log.info(
         "import %s into line %s: %s records, %s contacts added, %s rejected",

@@ -46,9 +46,15 @@ def queue_import(
     number_columns: tuple[str, ...] = (),
     name_column: str | None = None,
     user_id: int | None = None,
+    ip: str = "",
+    user_agent: str = "",
     prefix: str = "pester",
 ) -> str:
-    """Queue the import of a stored upload; returns the job id to poll."""
+    """Queue the import of a stored upload; returns the job id to poll.
+
+    ``ip`` and ``user_agent`` come from the request that queued it: the job runs outside
+    that request, and the audit log still says where the import came from.
+    """
     job = enqueue(
         redis,
         run_import,
@@ -59,6 +65,8 @@ def queue_import(
         list(number_columns),
         name_column,
         user_id,
+        ip,
+        user_agent,
         queue=MAINTENANCE,
         prefix=prefix,
     )
@@ -91,6 +99,8 @@ def run_import(
     number_columns: list[str],
     name_column: str | None,
     user_id: int | None,
+    ip: str = "",
+    user_agent: str = "",
 ) -> dict[str, Any]:
     """RQ job: import a stored upload into a line and report progress as it goes."""
     rt = runtime.current()
@@ -119,6 +129,8 @@ def run_import(
                 column_map=column_map,
                 textable_regions=rt.settings.textable_regions,
                 user_id=user_id,
+                ip=ip,
+                user_agent=user_agent,
                 progress=progress,
             )
             if not report.already_imported:
@@ -130,6 +142,8 @@ def run_import(
                     actor_id=user_id,
                     object_type="line",
                     object_id=line_id,
+                    ip=ip,
+                    user_agent=user_agent,
                     details={
                         "import_id": report.import_id,
                         "contacts_added": report.contacts_added,

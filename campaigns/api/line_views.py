@@ -25,7 +25,7 @@ from campaigns.api.schemas import (
     LineQuery,
 )
 from campaigns.api.tokens import token_allows, token_recipient
-from campaigns.audit import record
+from campaigns.audit import record, request_origin
 from campaigns.auth import current_user
 from campaigns.search import LIKE_ESCAPE, contains_pattern
 from campaigns.uploads import UploadError, safe_filename, save_upload
@@ -254,6 +254,7 @@ def import_file(line_id: int, form: dict[str, Any]) -> dict[str, Any]:
     except UploadError as exc:
         raise ApiError(422, "validation_failed", str(exc), fields={"file": [str(exc)]}) from exc
     dry_run = form["dry_run"] == "true"
+    ip, user_agent = request_origin()
     try:
         report = import_contacts(
             db.session,
@@ -264,6 +265,8 @@ def import_file(line_id: int, form: dict[str, Any]) -> dict[str, Any]:
             column_map=_column_map(form),
             textable_regions=settings.textable_regions,
             user_id=current_user().id,
+            ip=ip,
+            user_agent=user_agent,
             dry_run=dry_run,
         )
     except ImportRefused as exc:

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
 from campaigns.api.masking import mask_phone
-from campaigns.audit import record
+from campaigns.audit import record, request_origin
 from campaigns.auth import current_user
 from campaigns.forms import LineForm, first_errors
 from campaigns.line_facts import line_facts, retention_by_line
@@ -266,6 +266,7 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("lines.show", line_id=line.id))
     filename = safe_filename(request.form.get("filename"))
     column_map = _column_map()
+    ip, user_agent = request_origin()
     if path.stat().st_size > settings.background_import_bytes:
         # A large file imports in a worker; the officer watches a progress bar meanwhile.
         job_id = queue_import(
@@ -277,6 +278,8 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
             number_columns=column_map.numbers if column_map else (),
             name_column=column_map.name if column_map else None,
             user_id=current_user().id,
+            ip=ip,
+            user_agent=user_agent,
             prefix=settings.queue_prefix,
         )
         return redirect(url_for("imports.job", line_id=line.id, job_id=job_id))
@@ -290,6 +293,8 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
             column_map=column_map,
             textable_regions=settings.textable_regions,
             user_id=current_user().id,
+            ip=ip,
+            user_agent=user_agent,
         )
     except ImportRefused as exc:
         db.session.rollback()

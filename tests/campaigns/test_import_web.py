@@ -15,7 +15,7 @@ from messaging import runtime
 from messaging.db import db
 from messaging.erasure import purge_line
 from messaging.import_jobs import sweep_stale_uploads
-from messaging.models import Contact, Line
+from messaging.models import AuditEvent, Contact, Line
 from messaging.worker import run_worker
 from tests.conftest import csrf_token
 from tests.support.factories import login, make_contacts, make_line, make_user
@@ -337,3 +337,44 @@ def test_a_purged_line_shows_the_counts_kept(app: Flask) -> None:
     assert re.search(r"Contacts</th><td class=\"num\">3<", kept)
     assert re.search(r"Mobile</th><td class=\"num\">2<", kept)
     assert re.search(r"Landline</th><td class=\"num\">1<", kept)
+
+
+def _import_entries() -> dict[str, AuditEvent]:
+    actions = ("contacts_imported", "cross_line_linked")
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(actions)))
+    return {event.action: event for event in events}
+
+
+def test_an_import_in_the_request_audits_where_it_came_from(app: Flask, tmp_path: Path) -> None:
+    make_contacts(make_line(reference="OP-OTHER/8"), ["07700 900001"])
+    line = make_line()
+    client = _officer(app)
+    client.environ_base.update(REMOTE_ADDR="192.0.2.7", HTTP_USER_AGENT="ForceBrowser/1.0")
+    path = tmp_path / "c.csv"
+    path.write_text("Name,Mobile\nJay,07700 900001\n", encoding="utf-8")
+    assert (
+        _confirm(client, line.id, _upload(client, line.id, path).text, "c.csv").status_code == 200
+    )
+    entries = _import_entries()
+    assert set(entries) == {"contacts_imported", "cross_line_linked"}
+    for event in entries.values():
+        assert (event.ip, event.user_agent) == ("192.0.2.7", "ForceBrowser/1.0")
+
+
+def test_a_background_import_audits_the_request_that_queued_it(app: Flask, tmp_path: Path) -> None:
+    object.__setattr__(runtime.current().settings, "background_import_bytes", 10)
+    make_contacts(make_line(reference="OP-OTHER/9"), ["07700 900001"])
+    line = make_line()
+    client = _officer(app)
+    client.environ_base.update(REMOTE_ADDR="192.0.2.8", HTTP_USER_AGENT="ForceBrowser/2.0")
+    path = tmp_path / "c.csv"
+    path.write_text("Name,Mobile\nJay,07700 900001\n", encoding="utf-8")
+    assert (
+        _confirm(client, line.id, _upload(client, line.id, path).text, "c.csv").status_code == 302
+    )
+    run_worker(burst=True, tick=False)
+    db.session.expire_all()
+    entries = _import_entries()
+    assert set(entries) == {"contacts_imported", "cross_line_linked"}
+    for event in entries.values():
+        assert (event.ip, event.user_agent) == ("192.0.2.8", "ForceBrowser/2.0")
