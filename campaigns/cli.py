@@ -45,6 +45,11 @@ def db_upgrade() -> None:
         f"database is up to date ({added['versions']} template versions, "
         f"{added['services']} services added)"
     )
+    if added["local_edits_kept"]:
+        click.echo(
+            f"{added['local_edits_kept']} templates edited here keep their text; this "
+            "release's wording for them is in templates/sms/ to copy in by hand if wanted"
+        )
 
 
 @main.group("user")

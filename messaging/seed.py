@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from messaging.models import MessageTemplate, Service, TemplateVersion
-from messaging.sms_templates import load_shipped_templates
+from messaging.sms_templates import SmsTemplate, load_shipped_templates
+
+log = logging.getLogger(__name__)
 
 NATIONAL_SERVICES = (
     {
@@ -33,10 +38,17 @@ NATIONAL_SERVICES = (
 )
 
 
-def seed_reference_data(session: Session) -> dict[str, int]:
-    """Add missing shipped templates (or a new version when a file's text is new) and services."""
-    added = {"templates": 0, "versions": 0, "services": 0}
-    for shipped in load_shipped_templates():
+def seed_reference_data(
+    session: Session, *, shipped_templates: Sequence[SmsTemplate] | None = None
+) -> dict[str, int]:
+    """Add missing shipped templates (or a new version when a file's text is new) and services.
+
+    ``shipped_templates`` defaults to the files in ``templates/sms/``.
+    """
+    added = {"templates": 0, "versions": 0, "services": 0, "local_edits_kept": 0}
+    if shipped_templates is None:
+        shipped_templates = load_shipped_templates()
+    for shipped in shipped_templates:
         template = session.scalar(
             select(MessageTemplate).where(MessageTemplate.slug == shipped.slug)
         )
@@ -58,18 +70,23 @@ def seed_reference_data(session: Session) -> dict[str, int]:
                 .order_by(TemplateVersion.version)
             )
         )
-        # Add the shipped text only when no version has it: an edit made in the web app
-        # is a newer version and must not be undone by the next `db upgrade`.
-        if all(v.body != shipped.body for v in versions):
-            session.add(
-                TemplateVersion(
-                    template_id=template.id,
-                    version=versions[-1].version + 1 if versions else 1,
-                    body=shipped.body,
-                    placeholders=list(shipped.placeholders),
-                )
+        if any(v.body == shipped.body for v in versions):
+            continue
+        if versions and versions[-1].created_by_id is not None:
+            # The force edited this template in the web app: its text stays current, and a
+            # new release's wording never replaces it behind their back.
+            log.info("template %s: new shipped text not applied over a local edit", template.id)
+            added["local_edits_kept"] += 1
+            continue
+        session.add(
+            TemplateVersion(
+                template_id=template.id,
+                version=versions[-1].version + 1 if versions else 1,
+                body=shipped.body,
+                placeholders=list(shipped.placeholders),
             )
-            added["versions"] += 1
+        )
+        added["versions"] += 1
     for service in NATIONAL_SERVICES:
         if session.scalar(select(Service.id).where(Service.name == service["name"])) is None:
             session.add(Service(national=True, **service))
