@@ -10,8 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from messaging.crypto import lookup_hash
 from messaging.db import db
-from messaging.models import DoNotContact, MessageTemplate, Service
+from messaging.models import DoNotContact, MessageTemplate, Reply, Service
+from messaging.suppression import add_by_hand
 from tests.campaigns.web.helpers import (
     DRAMA,
     approved,
@@ -33,8 +35,21 @@ def _world() -> dict[str, int]:
     ready = approved(make_draft(officer, [line], name="Approved"), officer, supervisor)
     waiting = submitted(make_draft(officer, [line], name="Waiting"), officer)
     db.session.add(DoNotContact(phone_hash="x" * 40, phone="+447700900999", reason="test"))
+    replier = DRAMA[0]
+    reply = Reply(
+        provider_id="SM" + "0" * 32,
+        phone_hash=lookup_hash(replier),
+        phone=replier,
+        body="who is this? try 07700 900777",
+        labels=["wrong_number", "supply_intel"],
+    )
+    db.session.add(reply)
+    opt_out = add_by_hand(db.session, DRAMA[1], actor_id=officer.id, reason="asked by phone")
     db.session.commit()
     return {
+        "reply": reply.id,
+        "replier": lookup_hash(replier),
+        "opt_out": opt_out.id,
         "line": line.id,
         "draft": draft.id,
         "approved": ready.id,
@@ -65,7 +80,18 @@ PAGES = {
         "/templates/{template}/edit",
     ],
     "supervisor": ["/", "/campaigns/{waiting}", "/campaigns/{waiting}/approval", "/lines/{line}"],
-    "analyst": ["/", "/lines/", "/campaigns/{approved}"],
+    "analyst": [
+        "/",
+        "/lines/",
+        "/campaigns/{approved}",
+        "/replies/",
+        "/replies/?label=supply_intel&q=who",
+        "/replies/{reply}",
+        "/replies/numbers/{replier}",
+        "/intelligence/",
+        "/opt-outs/",
+        "/opt-outs/{opt_out}",
+    ],
     "admin": [
         "/",
         "/admin/",
@@ -77,6 +103,8 @@ PAGES = {
         "/admin/services/{service}/edit",
         "/admin/do-not-contact/",
         "/admin/do-not-contact/{dnc}/remove",
+        "/admin/retention/",
+        "/admin/audit/",
         "/templates/",
     ],
 }
