@@ -42,7 +42,7 @@ from messaging.recipients import (
 )
 from messaging.send_outcomes import cancel_pending
 from messaging.send_window import Decision
-from messaging.senders import SenderError, names_other_route, parse_sender
+from messaging.senders import SenderError, asks_for_reply, names_other_route, parse_sender
 from messaging.sms_encoding import inspect
 from messaging.sms_templates import TemplateError, render
 
@@ -190,6 +190,12 @@ def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
         result.problems.append(f"Sender: {exc.message}")
     else:
         result.one_way = not sender.two_way
+        if result.one_way and result.body and asks_for_reply(result.body):
+            result.problems.append(
+                "An alphanumeric sender is one-way: nobody can reply, but the message asks "
+                'for a reply (such as "Reply STOP"). Use the one-way opt-out wording: text '
+                "STOP to a number that can receive it."
+            )
         if result.one_way and result.body and not names_other_route(result.body):
             result.problems.append(
                 "An alphanumeric sender is one-way: nobody can reply. The message must name "

@@ -4,7 +4,8 @@ Four kinds of sender are accepted:
 
 - an alphanumeric sender ID (at most 11 of A–Z a–z 0–9 space . & _ -, at least one letter,
   not a generic word that UK networks block). Nobody can reply to one: it is one-way, so a
-  one-way campaign must name another route in its text (see ``names_other_route``);
+  one-way campaign must name another route in its text (see ``names_other_route``) and
+  must not ask for a reply ("Reply STOP"; see ``asks_for_reply``);
 - a UK mobile long code, given as +447… or 07… and normalised to E.164;
 - a short code (5 or 6 digits);
 - a Twilio Messaging Service SID (``MG`` + 32 hex digits), which sends from a pool of
@@ -222,3 +223,26 @@ def names_other_route(body: str) -> bool:
     # keeps years and counts ("1010") out. UK numbers have 9 or 10 national digits.
     matcher = phonenumbers.PhoneNumberMatcher(body, "GB", leniency=Leniency.POSSIBLE)
     return any(len(str(match.number.national_number)) >= 9 for match in matcher)
+
+
+# Asking the recipient to answer the sender: "Reply STOP", "reply to this message", "text
+# back", "text HELP" (but not "text STOP to 07700 900123": that is another number).
+_REPLY_ASK = re.compile(
+    r"\b(?:reply|respond)\b"
+    r"|\b(?:text|txt|send|message)\s+(?:back|us|me)\b"
+    r"|\b(?:text|txt|send)\s+(?:stop|help|start|yes|info|unstop)\b(?!\s+to\s+[+0-9])",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(
+    r"\b(?:do\s+not|don'?t|cannot|can'?t|can\s+not|not|no|never|please\s+don'?t)\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_reply(body: str) -> bool:
+    """Tell whether a text asks the recipient to reply to its sender ("Reply STOP", "text
+    back"); "do not reply" and "text STOP to <another number>" do not count."""
+    for match in _REPLY_ASK.finditer(body):
+        if not _NEGATED.search(body[max(0, match.start() - 24) : match.start()]):
+            return True
+    return False

@@ -8,6 +8,7 @@ from messaging.senders import (
     Sender,
     SenderError,
     SenderKind,
+    asks_for_reply,
     names_other_route,
     parse_sender,
 )
@@ -152,3 +153,37 @@ def test_body_naming_another_route_is_recognised(body):
 )
 def test_body_without_another_route_is_not_enough_for_one_way(body):
     assert not names_other_route(body)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reply STOP to opt out.",
+        "reply stop to opt out",
+        "Please reply HELP for help.",
+        "Reply to this message if you need us.",
+        "Text STOP to opt out.",
+        "Text back if you are worried.",
+        "Send STOP to end these texts.",
+        "txt us for advice",
+        "Respond YES to hear more.",
+    ],
+)
+def test_a_text_asking_the_recipient_to_answer_the_sender_asks_for_a_reply(text):
+    assert asks_for_reply(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Text STOP to 07700 900456 to opt out.",
+        "Text STOP to +447700900456 to opt out.",
+        "Do not reply to this message.",
+        "Don't reply: replies are not read. Call 0300 123 6600.",
+        "We cannot reply to texts. Help: talktofrank.com",
+        "Free, confidential drug advice: FRANK 0300 123 6600.",
+        "",
+    ],
+)
+def test_a_text_naming_another_route_or_forbidding_replies_does_not_ask_for_one(text):
+    assert not asks_for_reply(text)
