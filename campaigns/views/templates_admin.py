@@ -7,12 +7,14 @@ with sample values, its encoding and segments, before anything is saved.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from campaigns.audit import record
 from campaigns.auth import current_user
@@ -140,7 +142,13 @@ def new():  # type: ignore[no-untyped-def]
         description=data.get("description", ""),
     )
     db.session.add(template)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # someone else took the same name (slug) a moment ago
+        db.session.rollback()
+        errors = {"name": "A template with this name was saved a moment ago: choose another."}
+        page, _ = _form_page(None, request.form, errors, check)
+        return page, 409
     version = TemplateVersion(
         template_id=template.id,
         version=1,
@@ -193,7 +201,10 @@ def edit(template_id: int):  # type: ignore[no-untyped-def]
             created_by_id=current_user().id,
         )
         db.session.add(version)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:
+            return _saved_meanwhile(template_id, check)
         details["new_version"] = version.version
     if not details:
         flash("Nothing changed.")
@@ -210,6 +221,27 @@ def edit(template_id: int):  # type: ignore[no-untyped-def]
     else:
         flash("Saved.")
     return redirect(url_for("templates_admin.show", template_id=template.id))
+
+
+def _saved_meanwhile(template_id: int, check: Any):  # type: ignore[no-untyped-def]
+    """Someone saved a new version of this template while this edit was being made: nothing
+    of this edit is saved, and the editor is told, with their text kept to reapply."""
+    db.session.rollback()
+    template = _template_or_404(template_id)
+    logging.getLogger(__name__).info(
+        "template %s: concurrent save refused (now version %s)",
+        template_id,
+        template.current.version,
+    )
+    errors = {
+        "body": (
+            f"Someone else saved this template (now version {template.current.version}) "
+            "while you were editing it. Your changes were not saved: open the template to see "
+            "their version, then make your changes again."
+        )
+    }
+    page, _ = _form_page(template, request.form, errors, check)
+    return page, 409
 
 
 def _set_active(template_id: int, active: bool):  # type: ignore[no-untyped-def]

@@ -193,3 +193,79 @@ def test_a_withdrawn_template_is_not_offered_to_new_campaigns(app: Flask) -> Non
     theirs = app.test_client()
     sign_in(theirs, officer)
     assert "Drug line closed" not in theirs.get(f"/campaigns/{campaign.id}/message").text
+
+
+def test_two_people_saving_the_same_template_at_once_get_a_conflict_not_an_error(
+    app: Flask, monkeypatch
+) -> None:
+    from markupsafe import escape
+
+    from campaigns.views import templates_admin
+
+    client = _writer(app, role="admin")
+    template = db.session.scalar(
+        select(MessageTemplate).where(MessageTemplate.slug == "treatment_signposting")
+    )
+    template_id, before = template.id, template.current.version
+    theirs = template.current.body + " Take care."
+    validate = templates_admin._validate
+
+    def someone_else_saves_first():  # type: ignore[no-untyped-def]
+        # This request has read the template; the other person's save commits now.
+        with db.transaction() as session:
+            session.add(
+                TemplateVersion(
+                    template_id=template_id,
+                    version=before + 1,
+                    body=theirs,
+                    placeholders=list(template.current.placeholders),
+                    created_by_id=None,
+                )
+            )
+        return validate()
+
+    monkeypatch.setattr(templates_admin, "_validate", someone_else_saves_first)
+    mine = template.current.body + " Stay safe."
+    response = post(
+        client,
+        f"/templates/{template_id}/edit",
+        {
+            "name": template.name,
+            "purpose": template.purpose,
+            "description": template.description,
+            "body": mine,
+            "action": "save",
+        },
+    )
+    assert response.status_code == 409
+    assert f"Someone else saved this template (now version {before + 1})" in text_of(response.text)
+    assert str(escape(mine)) in response.text  # kept, to apply again
+    db.session.expire_all()
+    versions = db.session.scalars(
+        select(TemplateVersion)
+        .where(TemplateVersion.template_id == template_id)
+        .order_by(TemplateVersion.version)
+    ).all()
+    assert [v.body for v in versions][-1] == theirs  # theirs stands; mine was not saved
+    assert versions[-1].version == before + 1
+
+
+def test_two_people_creating_templates_with_one_name_at_once_get_a_conflict(
+    app: Flask, monkeypatch
+) -> None:
+    from campaigns.views import templates_admin
+
+    client = _writer(app)
+    # The other person's template took the slug after this request checked it was free.
+    monkeypatch.setattr(templates_admin, "_slug", lambda name: "treatment_signposting")
+    response = post(
+        client,
+        "/templates/new",
+        {"name": "Local help", "purpose": "signposting", "body": BODY, "action": "save"},
+    )
+    assert response.status_code == 409
+    assert "A template with this name was saved a moment ago" in text_of(response.text)
+    assert (
+        db.session.scalar(select(MessageTemplate).where(MessageTemplate.name == "Local help"))
+        is None
+    )
