@@ -1,7 +1,8 @@
 """A campaign's life: draft, approval by a second person, launch, pause, resume, cancel.
 
 Plain functions over a session, free of Flask, so the web pages, the JSON API and the CLI
-share one set of rules (who may do what from which state: ``campaigns.campaign_rules``).
+share one set of rules (who may do what from which state: ``campaigns.campaign_rules``;
+what blocks approval: ``campaigns.campaign_preview``).
 Approval freezes a snapshot of exactly what will be sent, including the set of contacts it
 covers; any later edit voids it, and launch sends only what the snapshot says, refusing
 anyone the approval did not cover. Functions that queue work (launch, resume) queue it when
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,20 +22,24 @@ from redis import Redis
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from campaigns.campaign_preview import (
+    Preview,
+    allows_drama,
+    effective_sender,
+    placeholder_values,
+    preview,
+)
 from campaigns.campaign_rules import RULES, LifecycleError, require
 from messaging.db import utcnow
 from messaging.models import (
     Campaign,
     CampaignState,
     Line,
-    Service,
-    TemplateVersion,
     User,
 )
 from messaging.outbox import OutboxPlan, enqueue_on_commit, write_outbox
 from messaging.recipients import (
     RecipientsRule,
-    count_recipients,
     pack_ids,
     recipient_ids,
     select_recipients,
@@ -42,32 +47,12 @@ from messaging.recipients import (
 )
 from messaging.send_outcomes import cancel_pending
 from messaging.send_window import Decision
-from messaging.senders import SenderError, asks_for_reply, names_other_route, parse_sender
-from messaging.sms_encoding import inspect
-from messaging.sms_templates import TemplateError, render
+from messaging.senders import parse_sender
 
 log = logging.getLogger(__name__)
 S = CampaignState
 EDITABLE = RULES["edit"].states
 CANCELLABLE = RULES["cancel"].states
-
-
-@dataclass
-class Preview:
-    """What the campaign would send now, and what stops it being approved."""
-
-    body: str = ""
-    encoding: str = ""
-    characters: int = 0
-    segments: int = 0
-    remaining_in_segment: int = 0
-    non_gsm: list[str] = field(default_factory=list)
-    downgrades: list[dict[str, Any]] = field(default_factory=list)
-    recipients: int = 0
-    total_segments: int = 0
-    cost_pence: float = 0.0
-    one_way: bool = False
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -147,88 +132,6 @@ def _void_approval(campaign: Campaign, why: str) -> None:
     campaign.approved_at = None
 
 
-def placeholder_values(session: Session, campaign: Campaign) -> dict[str, str]:
-    """Campaign-level values a template may use (never anything about a contact)."""
-    values = {k: str(v) for k, v in (campaign.placeholder_values or {}).items()}
-    service = session.get(Service, campaign.service_id) if campaign.service_id else None
-    if service is not None:
-        values.update(
-            service_name=service.name,
-            service_phone=service.phone,
-            service_url=service.url,
-            service_hours=service.hours,
-        )
-    return values
-
-
-def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
-    """Render and measure the message and count recipients, listing every blocking problem."""
-    result = Preview()
-    version = session.get(TemplateVersion, campaign.template_version_id or 0)
-    if version is None:
-        result.problems.append("Choose a message template.")
-    else:
-        try:
-            rendered = render(version.body, placeholder_values(session, campaign))
-        except TemplateError as exc:
-            result.problems.append(f"The template cannot be filled in: {exc.message}")
-        else:
-            info = inspect(rendered)
-            result.body, result.encoding = info.text, str(info.encoding)
-            result.characters, result.segments = info.characters, info.segments
-            result.remaining_in_segment = info.remaining_in_segment
-            result.non_gsm = list(info.non_gsm)
-            result.downgrades = [d.__dict__ for d in info.downgrades]
-            if info.segments > settings.max_segments:
-                result.problems.append(
-                    f"The message is {info.segments} segments; the most allowed is "
-                    f"{settings.max_segments}. Shorten it."
-                )
-    try:
-        sender = parse_sender(effective_sender(campaign, settings))
-    except SenderError as exc:
-        result.problems.append(f"Sender: {exc.message}")
-    else:
-        result.one_way = not sender.two_way
-        if result.one_way and result.body and asks_for_reply(result.body):
-            result.problems.append(
-                "An alphanumeric sender is one-way: nobody can reply, but the message asks "
-                'for a reply (such as "Reply STOP"). Use the one-way opt-out wording: text '
-                "STOP to a number that can receive it."
-            )
-        if result.one_way and result.body and not names_other_route(result.body):
-            result.problems.append(
-                "An alphanumeric sender is one-way: nobody can reply. The message must name "
-                "another route for help or to opt out (a phone number, a web address, or "
-                "Crimestoppers)."
-            )
-    if campaign.urgent and not campaign.urgency_reason:
-        result.problems.append("Give a reason for sending outside quiet hours.")
-    if campaign.not_before and campaign.not_after and campaign.not_after <= campaign.not_before:
-        result.problems.append("The send window ends before it starts.")
-    rule = RecipientsRule.from_json(
-        campaign.recipients_rule or {}, allow_drama=_allow_drama(settings)
-    )
-    if not rule.line_ids:
-        result.problems.append("Choose at least one line.")
-    result.recipients = count_recipients(session, rule)
-    if rule.line_ids and result.recipients == 0:
-        result.problems.append("No contacts match the recipients rule.")
-    result.total_segments = result.recipients * result.segments
-    result.cost_pence = round(result.total_segments * settings.price_per_segment_pence, 2)
-    return result
-
-
-def effective_sender(campaign: Campaign, settings: Any) -> str:
-    """The campaign's sender, or the configured default (``TWILIO_MESSAGING_SERVICE_SID``,
-    else ``TWILIO_FROM``) when it names none; approval freezes the one used."""
-    return (campaign.sender or "").strip() or settings.default_sender
-
-
-def _allow_drama(settings: Any) -> bool:
-    return settings.sms_gateway == "sandbox"
-
-
 def submit(session: Session, campaign: Campaign, user: User, *, settings: Any) -> Preview:
     """Ask a supervisor to approve (officers only); refused while the preview lists problems."""
     require("submit", campaign, user)
@@ -262,7 +165,7 @@ def approve(
     if result.problems:
         raise LifecycleError("not_ready", " ".join(result.problems))
     rule = RecipientsRule.from_json(
-        campaign.recipients_rule or {}, allow_drama=_allow_drama(settings)
+        campaign.recipients_rule or {}, allow_drama=allows_drama(settings)
     )
     ids = recipient_ids(session, rule)
     covered = pack_ids(ids)
@@ -313,7 +216,7 @@ def launch(session: Session, campaign: Campaign, user: User, *, redis: Redis, se
     snapshot = campaign.snapshot
     if snapshot is None or snapshot_hash(snapshot) != campaign.snapshot_hash:
         raise LifecycleError("snapshot_changed", "The approved snapshot was altered: re-approve.")
-    rule = RecipientsRule.from_json(snapshot["rule"], allow_drama=_allow_drama(settings))
+    rule = RecipientsRule.from_json(snapshot["rule"], allow_drama=allows_drama(settings))
     recipients = select_recipients(session, rule)
     _refuse_unapproved(campaign, [contact_id for contact_id, _, _ in recipients])
     plan = OutboxPlan.from_snapshot(campaign.id, snapshot)
