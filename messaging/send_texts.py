@@ -198,13 +198,16 @@ class BatchSender:
             )
             return unknown
         log.info("outbox %s: not created despite the server error; retrying", row.id)
-        return self._retry_later(attempt, exc)
+        return self._retry_later(attempt, exc, waited=grace)
 
-    def _retry_later(self, attempt: _Try, exc: GatewayError) -> Outcome | float:
-        """Retry a text that was certainly not sent (its attempt already counted)."""
+    def _retry_later(
+        self, attempt: _Try, exc: GatewayError, *, waited: float = 0.0
+    ) -> Outcome | float:
+        """Retry a text that was certainly not sent (its attempt already counted); time
+        ``waited`` since the failure counts towards the backoff."""
         if attempt.attempts >= self.settings.max_attempts:
             return attempt.outcome(ds.REJECTED, error_code=exc.code)
-        delay = backoff_seconds(attempt.attempts, base=0.25)
+        delay = max(0.0, backoff_seconds(attempt.attempts, base=0.25) - waited)
         if delay > INLINE_RETRY_SECONDS:
             retry_at = utcnow() + timedelta(seconds=delay)
             return attempt.outcome(ds.PENDING, error_code=exc.code, retry_at=retry_at)
