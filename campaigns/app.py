@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="__Host-pester" if secure_cookies else "pester",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+        SESSION_MAX_AGE=timedelta(hours=settings.session_max_hours),
         SESSION_TIMEOUT=timedelta(minutes=settings.session_minutes),
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
         WTF_CSRF_TIME_LIMIT=None,  # the session timeout bounds a token's life instead

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
+import argon2.profiles
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
@@ -34,18 +35,26 @@ from messaging.models import Role, User
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
-hasher = PasswordHasher()
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-DEFAULT_SESSION_MAX_HOURS = 12.0  # a session ends this long after sign-in, however busy
 
 
 class AuthError(ValueError):
     """Sign-in refused; the message is safe to show (it never says which part was wrong)."""
 
 
+@cache
+def _hasher_for(profile: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(getattr(argon2.profiles, profile))
+
+
+def password_hasher() -> PasswordHasher:
+    """The argon2 hasher of the configured profile (stored hashes carry their own costs)."""
+    return _hasher_for(runtime.current().settings.argon2_profile)
+
+
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    return password_hasher().hash(password)
 
 
 def create_user(
@@ -79,12 +88,12 @@ def authenticate(email: str, password: str) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     now = utcnow()
     if user is None or not user.active:
-        hasher.hash("timing-equaliser")  # don't reveal which emails exist by timing
+        password_hasher().hash("timing-equaliser")  # don't reveal which emails exist by timing
         raise AuthError("Email or password is incorrect.")
     if user.locked_until and user.locked_until > now:
         raise AuthError("Too many failed attempts. Try again in 15 minutes or ask an admin.")
     try:
-        hasher.verify(user.password_hash, password)
+        password_hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
@@ -96,7 +105,7 @@ def authenticate(email: str, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if hasher.check_needs_rehash(user.password_hash):
+    if password_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.commit()
     return user
@@ -134,20 +143,8 @@ def _load_user() -> None:
 
 
 def session_cap() -> timedelta:
-    """How long after sign-in a session ends in any case (``PESTER_SESSION_MAX_HOURS``).
-
-    Read from the app's config (``SESSION_MAX_AGE``) when set, else the environment.
-    """
-    configured = current_app.config.get("SESSION_MAX_AGE")
-    if isinstance(configured, timedelta):
-        return configured
-    raw = os.environ.get("PESTER_SESSION_MAX_HOURS", "").strip()
-    try:
-        hours = float(raw) if raw else DEFAULT_SESSION_MAX_HOURS
-    except ValueError:
-        log.warning("PESTER_SESSION_MAX_HOURS is not a number; using %s", DEFAULT_SESSION_MAX_HOURS)
-        hours = DEFAULT_SESSION_MAX_HOURS
-    return timedelta(hours=hours if hours > 0 else DEFAULT_SESSION_MAX_HOURS)
+    """How long after sign-in a session ends in any case (``PESTER_SESSION_MAX_HOURS``)."""
+    return current_app.config["SESSION_MAX_AGE"]
 
 
 def enforce_permission() -> None:

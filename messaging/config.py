@@ -67,7 +67,11 @@ class Settings:
     send_rate_short_code: float = SENDER_RATE_PER_SECOND[SenderKind.SHORT_CODE]
     send_rate_messaging_service: float = SENDER_RATE_PER_SECOND[SenderKind.MESSAGING_SERVICE]
     max_attempts: int = 5
-    session_minutes: int = 30
+    session_minutes: int = 30  # idle time before a session ends
+    session_max_hours: float = 12.0  # a session ends this long after sign-in, however busy
+    # An argon2-cffi profile (argon2.profiles): its default everywhere but in tests, whose
+    # hashes need not resist anyone and would otherwise cost a quarter-second each.
+    argon2_profile: str = "RFC_9106_LOW_MEMORY"
     max_upload_bytes: int = 100 * 2**20
     background_import_bytes: int = 2 * 2**20  # larger uploads import in a worker
     trusted_proxies: int = 0  # reverse proxies in front of the web app (X-Forwarded-For hops)
@@ -127,6 +131,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be a number, not {raw!r}") from exc
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be more than 0, not {value:g}")
+    return value
 
 
 def _rate(env: Mapping[str, str], name: str, kind: SenderKind) -> float:
@@ -241,6 +252,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "PESTER_SEND_RATE_MESSAGING_SERVICE", SenderKind.MESSAGING_SERVICE
         ),
         session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
+        session_max_hours=_positive(env, "PESTER_SESSION_MAX_HOURS", 12.0),
         trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
         testing=mode == "testing",
     )
@@ -255,6 +267,7 @@ def test_settings(tmp_dir: Path, **overrides: object) -> Settings:
         secret_key="test-secret-key",  # noqa: S106 (tests only)
         data_key="test-data-key-0123456789abcdef0123456789abcdef",
         lookup_key="test-lookup-key-0123456789abcdef0123456789abcd",
+        argon2_profile="CHEAPEST",
         testing=True,
     )
     return base.with_overrides(**overrides)

@@ -20,8 +20,8 @@ from campaigns.auth import (
     complete_sign_in,
     current_user,
     hash_password,
-    hasher,
     login_throttle,
+    password_hasher,
 )
 from campaigns.login_throttle import Throttled, shared_redis
 from campaigns.permissions import PUBLIC, requires
@@ -41,7 +41,7 @@ CURRENT, NEW, CONFIRM = "current_password", "new_password", "confirm_password"
 
 def _password_ok(user: User, password: str) -> bool:
     try:
-        return hasher.verify(user.password_hash, password)
+        return password_hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -8,16 +8,19 @@ import re
 import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from campaigns.app import create_app
+from messaging.config import ConfigurationError, load_settings
 from messaging.db import db, utcnow
 from messaging.models import User
 from tests.security.helpers import fresh_token, sign_in
-from tests.support.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, IsolatingClient, make_user
 
 
 def _age_sign_in(client: FlaskClient, hours: float) -> None:
@@ -50,13 +53,28 @@ def test_a_session_without_a_sign_in_time_is_not_trusted(app: Flask) -> None:
     ("setting", "hours_ago", "signed_in"), [("1", 0.5, True), ("1", 1.5, False)]
 )
 def test_the_cap_comes_from_pester_session_max_hours(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, setting: str, hours_ago: float, signed_in: bool
+    app: Flask, tmp_path: Path, setting: str, hours_ago: float, signed_in: bool
 ) -> None:
-    monkeypatch.setenv("PESTER_SESSION_MAX_HOURS", setting)
-    client = app.test_client()
+    configured = load_settings(
+        {"PESTER_SESSION_MAX_HOURS": setting, "PESTER_INSTANCE_DIR": str(tmp_path / "env")}
+    )
+    assert configured.session_max_hours == float(setting)
+    settings = app.extensions["pester.settings"]
+    short = create_app(settings.with_overrides(session_max_hours=configured.session_max_hours))
+    short.test_client_class = IsolatingClient
+    client = short.test_client()
     sign_in(client, make_user())
     _age_sign_in(client, hours_ago)
     assert (client.get("/account").status_code == 200) is signed_in
+
+
+@pytest.mark.parametrize("setting", ["0", "-2", "twelve"])
+def test_a_session_cap_that_is_not_a_positive_number_is_refused_at_start(
+    tmp_path: Path, setting: str
+) -> None:
+    env = {"PESTER_SESSION_MAX_HOURS": setting, "PESTER_INSTANCE_DIR": str(tmp_path)}
+    with pytest.raises(ConfigurationError, match="PESTER_SESSION_MAX_HOURS"):
+        load_settings(env)
 
 
 def _enable_totp(app: Flask, user: User) -> str:
