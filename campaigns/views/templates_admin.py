@@ -181,11 +181,14 @@ def edit(template_id: int):  # type: ignore[no-untyped-def]
             "purpose": template.purpose,
             "description": template.description,
             "body": template.current.body,
+            "base_version": str(template.current.version),
         }
         return _form_page(template, form, {}, None)
     data, errors, check = _validate()
     if errors or request.form.get("action") == "preview":
         return _form_page(template, request.form, errors, check)
+    if _edited_a_stale_version(template):
+        return _saved_meanwhile(template_id, check)
     details: dict[str, Any] = {}
     for name in ("name", "purpose", "description"):
         value = data.get(name, "")
@@ -221,6 +224,16 @@ def edit(template_id: int):  # type: ignore[no-untyped-def]
     else:
         flash("Saved.")
     return redirect(url_for("templates_admin.show", template_id=template.id))
+
+
+def _edited_a_stale_version(template: MessageTemplate) -> bool:
+    """True when the editor started from a version someone has since replaced.
+
+    The form carries the version it was opened at: saving over a newer one would quietly
+    throw away the other person's text.
+    """
+    base = request.form.get("base_version", "")
+    return base.isdigit() and int(base) != template.current.version
 
 
 def _saved_meanwhile(template_id: int, check: Any):  # type: ignore[no-untyped-def]

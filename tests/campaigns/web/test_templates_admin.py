@@ -269,3 +269,39 @@ def test_two_people_creating_templates_with_one_name_at_once_get_a_conflict(
         db.session.scalar(select(MessageTemplate).where(MessageTemplate.name == "Local help"))
         is None
     )
+
+
+def test_saving_an_edit_begun_before_someone_else_saved_is_refused_with_their_version_named(
+    app: Flask,
+) -> None:
+    from markupsafe import escape
+
+    template = db.session.scalar(
+        select(MessageTemplate).where(MessageTemplate.slug == "line_closed")
+    )
+    template_id, opened_at = template.id, template.current.version
+    first, second = _writer(app, role="admin"), _writer(app, role="officer")
+    form = first.get(f"/templates/{template_id}/edit").text
+    assert f'name="base_version" value="{opened_at}"' in form
+    fields = {
+        "name": template.name,
+        "purpose": template.purpose,
+        "description": template.description,
+        "base_version": str(opened_at),
+        "action": "save",
+    }
+    theirs = template.current.body + " Take care."
+    assert (
+        post(second, f"/templates/{template_id}/edit", {**fields, "body": theirs}).status_code
+        == 302
+    )
+    mine = template.current.body + " Stay safe."
+    response = post(first, f"/templates/{template_id}/edit", {**fields, "body": mine})
+    assert response.status_code == 409
+    assert f"Someone else saved this template (now version {opened_at + 1})" in text_of(
+        response.text
+    )
+    assert str(escape(mine)) in response.text  # kept, to apply again
+    db.session.expire_all()
+    current = db.session.get(MessageTemplate, template_id).current
+    assert (current.version, current.body) == (opened_at + 1, theirs)
