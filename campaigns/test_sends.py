@@ -19,6 +19,7 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.campaign_preview import effective_sender
 from campaigns.campaign_rules import LifecycleError, require
 from messaging import runtime
 from messaging.db import utcnow
@@ -55,7 +56,7 @@ def send_test(
         )
     body = _body(session, campaign, settings)
     try:
-        sender = parse_sender(campaign.sender).value
+        sender = parse_sender(effective_sender(campaign, settings)).value
     except SenderError as exc:
         raise LifecycleError("bad_sender", f"Sender: {exc.message}") from exc
     limiter = RateLimiter(redis, prefix=settings.queue_prefix)

@@ -63,6 +63,20 @@ def test_a_draft_can_be_tested_before_approval(pipeline: Pipeline) -> None:
     assert "Testshire Police" in pipeline.carrier.messages()[0]["body"]
 
 
+def test_a_draft_naming_no_sender_is_tested_from_the_configured_default(
+    pipeline: Pipeline,
+) -> None:
+    _own_phone(pipeline, OWN)
+    pipeline.reconfigure(twilio_from="+447700900555")
+    line_id = pipeline.get(pipeline.campaign([drama(101)], launch=False)).lines[0].id
+    draft = lifecycle.create_campaign(
+        db.session, pipeline.draft(line_id, sender=""), pipeline.officer
+    )
+    db.session.commit()
+    assert _send(pipeline, draft.id).outcome == "sent"
+    assert pipeline.carrier.messages()[-1]["from"] == "+447700900555"
+
+
 @pytest.mark.parametrize(
     ("number", "code"), [(None, "no_own_phone"), ("020 7946 0000", "bad_own_phone")]
 )
