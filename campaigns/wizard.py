@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from campaigns import lifecycle
+from messaging import runtime
 from messaging.models import Campaign, Line, MessageTemplate, Service, TemplateVersion, User
 from messaging.send_window import LONDON
 from messaging.senders import SenderError, parse_sender
@@ -71,7 +72,8 @@ def start(session: Session, values: dict[str, Any], maker: User) -> Campaign:
     blank: dict[str, Any] = {
         "template_version_id": None,  # chosen at step 2; the preview says it is missing
         "service_id": None,
-        "sender": "",
+        # The force's configured sender, shown at step 3 for the officer to keep or change.
+        "sender": runtime.current().settings.default_sender,
         "force_name": "",
     }
     draft = lifecycle.CampaignDraft(**{**blank, **values})

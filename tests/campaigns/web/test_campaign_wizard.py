@@ -7,6 +7,7 @@ import re
 from flask import Flask
 from sqlalchemy import select
 
+from messaging import runtime
 from messaging.db import db
 from messaging.models import Campaign, CampaignState, MessageTemplate, TemplateVersion
 from messaging.sms_encoding import inspect
@@ -120,6 +121,21 @@ def test_the_message_step_says_which_field_a_template_needs(app: Flask) -> None:
     assert re.search(rf'value="{version_id("line_closed")}"[^>]*checked', needs_area.text)
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).template_version_id == version_id()
+
+
+def test_a_new_campaign_starts_from_the_forces_configured_sender(app: Flask) -> None:
+    settings = runtime.current().settings
+    runtime.configure(settings.with_overrides(twilio_from="+447700900555"))
+    try:
+        _officer, line, client = _officer_with_line(app)
+        step_one = {"name": "Kestrel", "line_ids": str(line.id), "min_interactions": "0"}
+        assert post(client, "/campaigns/new", step_one).status_code == 302
+    finally:
+        runtime.configure(settings)
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.sender == "+447700900555"
+    page = client.get(f"/campaigns/{campaign.id}/sending")
+    assert 'name="sender" type="text" value="+447700900555"' in page.text
 
 
 def test_the_sender_step_refuses_a_generic_sender_id(app: Flask) -> None:
