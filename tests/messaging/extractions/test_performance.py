@@ -1,8 +1,7 @@
-"""Speed and memory bounds the import service relies on."""
+"""Scale and memory bounds the import service relies on (speed is measured in bench/)."""
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import pytest
@@ -19,7 +18,7 @@ from tests.messaging.extractions.fixtures import (
 )
 
 
-def test_a_100000_row_csv_extracts_in_under_a_second(tmp_path):
+def test_a_100000_row_csv_extracts_every_row(tmp_path):
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as file:
         file.write("Name,Mobile,Email\r\n")
@@ -27,12 +26,10 @@ def test_a_100000_row_csv_extracts_in_under_a_second(tmp_path):
             f"Contact {i},07700 900{i % 1000:03d},c{i}@example.org\r\n" for i in range(100_000)
         )
 
-    started = time.perf_counter()
     extraction = extract(path)
-    elapsed = time.perf_counter() - started
 
     assert (extraction.records, len(extraction.numbers)) == (100_000, 100_000)
-    assert elapsed < 1.0, f"took {elapsed:.2f}s"
+    assert extraction.rejected == []
 
 
 def _contacts_report() -> str:
