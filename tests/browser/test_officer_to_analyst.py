@@ -1,7 +1,8 @@
 """The whole path in a real browser: line, vCard, wizard, approval, launch, progress, reply.
 
-The app is served over HTTP with the sandbox carrier; a real RQ worker sends the texts
-while the campaign page polls its progress; a reply injected at the carrier comes back
+The app is served over HTTP with the sandbox carrier; an RQ worker in its own process
+(`python -m campaigns worker`, as `pester worker` runs) sends the texts while the campaign
+page polls its progress; a reply injected at the carrier comes back
 through the signed webhook and appears in the analyst's reply log.
 """
 
@@ -12,10 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from messaging.worker import run_worker
 from tests.browser.helpers import Tab
 from tests.support.factories import make_user
-from tests.support.live import live_stack, wait_until
+from tests.support.live import live_stack, start_worker_process, stop_process, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -123,20 +123,23 @@ def test_officer_campaign_to_analyst_reply_in_chromium(
         expect(page.get_by_test_id("campaign-state")).to_have_text("approved")
         tab.sign_out()
 
-        # The officer launches it and watches the progress bar while a real worker sends.
+        # The officer launches it and watches the progress bar while a worker process sends.
         tab.sign_in(officer.email)
         page.goto(campaign_url)
         page.get_by_role("button", name="Launch now").click()
         expect(page.get_by_test_id("campaign-state")).to_have_text("sending")
         expect(page.locator("#progress-bar")).to_be_visible()
         tab.shot("06-sending")
-        with stack.app.app_context():
-            run_worker(burst=True, tick=False)
-        page.wait_for_function(
-            "() => { const b = document.getElementById('progress-bar'); return b && b.value >= 100; }",
-            timeout=20_000,
-        )
-        expect(page.get_by_test_id("campaign-state")).to_have_text("completed", timeout=20_000)
+        worker = start_worker_process(stack.settings, tmp_path, tmp_path / "worker.log")
+        try:
+            page.wait_for_function(
+                "() => { const b = document.getElementById('progress-bar');"
+                " return b && b.value >= 100; }",
+                timeout=30_000,
+            )
+            expect(page.get_by_test_id("campaign-state")).to_have_text("completed", timeout=20_000)
+        finally:
+            stop_process(worker)
 
         def receipts_in() -> bool:
             data = requests.get(f"{campaign_url}/progress.json", cookies=tab.cookies(), timeout=5)

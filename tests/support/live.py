@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +20,66 @@ from messaging.config import Settings, test_settings
 from messaging.db import Base, db
 from messaging.sandbox import CarrierConfig, SandboxCarrier
 from messaging.seed import seed_reference_data
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def process_env(settings: Settings, instance_dir: Path) -> dict[str, str]:
+    """The environment that gives a `pester` process the same parts as ``settings``."""
+    s = settings
+    env = {
+        **os.environ,
+        "PESTER_ENV": "testing",
+        "PESTER_INSTANCE_DIR": str(instance_dir),
+        "DATABASE_URL": s.database_url,
+        "REDIS_URL": s.redis_url or "",
+        "SECRET_KEY": s.secret_key,
+        "PESTER_DATA_KEY": s.data_key,
+        "PESTER_LOOKUP_KEY": s.lookup_key,
+        "SANDBOX_CARRIER_URL": s.sandbox_carrier_url,
+        "PUBLIC_BASE_URL": s.public_base_url,
+        "TWILIO_ACCOUNT_SID": s.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": s.twilio_auth_token,
+        "PESTER_SEND_RATE": str(s.send_rate_override or ""),
+        "PESTER_BATCH_SIZE": str(s.batch_size),
+        "PESTER_GATEWAY_CONCURRENCY": str(s.gateway_concurrency),
+        "PESTER_GATEWAY_TIMEOUT": str(s.gateway_timeout_s),
+        "PESTER_LEASE_SECONDS": str(s.lease_seconds),
+        "PESTER_RECONCILE_GRACE_SECONDS": str(s.reconcile_grace_seconds),
+        "PESTER_TICK_SECONDS": str(s.tick_seconds),
+        "PESTER_MAX_ATTEMPTS": str(s.max_attempts),
+        "PESTER_QUIET_HOURS_START": str(s.quiet_hours_start),
+        "PESTER_QUIET_HOURS_END": str(s.quiet_hours_end),
+        "PESTER_QUEUE_PREFIX": s.queue_prefix,
+    }
+    if not env["REDIS_URL"]:
+        del env["REDIS_URL"]
+    return env
+
+
+def start_worker_process(
+    settings: Settings, instance_dir: Path, log_path: Path
+) -> subprocess.Popen[bytes]:
+    """A `python -m campaigns worker` process (with its tick) on the parts of ``settings``."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "campaigns", "worker"],
+            cwd=REPO,
+            env=process_env(settings, instance_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a worker to stop (it finishes its batch), killing it if it will not."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -37,8 +36,8 @@ from messaging.sandbox import CarrierConfig, SandboxCarrier
 from messaging.seed import seed_reference_data
 from messaging.worker import run_worker
 from tests.support.factories import make_contacts
+from tests.support.live import process_env, start_worker_process, stop_process
 
-REPO = Path(__file__).resolve().parents[3]
 SERVICE_SID = "MG" + "ab" * 16
 FINISHED = (CampaignState.COMPLETED, CampaignState.CANCELLED)
 _users = iter(range(1, 10**6))
@@ -171,46 +170,12 @@ class Pipeline:
     # --- worker processes -----------------------------------------------------------------
 
     def worker_env(self) -> dict[str, str]:
-        s = self.settings
-        env = {
-            **os.environ,
-            "PESTER_ENV": "testing",
-            "PESTER_INSTANCE_DIR": str(self.tmp_path),
-            "DATABASE_URL": s.database_url,
-            "REDIS_URL": s.redis_url or "",
-            "SECRET_KEY": s.secret_key,
-            "PESTER_DATA_KEY": s.data_key,
-            "PESTER_LOOKUP_KEY": s.lookup_key,
-            "SANDBOX_CARRIER_URL": s.sandbox_carrier_url,
-            "PUBLIC_BASE_URL": s.public_base_url,
-            "TWILIO_ACCOUNT_SID": s.twilio_account_sid,
-            "TWILIO_AUTH_TOKEN": s.twilio_auth_token,
-            "PESTER_SEND_RATE": str(s.send_rate_override or ""),
-            "PESTER_BATCH_SIZE": str(s.batch_size),
-            "PESTER_GATEWAY_CONCURRENCY": str(s.gateway_concurrency),
-            "PESTER_GATEWAY_TIMEOUT": str(s.gateway_timeout_s),
-            "PESTER_LEASE_SECONDS": str(s.lease_seconds),
-            "PESTER_RECONCILE_GRACE_SECONDS": str(s.reconcile_grace_seconds),
-            "PESTER_TICK_SECONDS": str(s.tick_seconds),
-            "PESTER_MAX_ATTEMPTS": str(s.max_attempts),
-            "PESTER_QUIET_HOURS_START": str(s.quiet_hours_start),
-            "PESTER_QUIET_HOURS_END": str(s.quiet_hours_end),
-            "PESTER_QUEUE_PREFIX": s.queue_prefix,
-        }
-        if not env["REDIS_URL"]:
-            del env["REDIS_URL"]
-        return env
+        return process_env(self.settings, self.tmp_path)
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         """A `python -m campaigns worker` process (with its tick) on this test's parts."""
-        log = (self.tmp_path / f"worker-{len(self.workers)}.log").open("ab")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "campaigns", "worker"],
-            cwd=REPO,
-            env=self.worker_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        log_path = self.tmp_path / f"worker-{len(self.workers)}.log"
+        process = start_worker_process(self.settings, self.tmp_path, log_path)
         self.workers.append(process)
         return process
 
@@ -223,11 +188,7 @@ class Pipeline:
             if process.poll() is None:
                 process.terminate()
         for process in self.workers:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
     # --- what happened --------------------------------------------------------------------
 
