@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, or_
+
+from messaging.models import Line
+
 LIKE_ESCAPE = "\\"
 
 
@@ -16,3 +20,10 @@ def contains_pattern(text: str) -> str:
         .replace("_", LIKE_ESCAPE + "_")
     )
     return f"%{escaped}%"
+
+
+def line_matches(text: str) -> ColumnElement[bool]:
+    """Lines whose reference, name, operation, exhibit reference or force area hold ``text``."""
+    like = contains_pattern(text)
+    columns = (Line.reference, Line.name, Line.operation, Line.exhibit_reference, Line.force_area)
+    return or_(*(column.ilike(like, escape=LIKE_ESCAPE) for column in columns))

@@ -7,6 +7,7 @@ a step that fails validation saves nothing and shows the officer's input again.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -236,41 +237,16 @@ def template_choices(session: Session, pinned_id: int | None) -> list[dict[str, 
 
 
 @dataclass
-class MessageView:
+class MessageView(lifecycle.Preview):
     """The figures shown beside the phone: from a live preview or the approved snapshot."""
 
-    body: str
-    encoding: str = ""
-    characters: int = 0
-    segments: int = 0
-    remaining_in_segment: int = 0
-    non_gsm: list[str] = field(default_factory=list)
-    downgrades: list[dict[str, Any]] = field(default_factory=list)
-    recipients: int = 0
-    total_segments: int = 0
-    cost_pence: float = 0.0
-    one_way: bool = False
-    problems: list[str] = field(default_factory=list)
-    parts: list[str] = field(default_factory=list)
-    frozen: bool = False
+    parts: list[str] = field(default_factory=list)  # the text as the network splits it
+    frozen: bool = False  # from the approved snapshot, not a live preview
 
 
 def from_preview(preview: lifecycle.Preview) -> MessageView:
-    return MessageView(
-        body=preview.body,
-        encoding=preview.encoding,
-        characters=preview.characters,
-        segments=preview.segments,
-        remaining_in_segment=preview.remaining_in_segment,
-        non_gsm=list(preview.non_gsm),
-        downgrades=list(preview.downgrades),
-        recipients=preview.recipients,
-        total_segments=preview.total_segments,
-        cost_pence=preview.cost_pence,
-        one_way=preview.one_way,
-        problems=list(preview.problems),
-        parts=split_segments(preview.body) if preview.body else [],
-    )
+    fields = {f.name: getattr(preview, f.name) for f in dataclasses.fields(lifecycle.Preview)}
+    return MessageView(**fields, parts=split_segments(preview.body) if preview.body else [])
 
 
 def from_snapshot(snapshot: dict[str, Any], price_per_segment_pence: float) -> MessageView:

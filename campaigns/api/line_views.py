@@ -27,7 +27,7 @@ from campaigns.api.schemas import (
 from campaigns.api.tokens import token_allows, token_recipient
 from campaigns.audit import record, request_origin
 from campaigns.auth import current_user
-from campaigns.search import LIKE_ESCAPE, contains_pattern
+from campaigns.search import line_matches
 from campaigns.uploads import UploadError, safe_filename, save_upload
 from messaging import runtime
 from messaging.contact_import import ImportRefused, import_contacts
@@ -71,21 +71,7 @@ def list_lines(query: dict[str, Any]) -> Page:
     Each line's own number is masked."""
     statement = select(Line).order_by(Line.created_at.desc(), Line.id.desc())
     if query["q"]:
-        like = contains_pattern(query["q"])
-        statement = statement.where(
-            or_(
-                *(
-                    column.ilike(like, escape=LIKE_ESCAPE)
-                    for column in (
-                        Line.reference,
-                        Line.name,
-                        Line.operation,
-                        Line.exhibit_reference,
-                        Line.force_area,
-                    )
-                )
-            )
-        )
+        statement = statement.where(line_matches(query["q"]))
     lines, total = paginate(db.session, statement, page=query["page"], per_page=query["per_page"])
     counts = dict(
         db.session.execute(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from campaigns.api.masking import mask_phone
 from campaigns.audit import record, request_origin
@@ -15,7 +15,7 @@ from campaigns.auth import current_user
 from campaigns.forms import LineForm, first_errors
 from campaigns.line_facts import line_facts, retention_by_line
 from campaigns.permissions import requires
-from campaigns.search import LIKE_ESCAPE, contains_pattern
+from campaigns.search import line_matches
 from campaigns.uploads import UploadError, safe_filename, save_upload, upload_path
 from messaging import runtime
 from messaging.contact_import import ImportRefused, import_contacts
@@ -45,21 +45,7 @@ def index():  # type: ignore[no-untyped-def]
             Line.purged_at.is_(None) if show == "open" else Line.purged_at.is_not(None)
         )
     if q:
-        like = contains_pattern(q)
-        query = query.where(
-            or_(
-                *(
-                    column.ilike(like, escape=LIKE_ESCAPE)
-                    for column in (
-                        Line.reference,
-                        Line.name,
-                        Line.operation,
-                        Line.exhibit_reference,
-                        Line.force_area,
-                    )
-                )
-            )
-        )
+        query = query.where(line_matches(q))
     lines = db.session.scalars(query.limit(LIST_LIMIT + 1)).all()
     more = len(lines) > LIST_LIMIT
     lines = lines[:LIST_LIMIT]
