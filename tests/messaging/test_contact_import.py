@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from campaigns.cli import main
 from messaging.contact_import import ImportRefused, import_contacts
-from messaging.crypto import lookup_hash
+from messaging.crypto import cipher, lookup_hash
 from messaging.db import db
 from messaging.models import Contact, ContactImport, ContactSource, DoNotContact, Interaction
 from messaging.recipients import RecipientsRule, select_recipients
@@ -310,3 +310,24 @@ def test_rejected_rows_download_as_csv_with_formulas_defused(app: Flask, tmp_pat
         .status_code
         == 302
     )
+
+
+@pytest.mark.postgres
+def test_imported_numbers_and_names_are_stored_sealed_and_read_back_whole(
+    app: Flask, tmp_path: Path
+) -> None:
+    line = make_line()
+    _import(line, _csv(tmp_path / "c.csv", [("Jay Sealed", "07700 900123")]))
+    stored = db.session.execute(
+        text(
+            "SELECT c.phone, s.raw, s.saved_name FROM contacts c"
+            " JOIN contact_sources s ON s.contact_id = c.id"
+        )
+    ).one()
+    for value, plain in zip(stored, ("+447700900123", "07700 900123", "Jay Sealed"), strict=True):
+        assert isinstance(value, bytes | memoryview), type(value)
+        assert plain.encode() not in bytes(value)
+        assert cipher().decrypt(bytes(value)) == plain
+    contact = db.session.scalar(select(Contact))
+    assert (contact.phone, contact.phone_hash) == ("+447700900123", lookup_hash("+447700900123"))
+    assert contact.created_at.tzinfo is not None
