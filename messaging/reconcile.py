@@ -36,7 +36,7 @@ from sqlalchemy import select, update
 from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.db import db, utcnow
-from messaging.gateways.base import GatewayError
+from messaging.gateways.base import LOOKUP_SINCE_MARGIN, GatewayError
 from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.outbox import enqueue_ready, start_if_due
 from messaging.queues import SEND, enqueue, get_queue
@@ -47,7 +47,6 @@ from messaging.webhooks import apply_orphaned_events
 
 log = logging.getLogger(__name__)
 UNKNOWN_AFTER = timedelta(hours=1)  # give up looking a message up; a person decides
-LOOKUP_SINCE_MARGIN = timedelta(minutes=5)  # clock skew between us and the gateway
 RUNNING = (CampaignState.SCHEDULED, CampaignState.SENDING, CampaignState.PAUSED)
 
 

@@ -13,6 +13,7 @@ from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.db import utcnow
 from messaging.gateways.base import (
+    LOOKUP_SINCE_MARGIN,
     Gateway,
     GatewayError,
     OutcomeUnknown,
@@ -23,7 +24,6 @@ from messaging.gateways.base import (
     SenderBlocked,
 )
 from messaging.rate_limiter import RateLimiter, backoff_seconds
-from messaging.reconcile import LOOKUP_SINCE_MARGIN
 from messaging.send_guard import BatchGuard, Verdict
 from messaging.send_outcomes import Outcome
 from messaging.send_window import Decision, WindowCheck, check, validity_seconds

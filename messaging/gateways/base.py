@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from messaging.gateways.errors import (
@@ -43,6 +43,9 @@ __all__ = [
 
 MIN_VALIDITY_S: Final = 1
 MAX_VALIDITY_S: Final = 36_000  # Twilio queues at most 10 hours
+# A look-up of texts sent since a moment starts this much earlier: our clock and the
+# gateway's may differ.
+LOOKUP_SINCE_MARGIN: Final = timedelta(minutes=5)
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 # Ofcom reserves 07700 900000–900999 for drama: no real handset can ever own one.
