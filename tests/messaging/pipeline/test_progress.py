@@ -12,7 +12,8 @@ from sqlalchemy import update
 from messaging.db import db, utcnow
 from messaging.models import OutboxMessage
 from messaging.progress import campaign_progress
-from tests.messaging.pipeline.conftest import REPO, Pipeline, drama
+from tests.messaging.pipeline.conftest import Pipeline, drama
+from tests.support.live import REPO
 
 
 def _set(campaign_id: int, ids: list[int], **values: object) -> None:
