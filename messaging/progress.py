@@ -17,7 +17,7 @@ Test texts to an officer's phone are never counted here (``test_sends`` says how
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -30,8 +30,11 @@ from messaging.models import OutboxMessage, Reply, TestSend
 RATE_WINDOW = 30  # seconds
 
 
-def campaign_progress(session: Session, campaign_id: int) -> dict[str, Any]:
-    """Counts for the progress bar, dashboard and ``pester campaign status``."""
+def campaign_progress(
+    session: Session, campaign_id: int, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Counts for the progress bar, dashboard and ``pester campaign status``; the rates are
+    as at ``now`` (the current time by default)."""
     of_campaign = OutboxMessage.campaign_id == campaign_id
     by_status = dict(
         session.execute(
@@ -43,7 +46,7 @@ def campaign_progress(session: Session, campaign_id: int) -> dict[str, Any]:
     total = sum(by_status.values())
     at_carrier = sum(n for s, n in by_status.items() if s in ds.AT_CARRIER)
     remaining = by_status.get(ds.PENDING, 0) + by_status.get(ds.CLAIMED, 0)
-    now = utcnow()
+    now = now or utcnow()
     first, last = session.execute(
         select(func.min(OutboxMessage.submitted_at), func.max(OutboxMessage.submitted_at)).where(
             of_campaign
