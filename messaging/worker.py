@@ -15,12 +15,27 @@ from messaging.reconcile import Ticker
 
 log = logging.getLogger(__name__)
 REDIS_RETRY_SECONDS = 0.5
+PUBSUB_POLL_SECONDS = 1.0  # bounds how long stopping a worker's command listener takes
 
 
 class PesterWorker(SimpleWorker):
     """A SimpleWorker that remembers whether someone asked it to stop (SIGINT/SIGTERM)."""
 
     stop_was_requested = False
+
+    def subscribe(self) -> None:
+        """Listen on RQ's command channel, polling every ``PUBSUB_POLL_SECONDS``.
+
+        RQ polls every 60 s, and redis-py's ``stop()`` waits for the poll under way: a
+        worker's shutdown (and the end of every burst) could then hang for a minute.
+        """
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=PUBSUB_POLL_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
     def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
         self.stop_was_requested = True
