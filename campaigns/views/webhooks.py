@@ -89,12 +89,21 @@ def inbound():  # type: ignore[no-untyped-def]
     return Response(EMPTY_TWIML, mimetype="application/xml")
 
 
+# A reply writes two rows that concurrent webhooks can race to create: itself (unique by
+# MessageSid) and its number's opt-out (unique by number). Each lost race means the other
+# request committed that row, which the next attempt finds; so one attempt more than the
+# number of such rows always succeeds.
+STORE_ATTEMPTS = 3
+
+
 def _store_reply(params: dict[str, str]) -> ReplyResult:
-    """Store the reply; a concurrent duplicate (or opt-out) loses the unique race and is
-    retried once, when it finds the stored row."""
-    try:
-        with _sqlite_write_turn(), db.transaction() as session:
-            return receive_reply(session, params)
-    except IntegrityError:
-        with _sqlite_write_turn(), db.transaction() as session:
-            return receive_reply(session, params)
+    """Store the reply; one that loses a unique race to a concurrent duplicate (or opt-out)
+    is tried again, when it finds the row the other stored."""
+    for _ in range(STORE_ATTEMPTS - 1):
+        try:
+            with _sqlite_write_turn(), db.transaction() as session:
+                return receive_reply(session, params)
+        except IntegrityError:
+            log.info("inbound reply lost a race to a concurrent webhook; trying again")
+    with _sqlite_write_turn(), db.transaction() as session:
+        return receive_reply(session, params)
