@@ -345,6 +345,6 @@ def record_reply_links(
         details={
             "known_lines": sum(1 for kind, _ in known if kind == "known_line"),
             "known_contacts": sum(1 for kind, _ in known if kind == "known_contact"),
-            "line_ids": sorted({line_id for _, line_id in known if line_id is not None}),
+            "line_ids": sorted({line_id for _, line_id in known}),
         },
     )

@@ -99,36 +99,42 @@ def insert_sources(
 ) -> None:
     """One provenance row per sighting: address-book entries and log parties alike."""
     rows = [
-        {
-            "contact_id": ids[phone_hash],
-            "import_id": import_id,
-            "position": s.position[:80],
-            "raw": s.raw,
-            "saved_name": s.saved_name,
-            "label": (s.label or None) and s.label[:80],
-            "source_app": (s.source_app or None) and s.source_app[:80],
-            "account": s.account,
-            "deleted_state": (s.deleted_state or None) and s.deleted_state[:40],
-        }
+        _provenance(ids[phone_hash], import_id, s, label=_cut(s.label, 80), account=s.account)
         for phone_hash, number in numbers.items()
         for s in number.sightings
     ]
     rows += [
-        {
-            "contact_id": ids[phone_hash],
-            "import_id": import_id,
-            "position": i.position[:80],
-            "raw": i.raw,
-            "saved_name": i.saved_name,
-            "label": log_label(i),
-            "source_app": (i.source_app or None) and i.source_app[:80],
-            "account": None,
-            "deleted_state": (i.deleted_state or None) and i.deleted_state[:40],
-        }
+        _provenance(ids[phone_hash], import_id, i, label=log_label(i), account=None)
         for phone_hash, number in numbers.items()
         for i in number.interactions
     ]
     _insert_many(session, ContactSource.__table__, rows)
+
+
+def _provenance(
+    contact_id: int,
+    import_id: int,
+    item: ExtractedNumber | ExtractedInteraction,
+    *,
+    label: str | None,
+    account: str | None,
+) -> dict[str, Any]:
+    return {
+        "contact_id": contact_id,
+        "import_id": import_id,
+        "position": item.position[:80],
+        "raw": item.raw,
+        "saved_name": item.saved_name,
+        "label": label,
+        "source_app": _cut(item.source_app, 80),
+        "account": account,
+        "deleted_state": _cut(item.deleted_state, 40),
+    }
+
+
+def _cut(text: str | None, length: int) -> str | None:
+    """``text`` cut to the column's length; None when empty."""
+    return text[:length] if text else None
 
 
 def log_label(item: ExtractedInteraction) -> str:

@@ -15,7 +15,7 @@ from messaging.import_jobs import import_status
 from messaging.models import ContactImport, Line
 
 bp = Blueprint("imports", __name__, url_prefix="/lines")
-REJECTED_SHOWN = 20  # on the finished job's page; the rest are in the CSV
+REJECTED_SHOWN = 20  # on the result pages; the rest are in the rejected-rows CSV
 
 
 @bp.route("/<int:line_id>/imports/<int:import_id>/rejected.csv")

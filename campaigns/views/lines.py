@@ -17,6 +17,7 @@ from campaigns.line_facts import line_facts, retention_by_line
 from campaigns.permissions import requires
 from campaigns.search import line_matches
 from campaigns.uploads import UploadError, safe_filename, save_upload, upload_path
+from campaigns.views.imports import REJECTED_SHOWN
 from messaging import runtime
 from messaging.contact_import import ImportRefused, import_contacts
 from messaging.crypto import lookup_hash
@@ -29,7 +30,6 @@ from messaging.phone_numbers import normalise
 bp = Blueprint("lines", __name__, url_prefix="/lines")
 MAPPABLE = frozenset({"columns_unclear", "unknown_column"})  # refusals a column choice fixes
 LIST_LIMIT = 200
-REJECTED_SHOWN = 20  # on the result pages; the rest are in the rejected-rows CSV
 
 
 @bp.route("/")
