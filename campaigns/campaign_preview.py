@@ -41,13 +41,18 @@ def placeholder_values(session: Session, campaign: Campaign) -> dict[str, str]:
     values = {k: str(v) for k, v in (campaign.placeholder_values or {}).items()}
     service = session.get(Service, campaign.service_id) if campaign.service_id else None
     if service is not None:
-        values.update(
-            service_name=service.name,
-            service_phone=service.phone,
-            service_url=service.url,
-            service_hours=service.hours,
-        )
+        values.update(service_placeholders(service))
     return values
+
+
+def service_placeholders(service: Service) -> dict[str, str]:
+    """The template placeholders a chosen service fills in."""
+    return {
+        "service_name": service.name,
+        "service_phone": service.phone,
+        "service_url": service.url,
+        "service_hours": service.hours,
+    }
 
 
 def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from campaigns import lifecycle
+from campaigns.campaign_preview import service_placeholders
 from messaging import runtime
 from messaging.models import Campaign, Line, MessageTemplate, Service, TemplateVersion, User
 from messaging.send_window import LONDON
@@ -149,12 +150,7 @@ def check_message(session: Session, values: dict[str, Any]) -> dict[str, str]:
         "reply_route": values.get("reply_route", ""),
     }
     if service is not None:
-        filled.update(
-            service_name=service.name,
-            service_phone=service.phone,
-            service_url=service.url,
-            service_hours=service.hours,
-        )
+        filled.update(service_placeholders(service))
     try:
         render(version.body, filled)
     except TemplateError as exc:

@@ -152,14 +152,8 @@ def run_import(
                     },
                 )
     except ImportRefused as exc:
-        rt.redis.hset(
-            key,
-            mapping={
-                "state": "refused",
-                "stage": "refused",
-                "fraction": 1,
-                "refusal": json.dumps({"code": exc.code, "message": exc.message}),
-            },
+        _finish(
+            rt.redis, key, "refused", refusal=json.dumps({"code": exc.code, "message": exc.message})
         )
         log.info("background import for line %s refused: %s", line_id, exc.code)
         return {"refused": exc.code}
@@ -167,28 +161,22 @@ def run_import(
         # Anything else (a lost database, a bug): say so rather than "running" forever, and
         # re-raise so RQ records the job as failed. Only the type is logged: a database
         # error's text can quote the numbers it was writing.
-        rt.redis.hset(
-            key,
-            mapping={
-                "state": "failed",
-                "stage": "failed",
-                "fraction": 1,
-                "error": FAILED_MESSAGE,
-            },
-        )
-        rt.redis.expire(key, STATUS_TTL)
+        _finish(rt.redis, key, "failed", error=FAILED_MESSAGE)
         log.error("background import for line %s failed: %s", line_id, type(exc).__name__)
         raise
     finally:
         upload.unlink(missing_ok=True)
     summary = report.as_json()
     summary["rejected"] = len(report.rejected)  # the rows themselves stay encrypted in the DB
-    rt.redis.hset(
-        key,
-        mapping={"state": "done", "stage": "done", "fraction": 1, "report": json.dumps(summary)},
-    )
+    _finish(rt.redis, key, "done", report=json.dumps(summary))
     log.info("background import %s for line %s done", report.import_id, line_id)
     return {"import_id": report.import_id}
+
+
+def _finish(redis: Redis, key: str, state: str, **fields: str) -> None:
+    """Record how the job ended (done, refused or failed) for the progress page to show."""
+    redis.hset(key, mapping={"state": state, "stage": state, "fraction": 1, **fields})
+    redis.expire(key, STATUS_TTL)
 
 
 UPLOADS_SUBDIR = "uploads"
