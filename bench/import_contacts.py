@@ -90,8 +90,8 @@ def _setup(workdir: Path):  # type: ignore[no-untyped-def]
 
 
 def _fast(csv_path: str, workdir: str, queue: multiprocessing.Queue) -> None:
-    from messaging.contact_import import import_contacts
     from messaging.db import db
+    from messaging.intake.contact_import import import_contacts
     from messaging.models import Line
 
     settings = _setup(Path(workdir))

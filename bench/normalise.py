@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 import phonenumbers
 
-from messaging import phone_numbers
-from messaging.phone_numbers import normalise
+from messaging.intake import phone_numbers
+from messaging.intake.phone_numbers import normalise
 
 MOBILE_LEADS = ["71", "73", "74", "75", "77", "78", "79", "7624", "7781", "7797", "7700900"]
 LANDLINE_LEADS = ["20", "113", "121", "161", "131", "117", "191", "28", "29"]

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from campaigns.auth import create_user
 from messaging import runtime
-from messaging.contact_import import import_contacts
 from messaging.db import db
+from messaging.intake.contact_import import import_contacts
 from messaging.models import Line, User
 
 DEMO_USERS = (

@@ -24,8 +24,8 @@ from campaigns.campaign_rules import LifecycleError, require
 from messaging import runtime
 from messaging.db import utcnow
 from messaging.gateways.base import GatewayError, OutcomeUnknown, OutgoingSms
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Campaign, TestSend, User
-from messaging.phone_numbers import normalise
 from messaging.rate_limiter import RateLimiter
 from messaging.senders import SenderError, parse_sender
 from messaging.sending import sender_rate

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from messaging import audit
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, Service
 from messaging.models.campaigns import Campaign
 from messaging.models.suppressions import SuppressionSource
-from messaging.phone_numbers import normalise
 from messaging.reply_classifier import classify
 from messaging.reply_keywords import KeywordAction, keyword_action
 from messaging.suppression import suppress, unsuppress_by_reply

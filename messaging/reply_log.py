@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from messaging.crypto import lookup_hash
+from messaging.intake.phone_numbers import normalise
 from messaging.models import (
     Campaign,
     Contact,
@@ -37,7 +38,6 @@ from messaging.models import (
     ReplyNumber,
     Suppression,
 )
-from messaging.phone_numbers import normalise
 from messaging.reply_classifier import Label
 from messaging.send_window import LONDON
 from messaging.suppression import history

@@ -212,7 +212,7 @@ def purge(
 
 def purge_job() -> dict[str, Any]:
     """RQ maintenance job: the scheduled daily purge, and uploads nobody confirmed."""
-    from messaging.import_jobs import sweep_stale_uploads
+    from messaging.intake.import_jobs import sweep_stale_uploads
 
     settings = runtime.current().settings
     report = purge(settings).as_json()

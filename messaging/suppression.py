@@ -20,9 +20,9 @@ from messaging import audit
 from messaging import delivery_status as ds
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
+from messaging.intake.phone_numbers import normalise
 from messaging.models import DoNotContact, OutboxMessage, Suppression, SuppressionEvent
 from messaging.models.suppressions import SuppressionSource
-from messaging.phone_numbers import normalise
 
 log = logging.getLogger(__name__)
 MIN_REASON_LENGTH = 5

@@ -28,8 +28,8 @@ from twilio.request_validator import RequestValidator
 from messaging import delivery_status as ds
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
+from messaging.intake.phone_numbers import normalise
 from messaging.models import DeliveryEvent, OutboxMessage
-from messaging.phone_numbers import normalise
 
 log = logging.getLogger(__name__)
 # Fields that name people or carry text: never kept in a delivery event's payload.

@@ -30,12 +30,12 @@ from campaigns.auth import current_user
 from campaigns.search import line_matches
 from campaigns.uploads import UploadError, safe_filename, save_upload
 from messaging import runtime
-from messaging.contact_import import ImportRefused, import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db
-from messaging.extractions import ColumnMap
+from messaging.intake.contact_import import ImportRefused, import_contacts
+from messaging.intake.extractions import ColumnMap
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Campaign, Contact, ContactImport, Line, campaign_lines
-from messaging.phone_numbers import normalise
 
 MAX_REJECTED_SHOWN = 1000
 

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from campaigns.api.fields import Int, IsoDate, Text, text
 from campaigns.api.pagination import PageQuery
-from messaging.extractions import FORMATS
+from messaging.intake.extractions import FORMATS
 
 REFERENCE = r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}"
 PHONE_TEXT = r"[0-9+() .-]{1,40}"

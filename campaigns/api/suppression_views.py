@@ -21,8 +21,8 @@ from campaigns.audit import record
 from campaigns.auth import current_user
 from messaging.crypto import lookup_hash
 from messaging.db import db
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Suppression
-from messaging.phone_numbers import normalise
 from messaging.suppression import SuppressionError, add_by_hand, lift
 
 

@@ -12,12 +12,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from messaging import audit, runtime
-from messaging.contact_import import ImportRefused, import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db
-from messaging.extractions import FORMATS, ColumnMap
+from messaging.intake.contact_import import ImportRefused, import_contacts
+from messaging.intake.extractions import FORMATS, ColumnMap
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Line
-from messaging.phone_numbers import normalise
 
 CLI_ACTOR = "cli"
 

@@ -17,8 +17,8 @@ from campaigns.forms import DoNotContactForm, first_errors
 from campaigns.permissions import requires
 from messaging.crypto import lookup_hash
 from messaging.db import db
+from messaging.intake.phone_numbers import normalise
 from messaging.models import DoNotContact, User
-from messaging.phone_numbers import normalise
 
 bp = Blueprint("do_not_contact", __name__, url_prefix="/admin/do-not-contact")
 PER_PAGE = 100

@@ -11,7 +11,7 @@ from campaigns.permissions import requires
 from messaging import runtime
 from messaging.csv_safety import safe_csv
 from messaging.db import db
-from messaging.import_jobs import import_status
+from messaging.intake.import_jobs import import_status
 from messaging.models import ContactImport, Line
 
 bp = Blueprint("imports", __name__, url_prefix="/lines")

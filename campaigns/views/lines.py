@@ -19,13 +19,13 @@ from campaigns.search import line_matches
 from campaigns.uploads import UploadError, safe_filename, save_upload, upload_path
 from campaigns.views.imports import REJECTED_SHOWN
 from messaging import runtime
-from messaging.contact_import import ImportRefused, import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
-from messaging.extractions import ColumnMap
-from messaging.import_jobs import queue_import
+from messaging.intake.contact_import import ImportRefused, import_contacts
+from messaging.intake.extractions import ColumnMap
+from messaging.intake.import_jobs import queue_import
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, Line
-from messaging.phone_numbers import normalise
 
 bp = Blueprint("lines", __name__, url_prefix="/lines")
 MAPPABLE = frozenset({"columns_unclear", "unknown_column"})  # refusals a column choice fixes

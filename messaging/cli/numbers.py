@@ -10,7 +10,7 @@ from typing import BinaryIO
 import click
 import phonenumbers
 
-from messaging.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
+from messaging.intake.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
 
 numbers = click.Group("numbers", help="Phone-number tools.")
 

@@ -111,7 +111,7 @@ class Interaction(Base):
     """A call or message between the line and a number, from the extraction's logs.
 
     ``natural_key`` identifies the event itself (number, kind, time to the second; see
-    :func:`messaging.contact_import_rows.interaction_key`), so the same call read from two
+    :func:`messaging.intake.import_rows.interaction_key`), so the same call read from two
     files of one line is stored once. It is None when the log gives no time.
     """
 

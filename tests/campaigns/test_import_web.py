@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from messaging import runtime
 from messaging.db import db
 from messaging.erasure import purge_line
-from messaging.import_jobs import sweep_stale_uploads
+from messaging.intake.import_jobs import sweep_stale_uploads
 from messaging.models import AuditEvent, Contact, Line
 from messaging.worker import run_worker
 from tests.conftest import csrf_token

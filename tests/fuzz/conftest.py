@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 import pytest
 
-from messaging.phone_numbers import normalise
+from messaging.intake.phone_numbers import normalise
 
 
 @pytest.fixture(scope="package", autouse=True)

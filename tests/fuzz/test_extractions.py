@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from messaging.extractions import FORMATS, Extraction, ExtractionRefused, extract
+from messaging.intake.extractions import FORMATS, Extraction, ExtractionRefused, extract
 from tests.fuzz.budget import within
 from tests.messaging.extractions.fixtures import (
     CallSpec,

@@ -7,7 +7,7 @@ import phonenumbers
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from messaging.phone_numbers import DEFAULT_TEXTABLE_REGIONS, NormalisedNumber, normalise
+from messaging.intake.phone_numbers import DEFAULT_TEXTABLE_REGIONS, NormalisedNumber, normalise
 from tests.fuzz.budget import within
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from campaigns.cli import main
-from messaging.contact_import import ImportRefused, import_contacts
 from messaging.crypto import cipher, lookup_hash
 from messaging.db import db
+from messaging.intake.contact_import import ImportRefused, import_contacts
 from messaging.models import Contact, ContactImport, ContactSource, DoNotContact, Interaction
 from messaging.recipients import RecipientsRule, select_recipients
 from messaging.suppression import suppress
@@ -271,7 +271,7 @@ def test_the_cli_refuses_an_unreadable_file_with_a_reason_and_a_failing_exit(
 def test_a_file_over_the_size_limit_is_refused_without_being_read(
     app: Flask, tmp_path: Path
 ) -> None:
-    from messaging.extractions import ExtractionLimits
+    from messaging.intake.extractions import ExtractionLimits
 
     line = make_line()
     huge = tmp_path / "huge.csv"

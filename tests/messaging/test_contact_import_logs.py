@@ -8,11 +8,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from messaging.contact_import import import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db
+from messaging.intake.contact_import import import_contacts
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, ContactImport, ContactSource, Interaction
-from messaging.phone_numbers import normalise
 from tests.messaging.extractions.fixtures import (
     CallSpec,
     ContactSpec,

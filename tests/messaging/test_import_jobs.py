@@ -10,9 +10,9 @@ from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
 from messaging import runtime
-from messaging.contact_import import import_contacts
 from messaging.db import db
-from messaging.import_jobs import import_status, queue_import
+from messaging.intake.contact_import import import_contacts
+from messaging.intake.import_jobs import import_status, queue_import
 from messaging.models import Contact, ContactImport
 from messaging.worker import run_worker
 from tests.support.factories import login, make_line, make_user
@@ -81,7 +81,7 @@ def test_an_unexpected_error_marks_the_job_failed_and_removes_the_upload(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database went away while writing +447700900001")
 
-    monkeypatch.setattr("messaging.import_jobs.import_contacts", broken)
+    monkeypatch.setattr("messaging.intake.import_jobs.import_contacts", broken)
     line = make_line()
     redis = runtime.current().redis
     upload = _csv(tmp_path / "c.csv", 3)
@@ -93,7 +93,7 @@ def test_an_unexpected_error_marks_the_job_failed_and_removes_the_upload(
     assert "Nothing was imported" in status["error"]
     assert not upload.exists()
     assert Job.fetch(job_id, connection=redis).get_status() == JobStatus.FAILED
-    ours = [r.getMessage() for r in caplog.records if r.name == "messaging.import_jobs"]
+    ours = [r.getMessage() for r in caplog.records if r.name == "messaging.intake.import_jobs"]
     assert ours and not any("447700900001" in message for message in ours)
     officer = app.test_client()
     login(officer, make_user(role="officer"))
@@ -106,7 +106,7 @@ def test_an_import_that_loses_a_race_to_the_same_file_reports_already_imported(
     app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two confirms of one file: the second to commit meets the unique constraint."""
-    import messaging.contact_import as contact_import
+    import messaging.intake.contact_import as contact_import
 
     line = make_line()
     path = _csv(tmp_path / "c.csv", 3)

@@ -1,4 +1,4 @@
-"""Tests for the phone-number normaliser (messaging.phone_numbers).
+"""Tests for the phone-number normaliser (messaging.intake.phone_numbers).
 
 Expected values come from the domain facts (DOMAIN.md) and from the number ranges in
 phonenumbers' own metadata, quoted where a case depends on them. Synthetic numbers only:
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from messaging import phone_numbers
-from messaging.phone_numbers import (
+from messaging.intake import phone_numbers
+from messaging.intake.phone_numbers import (
     DEFAULT_TEXTABLE_REGIONS,
     INVALID_REASON_MESSAGES,
     InvalidReason,

@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from messaging import audit
-from messaging.contact_import import import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db
+from messaging.intake.contact_import import import_contacts
 from messaging.models import AuditEvent, Line
 from tests.messaging.pipeline.conftest import (  # noqa: F401 (fixtures)
     Pipeline,

@@ -82,7 +82,7 @@ def test_line_names_and_references_are_shown_escaped(app: Flask, payload: str) -
 def test_saved_contact_names_are_never_shown_and_so_cannot_inject(
     app: Flask, tmp_path: Path
 ) -> None:
-    from messaging.contact_import import import_contacts
+    from messaging.intake.contact_import import import_contacts
 
     line = make_line()
     extraction = tmp_path / "names.csv"

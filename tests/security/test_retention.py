@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from messaging import audit, runtime
 from messaging.cli.purge import purge_command
-from messaging.contact_import import import_contacts
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
-from messaging.import_jobs import UPLOADS_SUBDIR
+from messaging.intake.contact_import import import_contacts
+from messaging.intake.import_jobs import UPLOADS_SUBDIR
 from messaging.models import (
     AuditEvent,
     CampaignState,

@@ -15,8 +15,8 @@ from campaigns.auth import create_user
 from messaging.config import Settings, test_settings
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db
+from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, Line, User
-from messaging.phone_numbers import normalise
 from messaging.seed import seed_reference_data
 
 PASSWORD = "correct horse battery staple"

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from messaging.db import db
-from messaging.extractions.errors import REFUSAL_MESSAGES, RefusalCode
+from messaging.intake.extractions.errors import REFUSAL_MESSAGES, RefusalCode
 from messaging.models import Contact, ContactImport, Line
 from tests.campaigns.api.helpers import audit_entries, bearer, error_of, token_id
 from tests.support.factories import make_contacts, make_line, make_user

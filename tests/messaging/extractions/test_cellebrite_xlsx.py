@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from messaging.extractions import ExtractionRefused, RefusalCode, extract, is_handset_source
+from messaging.intake.extractions import ExtractionRefused, RefusalCode, extract, is_handset_source
 from tests.messaging.extractions.fixtures import drama, entries, write_cellebrite_xlsx
 
 CONTACTS = [

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from messaging.extractions import (
+from messaging.intake.extractions import (
     ColumnMap,
     ExtractionLimits,
     ExtractionRefused,

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from messaging.extractions import ExtractionRefused, RefusalCode, detect_format
+from messaging.intake.extractions import ExtractionRefused, RefusalCode, detect_format
 from tests.messaging.extractions.fixtures import (
     ContactSpec,
     drama,

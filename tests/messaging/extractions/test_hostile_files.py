@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from messaging.extractions import ExtractionLimits, ExtractionRefused, RefusalCode, extract, ufdr
+from messaging.intake.extractions import (
+    ExtractionLimits,
+    ExtractionRefused,
+    RefusalCode,
+    extract,
+    ufdr,
+)
 from tests.messaging.extractions.fixtures import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,

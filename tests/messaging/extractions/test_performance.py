@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from messaging.extractions import extract
+from messaging.intake.extractions import extract
 from tests.messaging.extractions.fixtures import (
     ChatSpec,
     ContactSpec,

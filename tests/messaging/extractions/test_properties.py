@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from messaging.extractions import Extraction, ExtractionRefused, extract
-from messaging.extractions.interaction_values import parse_timestamp
+from messaging.intake.extractions import Extraction, ExtractionRefused, extract
+from messaging.intake.extractions.interaction_values import parse_timestamp
 from tests.messaging.extractions.fixtures import fold, report_xml, vcards, write_csv
 
 FILENAMES = ["upload.csv", "upload.vcf", "upload.xlsx", "upload.ufdr", "report.xml", "upload"]

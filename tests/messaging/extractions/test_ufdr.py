@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from messaging.extractions import extract
+from messaging.intake.extractions import extract
 from tests.messaging.extractions.fixtures import (
     CallSpec,
     ChatSpec,

@@ -6,9 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from messaging.extractions.cell_text import Entry, Party, parse_parties, phone_entries
-from messaging.extractions.headers import HeaderRole, classify_header
-from messaging.extractions.interaction_values import parse_direction, parse_kind, parse_timestamp
+from messaging.intake.extractions.cell_text import Entry, Party, parse_parties, phone_entries
+from messaging.intake.extractions.headers import HeaderRole, classify_header
+from messaging.intake.extractions.interaction_values import (
+    parse_direction,
+    parse_kind,
+    parse_timestamp,
+)
 from tests.messaging.extractions.fixtures import drama
 
 BST = timezone(timedelta(hours=1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from messaging.extractions import ExtractionLimits, ExtractionRefused, RefusalCode, extract
+from messaging.intake.extractions import ExtractionLimits, ExtractionRefused, RefusalCode, extract
 from tests.messaging.extractions.fixtures import drama, drama_national, fold, qp, vcards
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
 
 SAMPLE_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024

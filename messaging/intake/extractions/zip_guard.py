@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.limits import ExtractionLimits
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.limits import ExtractionLimits
 
 
 def open_zip(path: Path, limits: ExtractionLimits) -> zipfile.ZipFile:

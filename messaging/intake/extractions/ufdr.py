@@ -30,14 +30,19 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from messaging.extractions.cell_text import Party
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.interaction_values import parse_direction, parse_timestamp
-from messaging.extractions.limits import ExtractionLimits, check_record_count
-from messaging.extractions.log_rows import interactions_with
-from messaging.extractions.records import ExtractedNumber, Extraction, RejectedRecord, RejectReason
-from messaging.extractions.text_encoding import read_head
-from messaging.extractions.zip_guard import check_declared_sizes, open_member, open_zip
+from messaging.intake.extractions.cell_text import Party
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.interaction_values import parse_direction, parse_timestamp
+from messaging.intake.extractions.limits import ExtractionLimits, check_record_count
+from messaging.intake.extractions.log_rows import interactions_with
+from messaging.intake.extractions.records import (
+    ExtractedNumber,
+    Extraction,
+    RejectedRecord,
+    RejectReason,
+)
+from messaging.intake.extractions.text_encoding import read_head
+from messaging.intake.extractions.zip_guard import check_declared_sizes, open_member, open_zip
 
 REPORT_NAME = "report.xml"
 # No model of a real report comes near this; a hostile one could fill memory.

@@ -18,9 +18,9 @@ from redis import Redis
 from rq import get_current_job
 
 from messaging import audit, runtime
-from messaging.contact_import import ImportRefused, import_contacts
 from messaging.db import db
-from messaging.extractions import ColumnMap
+from messaging.intake.contact_import import ImportRefused, import_contacts
+from messaging.intake.extractions import ColumnMap
 from messaging.models import Line
 from messaging.queues import MAINTENANCE, enqueue
 

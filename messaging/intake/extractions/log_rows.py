@@ -13,10 +13,14 @@ from dataclasses import replace
 from datetime import datetime
 from datetime import time as clock_time
 
-from messaging.extractions.cell_text import Party, parse_parties, party_key
-from messaging.extractions.interaction_values import parse_direction, parse_kind, parse_timestamp
-from messaging.extractions.records import ExtractedInteraction, RejectedRecord, RejectReason
-from messaging.extractions.table_layout import LogLayout
+from messaging.intake.extractions.cell_text import Party, parse_parties, party_key
+from messaging.intake.extractions.interaction_values import (
+    parse_direction,
+    parse_kind,
+    parse_timestamp,
+)
+from messaging.intake.extractions.records import ExtractedInteraction, RejectedRecord, RejectReason
+from messaging.intake.extractions.table_layout import LogLayout
 
 _RAW_LIMIT = 500
 

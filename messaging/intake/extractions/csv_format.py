@@ -18,20 +18,20 @@ import re
 from pathlib import Path
 from typing import TextIO
 
-from messaging.extractions.cell_text import is_entries_cell, phone_entries
-from messaging.extractions.column_map import ColumnMap
-from messaging.extractions.csv_dialect import detect_delimiter, sample_rows
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.limits import ExtractionLimits, check_record_count
-from messaging.extractions.log_rows import read_log_row
-from messaging.extractions.records import (
+from messaging.intake.extractions.cell_text import is_entries_cell, phone_entries
+from messaging.intake.extractions.column_map import ColumnMap
+from messaging.intake.extractions.csv_dialect import detect_delimiter, sample_rows
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.limits import ExtractionLimits, check_record_count
+from messaging.intake.extractions.log_rows import read_log_row
+from messaging.intake.extractions.records import (
     ExtractedNumber,
     Extraction,
     RejectedRecord,
     RejectReason,
 )
-from messaging.extractions.table_layout import ContactsLayout, TableLayout, detect_layout
-from messaging.extractions.text_encoding import (
+from messaging.intake.extractions.table_layout import ContactsLayout, TableLayout, detect_layout
+from messaging.intake.extractions.text_encoding import (
     SAMPLE_BYTES,
     decode_head,
     read_head,

@@ -7,7 +7,7 @@
    ``07911123456 mob`` as +447911123456662).
 2. ``_classify`` gives the dialable string a verdict. UK numbers in their usual shapes take a
    fast path using the number-type patterns of phonenumbers' own metadata
-   (:mod:`messaging.phone_number_types`); anything else is parsed by ``phonenumbers``. Both
+   (:mod:`messaging.intake.phone_number_types`); anything else is parsed by ``phonenumbers``. Both
    agree (a property test compares them). Verdicts are memoised on the raw text and on the
    dialable string.
 3. ``normalise`` adds what depends on the caller: the raw text and whether it may be texted.
@@ -34,7 +34,7 @@ from typing import NamedTuple
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
-from messaging.phone_number_types import uk_national_number, uk_number_type
+from messaging.intake.phone_number_types import uk_national_number, uk_number_type
 
 
 class NumberKind(enum.StrEnum):
@@ -363,7 +363,7 @@ def _classify_gb_fast(dialable: str) -> _Verdict | None:
     """Return the verdict for a UK number in a usual shape without parsing, else None.
 
     Mirrors phonenumbers' ``region_code_for_number``, ``is_valid_number`` and ``number_type``
-    for +44 (see :mod:`messaging.phone_number_types`).
+    for +44 (see :mod:`messaging.intake.phone_number_types`).
     """
     national = uk_national_number(dialable)
     if national is None:

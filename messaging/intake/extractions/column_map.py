@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.headers import fold_header
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.headers import fold_header
 
 
 @dataclass(frozen=True)

@@ -21,23 +21,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from messaging import audit
-from messaging.contact_import_rows import (
-    Number,
-    insert_contacts,
-    insert_interactions,
-    insert_sources,
-)
 from messaging.crypto import LOOKUP_HASH_LENGTH, lookup_hash
-from messaging.extractions import (
+from messaging.intake.extractions import (
     ColumnMap,
     Extraction,
     ExtractionLimits,
     ExtractionRefused,
     extract,
 )
-from messaging.extractions.limits import checked_file_size
+from messaging.intake.extractions.limits import checked_file_size
+from messaging.intake.import_rows import (
+    Number,
+    insert_contacts,
+    insert_interactions,
+    insert_sources,
+)
+from messaging.intake.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
 from messaging.models import Contact, ContactImport, DoNotContact, Line, Suppression
-from messaging.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]

@@ -7,12 +7,12 @@ cannot be read raise :class:`ExtractionRefused` with a :class:`RefusalCode`. Not
 touches the database, and numbers are passed on as written for the normaliser.
 """
 
-from messaging.extractions.column_map import ColumnMap
-from messaging.extractions.detect import detect_format
-from messaging.extractions.dispatch import extract
-from messaging.extractions.errors import REFUSAL_MESSAGES, ExtractionRefused, RefusalCode
-from messaging.extractions.limits import ExtractionLimits
-from messaging.extractions.records import (
+from messaging.intake.extractions.column_map import ColumnMap
+from messaging.intake.extractions.detect import detect_format
+from messaging.intake.extractions.dispatch import extract
+from messaging.intake.extractions.errors import REFUSAL_MESSAGES, ExtractionRefused, RefusalCode
+from messaging.intake.extractions.limits import ExtractionLimits
+from messaging.intake.extractions.records import (
     DIRECTIONS,
     FORMATS,
     KINDS,

@@ -1,6 +1,6 @@
 """Writing an import's rows: new contacts, every sighting's provenance, deduplicated logs.
 
-Split from :mod:`messaging.contact_import`, which decides what to write; this module only
+Split from :mod:`messaging.intake.contact_import`, which decides what to write; this module only
 writes it, in bulk (Core executemany is the fast path on SQLite and PostgreSQL alike).
 """
 
@@ -18,9 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from messaging.db import utcnow
-from messaging.extractions.records import ExtractedInteraction, ExtractedNumber
+from messaging.intake.extractions.records import ExtractedInteraction, ExtractedNumber
+from messaging.intake.phone_numbers import NormalisedNumber
 from messaging.models import Contact, ContactSource, Interaction
-from messaging.phone_numbers import NormalisedNumber
 
 CHUNK = 5000
 

@@ -22,14 +22,19 @@ from typing import Any
 import openpyxl
 from defusedxml import DefusedXmlException
 
-from messaging.extractions.cell_text import is_entries_cell, phone_entries
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.headers import HeaderRole, classify_header, fold_header
-from messaging.extractions.limits import ExtractionLimits, check_record_count
-from messaging.extractions.log_rows import read_log_row
-from messaging.extractions.records import ExtractedNumber, Extraction, RejectedRecord, RejectReason
-from messaging.extractions.table_layout import LogLayout, log_layout
-from messaging.extractions.zip_guard import check_declared_sizes, open_zip
+from messaging.intake.extractions.cell_text import is_entries_cell, phone_entries
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.headers import HeaderRole, classify_header, fold_header
+from messaging.intake.extractions.limits import ExtractionLimits, check_record_count
+from messaging.intake.extractions.log_rows import read_log_row
+from messaging.intake.extractions.records import (
+    ExtractedNumber,
+    Extraction,
+    RejectedRecord,
+    RejectReason,
+)
+from messaging.intake.extractions.table_layout import LogLayout, log_layout
+from messaging.intake.extractions.zip_guard import check_declared_sizes, open_zip
 
 _HEADER_SEARCH_ROWS = 6
 _LOG_SAMPLE_ROWS = 50

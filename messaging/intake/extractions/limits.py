@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
 
 _MIB = 2**20
 

@@ -18,10 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.limits import ExtractionLimits, check_record_count
-from messaging.extractions.records import ExtractedNumber, Extraction, RejectedRecord, RejectReason
-from messaging.extractions.text_encoding import read_head, sniff_encoding
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.limits import ExtractionLimits, check_record_count
+from messaging.intake.extractions.records import (
+    ExtractedNumber,
+    Extraction,
+    RejectedRecord,
+    RejectReason,
+)
+from messaging.intake.extractions.text_encoding import read_head, sniff_encoding
 
 _WANTED = frozenset({b"BEGIN", b"END", b"VERSION", b"TEL", b"FN", b"N", b"X-ABLABEL"})
 _NOT_TYPES = frozenset(

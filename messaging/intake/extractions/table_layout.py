@@ -11,15 +11,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from messaging.extractions.cell_text import (
+from messaging.intake.extractions.cell_text import (
     is_entries_cell,
     looks_like_number,
     parse_parties,
     party_key,
 )
-from messaging.extractions.column_map import ColumnMap, names_header, resolve_column
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.headers import HeaderRole, classify_header, fold_header
+from messaging.intake.extractions.column_map import ColumnMap, names_header, resolve_column
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.headers import HeaderRole, classify_header, fold_header
 
 _NUMBER_ROLES = (HeaderRole.NUMBER, HeaderRole.ENTRIES, HeaderRole.PARTY)
 _PARTY_ROLES = (HeaderRole.NUMBER, HeaderRole.ENTRIES, HeaderRole.PARTY)

@@ -1,6 +1,6 @@
 """The fast +44 classifier: number types from phonenumbers' own GB, GG, IM and JE metadata.
 
-For +44 numbers in their usual shapes, :mod:`messaging.phone_numbers` skips
+For +44 numbers in their usual shapes, :mod:`messaging.intake.phone_numbers` skips
 ``phonenumbers.parse``: this module reads the national number directly and matches it against
 the number-type patterns of phonenumbers' metadata, compiled once into one pattern per region
 and length. It gives the same answers as a full parse (property tests in

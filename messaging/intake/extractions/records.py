@@ -3,7 +3,7 @@
 Every record carries a deterministic ``position`` a person can find in the original file
 ("row 12", "card 3", "model 7f3c…", "sheet Contacts row 9") and the ``raw`` text exactly as
 the file held it: repairing and validating numbers is the normaliser's job
-(:mod:`messaging.phone_numbers`), so nothing here rewrites a number.
+(:mod:`messaging.intake.phone_numbers`), so nothing here rewrites a number.
 """
 
 from __future__ import annotations

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from messaging.extractions.cellebrite_xlsx import extract_xlsx
-from messaging.extractions.column_map import ColumnMap
-from messaging.extractions.csv_format import extract_csv
-from messaging.extractions.detect import detect_format
-from messaging.extractions.limits import ExtractionLimits, checked_file_size
-from messaging.extractions.records import FORMATS, Extraction
-from messaging.extractions.ufdr import extract_ufdr
-from messaging.extractions.vcard import extract_vcf
+from messaging.intake.extractions.cellebrite_xlsx import extract_xlsx
+from messaging.intake.extractions.column_map import ColumnMap
+from messaging.intake.extractions.csv_format import extract_csv
+from messaging.intake.extractions.detect import detect_format
+from messaging.intake.extractions.limits import ExtractionLimits, checked_file_size
+from messaging.intake.extractions.records import FORMATS, Extraction
+from messaging.intake.extractions.ufdr import extract_ufdr
+from messaging.intake.extractions.vcard import extract_vcf
 
 logger = logging.getLogger(__name__)
 

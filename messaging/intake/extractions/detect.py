@@ -5,8 +5,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from messaging.extractions.errors import ExtractionRefused, RefusalCode
-from messaging.extractions.text_encoding import (
+from messaging.intake.extractions.errors import ExtractionRefused, RefusalCode
+from messaging.intake.extractions.text_encoding import (
     decode_head,
     encoding_from_head,
     read_head,
