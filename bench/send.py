@@ -300,11 +300,11 @@ def run_baseline(campaign_id: int, timeout: float) -> float:
     from sqlalchemy import func, select
 
     from messaging import runtime
+    from messaging.audience.recipients import RecipientsRule, select_recipients
     from messaging.db import db
     from messaging.models import Campaign, OutboxMessage
     from messaging.outbox import OutboxPlan, write_outbox
     from messaging.queues import enqueue
-    from messaging.recipients import RecipientsRule, select_recipients
 
     rt = runtime.current()
     with db.transaction() as session:

@@ -30,6 +30,13 @@ from campaigns.campaign_preview import (
     preview,
 )
 from campaigns.campaign_rules import RULES, LifecycleError, require
+from messaging.audience.recipients import (
+    RecipientsRule,
+    pack_ids,
+    recipient_ids,
+    select_recipients,
+    unpack_ids,
+)
 from messaging.db import utcnow
 from messaging.models import (
     Campaign,
@@ -38,13 +45,6 @@ from messaging.models import (
     User,
 )
 from messaging.outbox import OutboxPlan, enqueue_on_commit, write_outbox
-from messaging.recipients import (
-    RecipientsRule,
-    pack_ids,
-    recipient_ids,
-    select_recipients,
-    unpack_ids,
-)
 from messaging.send_outcomes import cancel_pending
 from messaging.send_window import Decision
 from messaging.senders import parse_sender

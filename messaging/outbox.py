@@ -208,7 +208,7 @@ def launch_campaign(session: Session, campaign_id: int, *, allow_drama: bool) ->
     Kept for callers that launch without the checks of ``campaigns.lifecycle.launch``
     (which compares recipients with the approval and picks sending or scheduled).
     """
-    from messaging.recipients import RecipientsRule, select_recipients
+    from messaging.audience.recipients import RecipientsRule, select_recipients
 
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.snapshot is None:

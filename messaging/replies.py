@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from messaging import audit
+from messaging.audience.suppression import suppress, unsuppress_by_reply
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
 from messaging.intake.phone_numbers import normalise
@@ -28,7 +29,6 @@ from messaging.models.campaigns import Campaign
 from messaging.models.suppressions import SuppressionSource
 from messaging.reply_classifier import classify
 from messaging.reply_keywords import KeywordAction, keyword_action
-from messaging.suppression import suppress, unsuppress_by_reply
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from messaging.audience.suppression import history
 from messaging.crypto import lookup_hash
 from messaging.intake.phone_numbers import normalise
 from messaging.models import (
@@ -40,7 +41,6 @@ from messaging.models import (
 )
 from messaging.reply_classifier import Label
 from messaging.send_window import LONDON
-from messaging.suppression import history
 
 SEARCH_WINDOW = 5000  # replies decrypted at most per word search
 EXPORT_LIMIT = 20000  # rows per export; larger sets must be narrowed first

@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from messaging import delivery_status as ds
+from messaging.audience.suppression import blocked_hashes
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.send_outcomes import pause_if_carrier_blocked
-from messaging.suppression import blocked_hashes
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.5

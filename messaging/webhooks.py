@@ -211,7 +211,7 @@ def _after_in_flight_sends(
 
 
 def _suppress_recipient(session: Session, outbox_id: int, error_code: int | None) -> None:
-    from messaging.suppression import suppress  # suppression imports models only
+    from messaging.audience.suppression import suppress  # suppression imports models only
 
     phone = session.scalar(select(OutboxMessage.to).where(OutboxMessage.id == outbox_id))
     if phone:

@@ -1,7 +1,7 @@
 """API: the opt-out list — read it, add a number by hand, lift an opt-out with a reason.
 
 Numbers in answers are masked (the list is for checking and lifting, which need ids, not
-numbers). Adding and lifting go through ``messaging.suppression`` (the same rules as the
+numbers). Adding and lifting go through ``messaging.audience.suppression`` (the same rules as the
 admin pages); reads are audited as disclosures.
 """
 
@@ -19,11 +19,11 @@ from campaigns.api.routes import Page, fetch, operation
 from campaigns.api.tokens import token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user
+from messaging.audience.suppression import SuppressionError, add_by_hand, lift
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Suppression
-from messaging.suppression import SuppressionError, add_by_hand, lift
 
 
 def _suppression_out(row: Suppression) -> dict[str, Any]:

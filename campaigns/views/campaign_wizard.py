@@ -25,9 +25,9 @@ from campaigns.forms import (
 )
 from campaigns.permissions import requires
 from messaging import runtime
+from messaging.audience.recipients import RecipientsRule, count_recipients
 from messaging.db import db
 from messaging.models import Campaign, CampaignState, Contact, Line, Service
-from messaging.recipients import RecipientsRule, count_recipients
 
 bp = Blueprint("campaign_wizard", __name__, url_prefix="/campaigns")
 

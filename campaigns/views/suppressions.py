@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from campaigns.audit import record
 from campaigns.auth import current_user
 from campaigns.permissions import requires, role_has
+from messaging.audience.suppression import SuppressionError, add_by_hand, history, lift, reinstate
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Suppression, User
-from messaging.suppression import SuppressionError, add_by_hand, history, lift, reinstate
 
 bp = Blueprint("suppressions", __name__, url_prefix="/opt-outs")
 PER_PAGE = 100

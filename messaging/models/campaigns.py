@@ -67,7 +67,7 @@ class Campaign(Base):
     review_comment: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # frozen at approval
     snapshot_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # The contact ids the approval covered (see messaging.recipients.pack_ids): launch
+    # The contact ids the approval covered (see messaging.audience.recipients.pack_ids): launch
     # refuses anyone outside it.
     approved_recipients: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)

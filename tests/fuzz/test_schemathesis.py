@@ -29,10 +29,10 @@ from sqlalchemy import select
 from campaigns import lifecycle
 from campaigns.api.tokens import issue_token
 from messaging import runtime
+from messaging.audience.suppression import suppress
 from messaging.db import db
 from messaging.models import MessageTemplate, Service
 from messaging.replies import receive_reply
-from messaging.suppression import suppress
 from tests.support.factories import make_contacts, make_line, make_user
 from tests.support.live import live_stack
 

@@ -10,12 +10,12 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from campaigns.cli import main
+from messaging.audience.recipients import RecipientsRule, select_recipients
+from messaging.audience.suppression import suppress
 from messaging.crypto import cipher, lookup_hash
 from messaging.db import db
 from messaging.intake.contact_import import ImportRefused, import_contacts
 from messaging.models import Contact, ContactImport, ContactSource, DoNotContact, Interaction
-from messaging.recipients import RecipientsRule, select_recipients
-from messaging.suppression import suppress
 from tests.messaging.extractions.fixtures import (
     CallSpec,
     ContactSpec,

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from messaging.audience.suppression import suppress
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
 from messaging.models import (
@@ -22,7 +23,6 @@ from messaging.models import (
     ReplyNumber,
     User,
 )
-from messaging.suppression import suppress
 from tests.support.factories import make_contacts, make_line
 
 # Ofcom drama-range numbers: never a real person's phone.

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from messaging import audit, runtime
+from messaging.audience.recipients import RecipientsRule, select_recipients
 from messaging.cli.purge import purge_command
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
@@ -35,7 +36,6 @@ from messaging.models import (
     Suppression,
 )
 from messaging.queues import MAINTENANCE, get_queue
-from messaging.recipients import RecipientsRule, select_recipients
 from messaging.retention import line_retention, purge, schedule_daily_purge
 from messaging.worker import run_worker
 from tests.security.helpers import MENTIONED, NUMBERS, SAVED_NAME, days_ago, seeded_line

@@ -13,9 +13,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from campaigns.api.routes import PREFIX
+from messaging.audience.suppression import suppress
 from messaging.db import db
 from messaging.replies import receive_reply
-from messaging.suppression import suppress
 from tests.campaigns.api.helpers import bearer
 from tests.support.factories import make_contacts, make_line, make_user
 

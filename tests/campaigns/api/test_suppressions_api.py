@@ -6,10 +6,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from messaging.audience.suppression import suppress
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.models import Suppression, SuppressionEvent
-from messaging.suppression import suppress
 from tests.campaigns.api.helpers import audit_entries, bearer, error_of
 from tests.support.factories import make_user
 

@@ -7,10 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from messaging.audience.suppression import blocked_hashes
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.models import OutboxMessage, Suppression, SuppressionEvent
-from messaging.suppression import blocked_hashes
 from tests.campaigns.replies.helpers import audit_entries, sign_in, store_reply
 from tests.conftest import csrf_token
 from tests.messaging.webhooks.helpers import make_campaign, make_outbox

@@ -6,10 +6,10 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from messaging import runtime
+from messaging.audience.recipients import RecipientsRule, count_recipients
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.models import DoNotContact
-from messaging.recipients import RecipientsRule, count_recipients
 from tests.campaigns.web.helpers import audit_actions, page_problems, post, sign_in, text_of
 from tests.support.factories import make_contacts, make_line, make_user
 

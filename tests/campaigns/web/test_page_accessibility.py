@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from messaging.audience.suppression import add_by_hand
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.models import DoNotContact, MessageTemplate, Reply, Service
-from messaging.suppression import add_by_hand
 from tests.campaigns.web.helpers import (
     DRAMA,
     approved,

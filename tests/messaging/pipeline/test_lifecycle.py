@@ -11,10 +11,10 @@ from campaigns import lifecycle
 from campaigns.auth import create_user
 from campaigns.campaign_rules import RULES, available_actions, require
 from messaging import runtime
+from messaging.audience.suppression import suppress
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, Contact, OutboxMessage, User
 from messaging.reconcile import tick
-from messaging.suppression import suppress
 from tests.messaging.pipeline.conftest import Pipeline, drama
 from tests.support.factories import make_contacts
 

@@ -9,10 +9,7 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
-from messaging.crypto import lookup_hash
-from messaging.db import db
-from messaging.models import Contact, ContactImport, DoNotContact, Interaction, Line
-from messaging.recipients import (
+from messaging.audience.recipients import (
     RecipientsRule,
     count_recipients,
     pack_ids,
@@ -20,7 +17,10 @@ from messaging.recipients import (
     select_recipients,
     unpack_ids,
 )
-from messaging.suppression import suppress
+from messaging.audience.suppression import suppress
+from messaging.crypto import lookup_hash
+from messaging.db import db
+from messaging.models import Contact, ContactImport, DoNotContact, Interaction, Line
 from tests.support.factories import make_contacts, make_line
 
 

@@ -68,8 +68,8 @@ def test_a_recipient_who_opted_out_at_the_carrier_is_rejected_and_suppressed(
 
 
 def test_a_number_suppressed_after_launch_is_not_texted(pipeline: Pipeline) -> None:
+    from messaging.audience.suppression import suppress
     from messaging.models import DoNotContact
-    from messaging.suppression import suppress
 
     numbers = [drama(110 + i) for i in range(6)]
     campaign_id = pipeline.campaign(numbers)
@@ -162,7 +162,7 @@ def test_a_campaign_whose_not_after_passes_stops_and_says_why(pipeline: Pipeline
 
 @pytest.mark.slow
 def test_a_stop_that_arrives_mid_batch_stops_the_next_text(pipeline: Pipeline) -> None:
-    from messaging.suppression import suppress
+    from messaging.audience.suppression import suppress
 
     pipeline.reconfigure(send_rate_override=10.0, batch_size=40)  # one batch, 5 texts/s
     numbers = [drama(150 + i) for i in range(20)]

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from messaging.audience.suppression import blocked_hashes
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.models import OutboxMessage, Suppression, SuppressionEvent
-from messaging.suppression import blocked_hashes
 from tests.messaging.webhooks.helpers import (
     inbound_params,
     make_campaign,

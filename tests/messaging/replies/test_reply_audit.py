@@ -96,7 +96,7 @@ def test_the_carriers_21610_is_recorded_as_an_alteration(app: Flask, client: Fla
 
 
 def test_opt_outs_people_add_by_hand_are_left_to_the_view_to_audit(app: Flask) -> None:
-    from messaging.suppression import add_by_hand
+    from messaging.audience.suppression import add_by_hand
 
     analyst = make_user(role="analyst")
     add_by_hand(db.session, REPLIER, actor_id=analyst.id, reason="asked by phone to the team")

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from messaging.audience.suppression import add_by_hand, blocked_hashes, lift, reinstate, suppress
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.models import DoNotContact, Suppression, SuppressionEvent
-from messaging.suppression import add_by_hand, blocked_hashes, lift, reinstate, suppress
 from tests.messaging.webhooks.helpers import inbound_params, new_sid, post_signed
 from tests.support.factories import make_user
 
