@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from messaging.audience.recipients import RecipientsRule, count_recipients
+from messaging.content.senders import SenderError, asks_for_reply, names_other_route, parse_sender
+from messaging.content.sms_encoding import inspect
+from messaging.content.sms_templates import TemplateError, render
 from messaging.models import Campaign, Service, TemplateVersion
-from messaging.senders import SenderError, asks_for_reply, names_other_route, parse_sender
-from messaging.sms_encoding import inspect
-from messaging.sms_templates import TemplateError, render
 
 
 @dataclass

@@ -21,9 +21,9 @@ from marshmallow import (
     validates_schema,
 )
 
+from messaging.content.sms_templates import PURPOSES
 from messaging.models import Role
 from messaging.send_window import LONDON
-from messaging.sms_templates import PURPOSES
 
 REFERENCE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$",

@@ -37,6 +37,7 @@ from messaging.audience.recipients import (
     select_recipients,
     unpack_ids,
 )
+from messaging.content.senders import parse_sender
 from messaging.db import utcnow
 from messaging.models import (
     Campaign,
@@ -47,7 +48,6 @@ from messaging.models import (
 from messaging.outbox import OutboxPlan, enqueue_on_commit, write_outbox
 from messaging.send_outcomes import cancel_pending
 from messaging.send_window import Decision
-from messaging.senders import parse_sender
 
 log = logging.getLogger(__name__)
 S = CampaignState

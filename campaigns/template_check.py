@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from messaging.content.sms_encoding import SegmentInfo, inspect, split_segments
+from messaging.content.sms_templates import TemplateError, placeholders_used, render
 from messaging.models import Service
-from messaging.sms_encoding import SegmentInfo, inspect, split_segments
-from messaging.sms_templates import TemplateError, placeholders_used, render
 
 # Stand-ins for the campaign-level values, about as long as real ones.
 SAMPLE_VALUES = {

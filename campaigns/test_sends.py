@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 from campaigns.campaign_preview import effective_sender
 from campaigns.campaign_rules import LifecycleError, require
 from messaging import runtime
+from messaging.content.senders import SenderError, parse_sender
+from messaging.content.sms_encoding import inspect
 from messaging.db import utcnow
 from messaging.gateways.base import GatewayError, OutcomeUnknown, OutgoingSms
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Campaign, TestSend, User
 from messaging.rate_limiter import RateLimiter
-from messaging.senders import SenderError, parse_sender
 from messaging.sending import sender_rate
-from messaging.sms_encoding import inspect
 
 log = logging.getLogger(__name__)
 MAX_PER_HOUR = 5

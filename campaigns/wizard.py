@@ -19,11 +19,11 @@ from werkzeug.datastructures import MultiDict
 from campaigns import lifecycle
 from campaigns.campaign_preview import service_placeholders
 from messaging import runtime
+from messaging.content.senders import SenderError, parse_sender
+from messaging.content.sms_encoding import inspect, split_segments
+from messaging.content.sms_templates import TemplateError, TemplateErrorCode, render
 from messaging.models import Campaign, Line, MessageTemplate, Service, TemplateVersion, User
 from messaging.send_window import LONDON
-from messaging.senders import SenderError, parse_sender
-from messaging.sms_encoding import inspect, split_segments
-from messaging.sms_templates import TemplateError, TemplateErrorCode, render
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("recipients", "Lines and recipients"),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from messaging.senders import SENDER_RATE_PER_SECOND, SenderError, SenderKind, parse_sender
+from messaging.content.senders import SENDER_RATE_PER_SECOND, SenderError, SenderKind, parse_sender
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
@@ -61,7 +61,7 @@ class Settings:
     gateway_timeout_s: float = 10.0  # per gateway request; the reconcile grace must exceed it
     tick_seconds: float = 5.0  # how often each worker offers to run the reconciliation tick
     send_rate_override: float | None = None  # segments/s for every sender (bench, tests)
-    # Segments per second per sender, by kind of sender (see messaging.senders).
+    # Segments per second per sender, by kind of sender (see messaging.content.senders).
     send_rate_long_code: float = SENDER_RATE_PER_SECOND[SenderKind.LONG_CODE]
     send_rate_alphanumeric: float = SENDER_RATE_PER_SECOND[SenderKind.ALPHANUMERIC]
     send_rate_short_code: float = SENDER_RATE_PER_SECOND[SenderKind.SHORT_CODE]

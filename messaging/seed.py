@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from messaging.content.sms_templates import SmsTemplate, load_shipped_templates
 from messaging.models import MessageTemplate, Service, TemplateVersion
-from messaging.sms_templates import SmsTemplate, load_shipped_templates
 
 log = logging.getLogger(__name__)
 

@@ -47,12 +47,12 @@ from sqlalchemy.orm import Session
 from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.audience.suppression import blocked_hashes
+from messaging.content.senders import SenderError, SenderKind, parse_sender
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.rate_limiter import RateLimiter
 from messaging.send_guard import BatchGuard
 from messaging.send_outcomes import Outcome, record_outcomes
-from messaging.senders import SenderError, SenderKind, parse_sender
 
 log = logging.getLogger(__name__)
 

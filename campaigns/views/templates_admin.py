@@ -22,9 +22,9 @@ from campaigns.forms import TemplateForm, first_errors
 from campaigns.permissions import requires, role_has
 from campaigns.template_check import check_template
 from messaging import runtime
+from messaging.content.sms_templates import ALLOWED_PLACEHOLDERS, PURPOSES
 from messaging.db import db
 from messaging.models import Campaign, MessageTemplate, Service, TemplateVersion, User
-from messaging.sms_templates import ALLOWED_PLACEHOLDERS, PURPOSES
 
 bp = Blueprint("templates_admin", __name__, url_prefix="/templates")
 

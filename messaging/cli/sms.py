@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import click
 
-from messaging.sms_encoding import inspect
+from messaging.content.sms_encoding import inspect
 
 sms = click.Group("sms", help="Check SMS text before it is sent.")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from messaging.sms_encoding import (
+from messaging.content.sms_encoding import (
     GSM7_CHARACTERS,
     Encoding,
     count_units,

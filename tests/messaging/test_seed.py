@@ -7,10 +7,10 @@ from dataclasses import replace
 from flask import Flask
 from sqlalchemy import func, select
 
+from messaging.content.sms_templates import SmsTemplate, load_shipped_templates
 from messaging.db import db
 from messaging.models import MessageTemplate, Service, TemplateVersion
 from messaging.seed import seed_reference_data
-from messaging.sms_templates import SmsTemplate, load_shipped_templates
 from tests.support.factories import make_user
 
 

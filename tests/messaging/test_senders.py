@@ -3,7 +3,7 @@ one-way, no generic words), UK mobile long codes in E.164, short codes, MG SIDs.
 
 import pytest
 
-from messaging.senders import (
+from messaging.content.senders import (
     SENDER_RATE_PER_SECOND,
     Sender,
     SenderError,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from messaging.sms_encoding import Encoding, inspect
-from messaging.sms_templates import load_shipped_templates, render, reply_route_for
+from messaging.content.sms_encoding import Encoding, inspect
+from messaging.content.sms_templates import load_shipped_templates, render, reply_route_for
 
 # Territorial and special forces whose names officers would put in ``force_name``.
 UK_FORCE_NAMES = [

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from messaging.sms_encoding import (
+from messaging.content.sms_encoding import (
     GSM7_EXTENSION,
     Downgrade,
     Encoding,

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from messaging.senders import names_other_route
-from messaging.sms_encoding import Encoding, inspect
-from messaging.sms_templates import (
+from messaging.content.senders import names_other_route
+from messaging.content.sms_encoding import Encoding, inspect
+from messaging.content.sms_templates import (
     ALLOWED_PLACEHOLDERS,
     PURPOSES,
     SmsTemplate,

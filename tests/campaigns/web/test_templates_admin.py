@@ -7,10 +7,10 @@ import re
 from flask import Flask
 from sqlalchemy import select
 
+from messaging.content.sms_encoding import inspect
+from messaging.content.sms_templates import render
 from messaging.db import db
 from messaging.models import Campaign, MessageTemplate, TemplateVersion
-from messaging.sms_encoding import inspect
-from messaging.sms_templates import render
 from tests.campaigns.web.helpers import (
     DRAMA,
     audit_actions,

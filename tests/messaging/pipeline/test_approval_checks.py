@@ -8,9 +8,9 @@ from sqlalchemy import select
 from campaigns import lifecycle
 from campaigns.campaign_rules import LifecycleError
 from messaging import runtime
+from messaging.content.sms_templates import load_shipped_templates, reply_route_for
 from messaging.db import db
 from messaging.models import MessageTemplate
-from messaging.sms_templates import load_shipped_templates, reply_route_for
 from tests.messaging.pipeline.conftest import Pipeline, drama
 
 ONE_WAY_SENDER = "TestPolice"

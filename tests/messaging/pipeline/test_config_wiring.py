@@ -9,9 +9,9 @@ import pytest
 from campaigns import lifecycle
 from messaging import runtime
 from messaging.config import ConfigurationError, load_settings
+from messaging.content.senders import SENDER_RATE_PER_SECOND, SenderKind
 from messaging.db import db
 from messaging.models import CampaignState
-from messaging.senders import SENDER_RATE_PER_SECOND, SenderKind
 from messaging.sending import sender_rate
 from tests.messaging.pipeline.conftest import SERVICE_SID, Pipeline, drama
 

@@ -42,7 +42,7 @@ ALLOWED_PLACEHOLDERS: frozenset[str] = frozenset(
 PURPOSES: tuple[str, ...] = ("signposting", "warning", "exploitation", "line_closed")
 HEADER_FIELDS: tuple[str, ...] = ("name", "purpose", "description", "placeholders")
 SAFE_FILTERS: frozenset[str] = frozenset({"upper", "lower", "capitalize", "title", "trim"})
-SHIPPED_DIRECTORY = Path(__file__).resolve().parent.parent / "templates" / "sms"
+SHIPPED_DIRECTORY = Path(__file__).resolve().parents[2] / "templates" / "sms"
 
 _SLUG = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
 _SEPARATOR = "---"
