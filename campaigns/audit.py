@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import g, has_request_context, request
 
-from messaging import audit
 from messaging.db import db
 from messaging.models import User
+from messaging.records import audit
 
 
 def download_recipient(user: User | None = None) -> str:

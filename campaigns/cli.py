@@ -70,8 +70,8 @@ def user_group() -> None:
 def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Add a user; prints a one-time password unless one is given on stdin."""
     from campaigns.auth import create_user
-    from messaging import audit
     from messaging.cli._setup import cli_actor
+    from messaging.records import audit
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from messaging.models import Campaign, Contact, ContactImport, Line, User, campaign_lines
-from messaging.retention import LineRetention, line_retention
+from messaging.records.retention import LineRetention, line_retention
 
 KINDS = ("mobile", "landline", "non_geographic")
 

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from messaging import audit
 from messaging.audience.suppression import suppress, unsuppress_by_reply
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
@@ -27,6 +26,7 @@ from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, Service
 from messaging.models.campaigns import Campaign
 from messaging.models.suppressions import SuppressionSource
+from messaging.records import audit
 from messaging.reply_classifier import classify
 from messaging.reply_keywords import KeywordAction, keyword_action
 

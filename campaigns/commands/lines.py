@@ -11,13 +11,14 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from messaging import audit, runtime
+from messaging import runtime
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.intake.contact_import import ImportRefused, import_contacts
 from messaging.intake.extractions import FORMATS, ColumnMap
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Line
+from messaging.records import audit
 
 CLI_ACTOR = "cli"
 

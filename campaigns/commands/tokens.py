@@ -7,9 +7,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from campaigns.api.tokens import TokenError, issue_token, revoke_token
-from messaging import audit
 from messaging.db import db
 from messaging.models import ApiToken, Role, User
+from messaging.records import audit
 
 CLI_ACTOR = "cli"
 

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from campaigns.audit import record
 from campaigns.auth import current_user
 from campaigns.permissions import requires
-from messaging import audit
-from messaging.audit import CATEGORIES
-from messaging.audit_export import FORMATS, AuditFilter, export, page
 from messaging.db import db
+from messaging.records import audit
+from messaging.records.audit import CATEGORIES
+from messaging.records.audit_export import FORMATS, AuditFilter, export, page
 
 bp = Blueprint("audit_log", __name__, url_prefix="/admin/audit")
 PAGE_SIZE = 100

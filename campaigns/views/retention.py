@@ -11,7 +11,7 @@ from campaigns.permissions import requires
 from messaging import runtime
 from messaging.db import db, utcnow
 from messaging.models import Line
-from messaging.retention import line_retention, purge
+from messaging.records.retention import line_retention, purge
 
 bp = Blueprint("retention", __name__, url_prefix="/admin/retention")
 MIN_DAYS, MAX_DAYS = 1, 3650

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from messaging import audit
 from messaging import delivery_status as ds
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
 from messaging.intake.phone_numbers import normalise
 from messaging.models import DoNotContact, OutboxMessage, Suppression, SuppressionEvent
 from messaging.models.suppressions import SuppressionSource
+from messaging.records import audit
 
 log = logging.getLogger(__name__)
 MIN_REASON_LENGTH = 5

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from messaging import audit
 from messaging.cli._setup import cli_actor, configured_runtime
 from messaging.db import db
 from messaging.models import User
+from messaging.records import audit
 
 account = click.Group("account", help="Staff accounts.")
 

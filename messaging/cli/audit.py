@@ -7,11 +7,11 @@ from datetime import datetime
 
 import click
 
-from messaging import audit as audit_log
-from messaging.audit import CATEGORIES
-from messaging.audit_export import FORMATS, AuditFilter, export
 from messaging.cli._setup import WHEN, cli_actor, configured_runtime
 from messaging.db import db
+from messaging.records import audit as audit_log
+from messaging.records.audit import CATEGORIES
+from messaging.records.audit_export import FORMATS, AuditFilter, export
 
 audit = click.Group("audit", help="The audit log of who did what with personal data.")
 

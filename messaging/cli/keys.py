@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from messaging import audit
 from messaging.cli._setup import cli_actor, configured_runtime
 from messaging.db import db
-from messaging.key_rotation import RotationError, rotate
+from messaging.records import audit
+from messaging.records.key_rotation import RotationError, rotate
 
 keys = click.Group("keys", help="Encryption keys for personal data at rest.")
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from messaging.cli._setup import cli_actor, configured_runtime
-from messaging.retention import purge
+from messaging.records.retention import purge
 
 
 @click.command("purge")

@@ -20,7 +20,6 @@ from sqlalchemy import Column, MetaData, String, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from messaging import audit
 from messaging.crypto import LOOKUP_HASH_LENGTH, lookup_hash
 from messaging.intake.extractions import (
     ColumnMap,
@@ -38,6 +37,7 @@ from messaging.intake.import_rows import (
 )
 from messaging.intake.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
 from messaging.models import Contact, ContactImport, DoNotContact, Line, Suppression
+from messaging.records import audit
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]

@@ -17,12 +17,13 @@ from typing import Any
 from redis import Redis
 from rq import get_current_job
 
-from messaging import audit, runtime
+from messaging import runtime
 from messaging.db import db
 from messaging.intake.contact_import import ImportRefused, import_contacts
 from messaging.intake.extractions import ColumnMap
 from messaging.models import Line
 from messaging.queues import MAINTENANCE, enqueue
+from messaging.records import audit
 
 log = logging.getLogger(__name__)
 STATUS_TTL = 3600

@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from messaging import audit
 from messaging.db import db
 from messaging.models import AuditEvent, Line
+from messaging.records import audit
 from tests.security.helpers import NUMBERS, fresh_token, seeded_line, sign_in
 from tests.support.factories import make_user
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from messaging import audit
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.intake.contact_import import import_contacts
 from messaging.models import AuditEvent, Line
+from messaging.records import audit
 from tests.messaging.pipeline.conftest import (  # noqa: F401 (fixtures)
     Pipeline,
     carrier_config,

@@ -13,8 +13,8 @@ from messaging import runtime
 from messaging.cli.keys import keys as keys_cli
 from messaging.crypto import DecryptionError, cipher, configure_cipher
 from messaging.db import db
-from messaging.key_rotation import RotationError, encrypted_columns, rotate
 from messaging.models import Contact, ContactSource, Reply, User
+from messaging.records.key_rotation import RotationError, encrypted_columns, rotate
 from tests.security.helpers import MENTIONED, NUMBERS, SAVED_NAME, seeded_line
 from tests.support.factories import make_user
 

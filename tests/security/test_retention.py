@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import func, select
 
-from messaging import audit, runtime
+from messaging import runtime
 from messaging.audience.recipients import RecipientsRule, select_recipients
 from messaging.cli.purge import purge_command
 from messaging.crypto import lookup_hash
@@ -36,7 +36,8 @@ from messaging.models import (
     Suppression,
 )
 from messaging.queues import MAINTENANCE, get_queue
-from messaging.retention import line_retention, purge, schedule_daily_purge
+from messaging.records import audit
+from messaging.records.retention import line_retention, purge, schedule_daily_purge
 from messaging.worker import run_worker
 from tests.security.helpers import MENTIONED, NUMBERS, SAVED_NAME, days_ago, seeded_line
 from tests.support.factories import make_line, make_user

@@ -24,10 +24,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from messaging import audit, runtime
+from messaging import runtime
 from messaging.config import Settings
 from messaging.db import db, utcnow
-from messaging.erasure import (
+from messaging.models import Campaign, CampaignState, Contact, Line, campaign_lines
+from messaging.records import audit
+from messaging.records.erasure import (
     PURGE_ACTOR,
     LineErasure,
     OrphanErasure,
@@ -36,7 +38,6 @@ from messaging.erasure import (
     purge_line,
     purge_orphans,
 )
-from messaging.models import Campaign, CampaignState, Contact, Line, campaign_lines
 
 log = logging.getLogger(__name__)
 HOLDING_STATES = (

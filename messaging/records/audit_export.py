@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from messaging.audit import CATEGORIES
 from messaging.csv_safety import safe_cell
 from messaging.models import AuditEvent
+from messaging.records.audit import CATEGORIES
 
 FORMATS = ("csv", "json")
 COLUMNS = (

@@ -1,6 +1,6 @@
 """Erasing personal data: what a purge would touch (counted) and erasing it (audited).
 
-:mod:`messaging.retention` decides when; this module does the erasing, in the caller's
+:mod:`messaging.records.retention` decides when; this module does the erasing, in the caller's
 transaction. Rows stay, emptied, so dashboards keep counting them; each erasure is
 recorded in the audit log by counts only.
 """
@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from messaging import audit
 from messaging.db import utcnow
 from messaging.models import (
     Contact,
@@ -30,6 +29,7 @@ from messaging.models import (
     ReplyNumber,
     Suppression,
 )
+from messaging.records import audit
 
 log = logging.getLogger(__name__)
 PURGE_ACTOR = "system:purge"
