@@ -303,8 +303,8 @@ def run_baseline(campaign_id: int, timeout: float) -> float:
     from messaging.audience.recipients import RecipientsRule, select_recipients
     from messaging.db import db
     from messaging.models import Campaign, OutboxMessage
-    from messaging.outbox import OutboxPlan, write_outbox
     from messaging.queues import enqueue
+    from messaging.sending.outbox import OutboxPlan, write_outbox
 
     rt = runtime.current()
     with db.transaction() as session:

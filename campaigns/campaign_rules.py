@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from messaging.models import Campaign, CampaignState, Role, User
-from messaging.send_outcomes import CARRIER_BLOCK
+from messaging.sending.outcomes import CARRIER_BLOCK
 
 S = CampaignState
 UNFINISHED = (S.DRAFT, S.AWAITING_APPROVAL, S.APPROVED, S.SCHEDULED, S.SENDING, S.PAUSED)

@@ -100,7 +100,7 @@ def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
 @with_appcontext
 def worker(burst: bool, no_tick: bool) -> None:
     """Run an RQ worker on pester's queues (start as many as the send rate needs)."""
-    from messaging.worker import run_worker
+    from messaging.sending.worker import run_worker
 
     run_worker(burst=burst, tick=not no_tick)
 
@@ -109,7 +109,7 @@ def worker(burst: bool, no_tick: bool) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Run one reconciliation pass now (re-queue, reconcile leases, finish campaigns)."""
-    from messaging.reconcile import tick
+    from messaging.sending.reconcile import tick
 
     click.echo(json.dumps(tick()))
 
@@ -125,7 +125,7 @@ def campaign_group() -> None:
 def campaign_status(campaign_id: int) -> None:
     """Print a campaign's progress as JSON."""
     from messaging.models import Campaign
-    from messaging.progress import campaign_progress
+    from messaging.sending.progress import campaign_progress
 
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:

@@ -23,7 +23,7 @@ from marshmallow import (
 
 from messaging.content.sms_templates import PURPOSES
 from messaging.models import Role
-from messaging.send_window import LONDON
+from messaging.sending.send_window import LONDON
 
 REFERENCE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$",

@@ -45,9 +45,9 @@ from messaging.models import (
     Line,
     User,
 )
-from messaging.outbox import OutboxPlan, enqueue_on_commit, write_outbox
-from messaging.send_outcomes import cancel_pending
-from messaging.send_window import Decision
+from messaging.sending.outbox import OutboxPlan, enqueue_on_commit, write_outbox
+from messaging.sending.outcomes import cancel_pending
+from messaging.sending.send_window import Decision
 
 log = logging.getLogger(__name__)
 S = CampaignState

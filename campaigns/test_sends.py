@@ -28,8 +28,8 @@ from messaging.db import utcnow
 from messaging.gateways.base import GatewayError, OutcomeUnknown, OutgoingSms
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Campaign, TestSend, User
-from messaging.rate_limiter import RateLimiter
-from messaging.sending import sender_rate
+from messaging.sending.rate_limiter import RateLimiter
+from messaging.sending.send_job import sender_rate
 
 log = logging.getLogger(__name__)
 MAX_PER_HOUR = 5

@@ -23,7 +23,7 @@ from messaging.content.senders import SenderError, parse_sender
 from messaging.content.sms_encoding import inspect, split_segments
 from messaging.content.sms_templates import TemplateError, TemplateErrorCode, render
 from messaging.models import Campaign, Line, MessageTemplate, Service, TemplateVersion, User
-from messaging.send_window import LONDON
+from messaging.sending.send_window import LONDON
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("recipients", "Lines and recipients"),

@@ -40,7 +40,7 @@ from messaging.models import (
     Suppression,
 )
 from messaging.reply_classifier import Label
-from messaging.send_window import LONDON
+from messaging.sending.send_window import LONDON
 
 SEARCH_WINDOW = 5000  # replies decrypted at most per word search
 EXPORT_LIMIT = 20000  # rows per export; larger sets must be narrowed first

@@ -20,7 +20,7 @@ from messaging.models import (
     Reply,
     Service,
 )
-from messaging.worker import run_worker
+from messaging.sending.worker import run_worker
 from tests.conftest import csrf_token
 from tests.support.factories import login, make_user
 from tests.support.live import live_stack, wait_until

@@ -31,7 +31,7 @@ from campaigns.auth import current_user
 from messaging import runtime
 from messaging.db import db
 from messaging.models import Campaign, Line, Service, TemplateVersion
-from messaging.progress import campaign_progress
+from messaging.sending.progress import campaign_progress
 
 
 def _campaign_out(campaign: Campaign) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from messaging.models import (
     TemplateVersion,
     User,
 )
-from messaging.progress import campaign_progress
+from messaging.sending.progress import campaign_progress
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 LIVE = (CampaignState.SENDING, CampaignState.PAUSED, CampaignState.SCHEDULED)

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, request, url_for
 
 from campaigns.permissions import role_has
 from messaging.db import utcnow
-from messaging.send_window import LONDON
+from messaging.sending.send_window import LONDON
 
 bp = Blueprint("ui", __name__)
 

@@ -16,7 +16,7 @@ from messaging.db import db
 from messaging.intake.import_jobs import sweep_stale_uploads
 from messaging.models import AuditEvent, Contact, Line
 from messaging.records.erasure import purge_line
-from messaging.worker import run_worker
+from messaging.sending.worker import run_worker
 from tests.conftest import csrf_token
 from tests.support.factories import login, make_contacts, make_line, make_user
 

@@ -14,7 +14,7 @@ from messaging.db import db
 from messaging.intake.contact_import import import_contacts
 from messaging.intake.import_jobs import import_status, queue_import
 from messaging.models import Contact, ContactImport
-from messaging.worker import run_worker
+from messaging.sending.worker import run_worker
 from tests.support.factories import login, make_line, make_user
 
 

@@ -7,7 +7,7 @@ import time
 from redis import Redis
 from rq import Queue
 
-from messaging.worker import PesterWorker
+from messaging.sending.worker import PesterWorker
 
 
 def test_the_command_listener_stops_within_seconds_even_mid_poll(redis: Redis) -> None:

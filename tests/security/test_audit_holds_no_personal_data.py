@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from messaging.db import db
 from messaging.models import AuditEvent, MessageTemplate, OutboxMessage, Reply, Service
-from messaging.worker import run_worker
+from messaging.sending.worker import run_worker
 from tests.campaigns.api.helpers import bearer
 from tests.conftest import csrf_token
 from tests.support.factories import login, make_user

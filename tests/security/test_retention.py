@@ -38,7 +38,7 @@ from messaging.models import (
 from messaging.queues import MAINTENANCE, get_queue
 from messaging.records import audit
 from messaging.records.retention import line_retention, purge, schedule_daily_purge
-from messaging.worker import run_worker
+from messaging.sending.worker import run_worker
 from tests.security.helpers import MENTIONED, NUMBERS, SAVED_NAME, days_ago, seeded_line
 from tests.support.factories import make_line, make_user
 

@@ -31,10 +31,10 @@ from messaging.models import (
     Service,
     User,
 )
-from messaging.reconcile import tick
 from messaging.sandbox import CarrierConfig, SandboxCarrier
 from messaging.seed import seed_reference_data
-from messaging.worker import run_worker
+from messaging.sending.reconcile import tick
+from messaging.sending.worker import run_worker
 from tests.support.factories import make_contacts
 from tests.support.live import process_env, start_worker_process, stop_process
 

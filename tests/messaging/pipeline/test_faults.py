@@ -21,7 +21,7 @@ from messaging.db import db
 from messaging.models import CampaignState, OutboxMessage
 from messaging.redis_conn import BundledRedis
 from messaging.sandbox import CarrierConfig
-from messaging.worker import run_worker
+from messaging.sending.worker import run_worker
 from tests.messaging.pipeline.conftest import (
     Pipeline,
     assert_at_most_once,

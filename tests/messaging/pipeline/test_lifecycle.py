@@ -14,7 +14,7 @@ from messaging import runtime
 from messaging.audience.suppression import suppress
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, Contact, OutboxMessage, User
-from messaging.reconcile import tick
+from messaging.sending.reconcile import tick
 from tests.messaging.pipeline.conftest import Pipeline, drama
 from tests.support.factories import make_contacts
 
@@ -169,7 +169,7 @@ def test_a_campaign_with_a_future_not_before_is_scheduled_and_the_tick_starts_it
 def test_a_non_urgent_campaign_launched_in_quiet_hours_waits_scheduled(
     pipeline: Pipeline,
 ) -> None:
-    from messaging.send_window import LONDON
+    from messaging.sending.send_window import LONDON
 
     hour = utcnow().astimezone(LONDON).hour
     pipeline.reconfigure(quiet_hours_start=(hour + 2) % 24, quiet_hours_end=(hour + 3) % 24)

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from messaging.db import db, utcnow
 from messaging.models import OutboxMessage
-from messaging.progress import campaign_progress
+from messaging.sending.progress import campaign_progress
 from tests.messaging.pipeline.conftest import Pipeline, drama
 from tests.support.live import REPO
 

@@ -13,7 +13,7 @@ from rq.registry import FinishedJobRegistry
 from messaging import runtime
 from messaging.models import CampaignState
 from messaging.queues import SEND, get_queue
-from messaging.rate_limiter import RateLimiter, backoff_seconds
+from messaging.sending.rate_limiter import RateLimiter, backoff_seconds
 from tests.messaging.pipeline.conftest import Pipeline, assert_exactly_once, carrier, drama
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from messaging.send_window import Decision, check, in_window, next_opening, validity_seconds
+from messaging.sending.send_window import Decision, check, in_window, next_opening, validity_seconds
 
 
 def utc(text: str) -> datetime:
@@ -75,7 +75,7 @@ def test_a_window_may_run_over_midnight_or_all_day(
 
 @given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1)))
 def test_the_next_opening_is_never_earlier_and_always_inside_the_window(naive: datetime) -> None:
-    from messaging.send_window import LONDON
+    from messaging.sending.send_window import LONDON
 
     now = naive.replace(tzinfo=UTC)
     opens = next_opening(now, 8, 20)

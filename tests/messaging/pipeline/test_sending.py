@@ -121,7 +121,7 @@ def test_a_sender_the_carrier_refuses_pauses_the_campaign_and_says_why(
 
 
 def test_quiet_hours_hold_texts_in_the_worker_until_the_window_opens(pipeline: Pipeline) -> None:
-    from messaging.send_window import LONDON
+    from messaging.sending.send_window import LONDON
 
     numbers = [drama(130 + i) for i in range(4)]
     urgent_id = pipeline.campaign(numbers[:2], urgent=True)
@@ -132,7 +132,7 @@ def test_quiet_hours_hold_texts_in_the_worker_until_the_window_opens(pipeline: P
     pipeline.drive(urgent_id)
     pipeline.drive(calm_id, until=lambda c: pipeline.statuses(c.id) == {"pending": 2})
     assert pipeline.texts_per_recipient() == {numbers[0]: 1, numbers[1]: 1}
-    from messaging.progress import campaign_progress
+    from messaging.sending.progress import campaign_progress
 
     waiting = campaign_progress(db.session, calm_id)["waiting_until"]
     opens = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
@@ -200,7 +200,7 @@ def test_an_abandoned_text_is_released_if_the_carrier_never_saw_it_else_kept(
 ) -> None:
     from messaging import runtime
     from messaging.gateways.base import OutgoingSms
-    from messaging.progress import campaign_progress
+    from messaging.sending.progress import campaign_progress
     from tests.messaging.pipeline.conftest import SERVICE_SID
 
     numbers = [drama(160), drama(161), drama(162)]

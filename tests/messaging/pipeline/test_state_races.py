@@ -18,11 +18,12 @@ from sqlalchemy import update
 from campaigns import lifecycle
 from campaigns.campaign_rules import LifecycleError
 from messaging import delivery_status as ds
-from messaging import reconcile, send_outcomes
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage, User
-from messaging.reconcile import tick
-from messaging.send_outcomes import Outcome, record_outcomes
+from messaging.sending import outcomes as send_outcomes
+from messaging.sending import reconcile
+from messaging.sending.outcomes import Outcome, record_outcomes
+from messaging.sending.reconcile import tick
 from tests.messaging.pipeline.conftest import Pipeline, drama
 
 TOKEN = "race-token"

@@ -11,7 +11,7 @@ from messaging import runtime
 from messaging.db import db
 from messaging.models import OutboxMessage
 from messaging.models import TestSend as TestSendRow
-from messaging.progress import campaign_progress
+from messaging.sending.progress import campaign_progress
 from tests.conftest import csrf_token
 from tests.messaging.pipeline.conftest import Pipeline, drama
 from tests.support.factories import IsolatingClient, login

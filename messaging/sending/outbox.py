@@ -24,7 +24,7 @@ from messaging import delivery_status as ds
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.queues import enqueue
-from messaging.send_window import Decision, WindowCheck, check
+from messaging.sending.send_window import Decision, WindowCheck, check
 
 log = logging.getLogger(__name__)
 LAUNCHABLE = (CampaignState.APPROVED,)
@@ -130,7 +130,7 @@ def enqueue_ready(
 
     Queueing a row twice is harmless: a worker only sends rows it claims from ``pending``.
     """
-    from messaging.sending import send_batch  # the job function, enqueued by reference
+    from messaging.sending.send_job import send_batch  # the job function, enqueued by reference
 
     now = utcnow()
     ids = list(

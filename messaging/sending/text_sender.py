@@ -1,5 +1,5 @@
 """Sending one claimed text: the last checks, the shared rate, the gateway call, and what
-each gateway answer means (see :mod:`messaging.sending` for the table)."""
+each gateway answer means (see :mod:`messaging.sending.send_job` for the table)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from messaging.gateways.base import (
     RetryableError,
     SenderBlocked,
 )
-from messaging.rate_limiter import RateLimiter, backoff_seconds
-from messaging.send_guard import BatchGuard, Verdict
-from messaging.send_outcomes import Outcome
-from messaging.send_window import Decision, WindowCheck, check, validity_seconds
-from messaging.sending import Claimed, sender_rate
+from messaging.sending.guard import BatchGuard, Verdict
+from messaging.sending.outcomes import Outcome
+from messaging.sending.rate_limiter import RateLimiter, backoff_seconds
+from messaging.sending.send_job import Claimed, sender_rate
+from messaging.sending.send_window import Decision, WindowCheck, check, validity_seconds
 
 log = logging.getLogger(__name__)
 MAX_RATE_LIMITED = 10  # 429s in a row for one text before it goes back to the queue

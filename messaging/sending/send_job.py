@@ -3,7 +3,7 @@
 Exactly once: rows are claimed with a lease in the database before any gateway call and the
 provider id is recorded after; no transaction is held across a network call. A row whose
 outcome is unknown (a timeout, a dropped connection, a crash) stays claimed until
-:mod:`messaging.reconcile` looks it up at the gateway; it is never blindly sent again.
+:mod:`messaging.sending.reconcile` looks it up at the gateway; it is never blindly sent again.
 
 How each gateway answer is handled (the error classes of ``messaging.gateways.errors``):
 
@@ -50,9 +50,9 @@ from messaging.audience.suppression import blocked_hashes
 from messaging.content.senders import SenderError, SenderKind, parse_sender
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
-from messaging.rate_limiter import RateLimiter
-from messaging.send_guard import BatchGuard
-from messaging.send_outcomes import Outcome, record_outcomes
+from messaging.sending.guard import BatchGuard
+from messaging.sending.outcomes import Outcome, record_outcomes
+from messaging.sending.rate_limiter import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def _claim(session: Session, ids: list[int], token: str, lease_until: datetime) 
 
 
 def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
-    from messaging.send_texts import BatchSender
+    from messaging.sending.text_sender import BatchSender
 
     sender = BatchSender(guard, shared_limiter())
     threads = max(1, min(runtime.current().settings.gateway_concurrency, len(rows)))

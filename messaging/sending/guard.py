@@ -29,7 +29,7 @@ from messaging import delivery_status as ds
 from messaging.audience.suppression import blocked_hashes
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
-from messaging.send_outcomes import pause_if_carrier_blocked
+from messaging.sending.outcomes import pause_if_carrier_blocked
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.5

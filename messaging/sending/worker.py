@@ -11,7 +11,7 @@ from rq import SimpleWorker
 
 from messaging import runtime
 from messaging.queues import QUEUE_NAMES, get_queue
-from messaging.reconcile import Ticker
+from messaging.sending.reconcile import Ticker
 
 log = logging.getLogger(__name__)
 REDIS_RETRY_SECONDS = 0.5
