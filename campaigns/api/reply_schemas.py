@@ -10,9 +10,9 @@ from campaigns.api.fields import MAX_ID, AwareDateTime, QueryBool, QueryInt, Tex
 from campaigns.api.pagination import PageQuery
 from campaigns.api.schemas import PHONE_TEXT
 from messaging.audience.suppression import MIN_REASON_LENGTH
+from messaging.inbound.replies import MAX_TAG_LENGTH, MAX_TAGS
+from messaging.inbound.triage.classifier import Label
 from messaging.models.suppressions import SuppressionSource
-from messaging.replies import MAX_TAG_LENGTH, MAX_TAGS
-from messaging.reply_classifier import Label
 
 TAG = rf"[a-z0-9_][a-z0-9_-]{{0,{MAX_TAG_LENGTH - 1}}}"  # as the reply log's tag box makes them
 LABELS = tuple(str(label) for label in Label)

@@ -22,8 +22,8 @@ from campaigns.api.tokens import token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user
 from messaging.db import db
+from messaging.inbound.replies import MAX_TAGS, mark_handled, mark_reviewed
 from messaging.models import Reply, ReplyNumber
-from messaging.replies import MAX_TAGS, mark_handled, mark_reviewed
 
 
 def _mentions(reply_ids: list[int]) -> dict[int, list[ReplyNumber]]:

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from campaigns.audit import record
 from campaigns.permissions import requires
 from messaging.db import db
-from messaging.models import Line
-from messaging.reply_intel import (
+from messaging.inbound.intelligence import (
     MIN_REPLIERS,
     LineGraph,
     line_graph,
@@ -21,6 +20,7 @@ from messaging.reply_intel import (
     reply_pointers,
     shared_numbers,
 )
+from messaging.models import Line
 
 bp = Blueprint("intelligence", __name__, url_prefix="/intelligence")
 WIDTH, HEIGHT = 840, 600  # wide enough for long line references beside the circle

@@ -17,10 +17,9 @@ from campaigns.auth import current_user, local_path
 from campaigns.forms import BlankToNone
 from campaigns.permissions import requires, role_has
 from messaging.db import db, utcnow
-from messaging.models import Campaign, Line, Reply
-from messaging.replies import annotate, mark_handled, mark_reviewed, parse_tags
-from messaging.reply_intel import mention_context
-from messaging.reply_log import (
+from messaging.inbound.intelligence import mention_context
+from messaging.inbound.replies import annotate, mark_handled, mark_reviewed, parse_tags
+from messaging.inbound.reply_log import (
     LABELS,
     SEARCH_WINDOW,
     ReplyFilter,
@@ -30,6 +29,7 @@ from messaging.reply_log import (
     names_for,
     urgent_queue,
 )
+from messaging.models import Campaign, Line, Reply
 
 bp = Blueprint("replies", __name__, url_prefix="/replies")
 PER_PAGE = 50

@@ -8,8 +8,8 @@ from campaigns.audit import download_recipient, record
 from campaigns.permissions import requires
 from campaigns.views.replies import parse_filter
 from messaging.db import db, utcnow
-from messaging.reply_export import export_rows, to_csv, to_json
-from messaging.reply_log import EXPORT_LIMIT, matching_ids
+from messaging.inbound.exports import export_rows, to_csv, to_json
+from messaging.inbound.reply_log import EXPORT_LIMIT, matching_ids
 
 bp = Blueprint("reply_exports", __name__, url_prefix="/replies/export")
 FORMATS = {

@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from campaigns.permissions import WEBHOOK, requires
 from messaging import runtime
 from messaging.db import db
-from messaging.replies import HELP_TEXT, InboundError, ReplyResult, receive_reply
-from messaging.reply_keywords import KeywordAction
-from messaging.webhooks import apply_status, public_url, signature_valid
+from messaging.inbound.replies import HELP_TEXT, InboundError, ReplyResult, receive_reply
+from messaging.inbound.triage.keywords import KeywordAction
+from messaging.inbound.webhooks import apply_status, public_url, signature_valid
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from messaging.reply_classifier import classify
+from messaging.inbound.triage.classifier import classify
 
 replies = click.Group("replies", help="Reply triage tools.")
 

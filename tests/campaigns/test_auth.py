@@ -118,7 +118,7 @@ def test_signing_in_never_redirects_off_site(app: Flask, target: str) -> None:
 
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_triage_buttons_never_redirect_off_site(app: Flask, target: str) -> None:
-    from messaging.replies import receive_reply
+    from messaging.inbound.replies import receive_reply
 
     reply = receive_reply(
         db.session, {"MessageSid": "SM-next", "From": "+447700900471", "Body": "hi"}

@@ -31,8 +31,8 @@ from campaigns.api.tokens import issue_token
 from messaging import runtime
 from messaging.audience.suppression import suppress
 from messaging.db import db
+from messaging.inbound.replies import receive_reply
 from messaging.models import MessageTemplate, Service
-from messaging.replies import receive_reply
 from tests.support.factories import make_contacts, make_line, make_user
 from tests.support.live import live_stack
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from messaging.reply_classifier import (
+from messaging.inbound.triage.classifier import (
     LABEL_ORDER,
     NUMBER_REASON,
     RULES,

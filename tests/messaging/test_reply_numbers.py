@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from messaging.reply_numbers import (
+from messaging.inbound.reply_numbers import (
     HELPLINE_NUMBERS,
     extract_numbers,
     find_numbers,

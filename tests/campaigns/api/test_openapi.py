@@ -15,7 +15,7 @@ from referencing.jsonschema import DRAFT202012
 from campaigns.api.routes import PREFIX
 from messaging.audience.suppression import suppress
 from messaging.db import db
-from messaging.replies import receive_reply
+from messaging.inbound.replies import receive_reply
 from tests.campaigns.api.helpers import bearer
 from tests.support.factories import make_contacts, make_line, make_user
 

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from messaging.db import db, utcnow
+from messaging.inbound.replies import receive_reply
 from messaging.models import Reply
-from messaging.replies import receive_reply
 from tests.campaigns.api.helpers import audit_entries, bearer, error_of, token_id
 from tests.support.factories import make_user
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from messaging.db import db
+from messaging.inbound.replies import receive_reply
 from messaging.models import AuditEvent, Reply
-from messaging.replies import receive_reply
 from tests.messaging.webhooks.helpers import SENDER, inbound_params, new_sid
 
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from messaging.csv_safety import safe_cell
 from messaging.db import db
-from messaging.reply_export import to_csv, to_json
+from messaging.inbound.exports import to_csv, to_json
 from tests.campaigns.replies.helpers import audit_entries, sign_in, store_reply
 from tests.support.factories import make_contacts, make_line, make_user
 

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from messaging.db import db, utcnow
+from messaging.inbound.reply_log import ReplyFilter, find_replies, matching_ids
+from messaging.inbound.webhooks import apply_status
 from messaging.models import OutboxMessage, Reply
-from messaging.reply_log import ReplyFilter, find_replies, matching_ids
-from messaging.webhooks import apply_status
 from tests.campaigns.replies.helpers import (
     audit_entries,
     audit_text,

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from messaging.db import db
+from messaging.inbound.replies import HELP_TEXT
 from messaging.models import Reply, ReplyNumber, Service
-from messaging.replies import HELP_TEXT
 from tests.messaging.webhooks.helpers import (
     inbound_params,
     make_campaign,

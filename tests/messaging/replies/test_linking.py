@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from messaging.crypto import lookup_hash
 from messaging.db import db
-from messaging.models import Line, Reply, ReplyNumber
-from messaging.reply_intel import (
+from messaging.inbound.intelligence import (
     line_graph,
     mention_context,
     possible_new_lines,
     reply_pointers,
     shared_numbers,
 )
+from messaging.models import Line, Reply, ReplyNumber
 from tests.messaging.webhooks.helpers import inbound_params, new_sid, post_signed
 from tests.support.factories import make_contacts, make_line
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from messaging.csv_safety import safe_cell
-from messaging.reply_log import load_replies, mentions_of, names_for
+from messaging.inbound.reply_log import load_replies, mentions_of, names_for
 
 COLUMNS: tuple[str, ...] = (
     "reply_id",

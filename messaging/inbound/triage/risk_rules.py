@@ -1,7 +1,7 @@
 """The risk-disclosure rule tables: overdose, self-harm, exploitation, a child at risk, violence.
 
-Rows only; :mod:`messaging.reply_rules` turns them into rules, and explains how the patterns
-are written. Risk is never negated (see :mod:`messaging.reply_classifier`).
+Rows only; :mod:`messaging.inbound.triage.rules` turns them into rules, and explains how the
+patterns are written. Risk is never negated (see :mod:`messaging.inbound.triage.classifier`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from messaging.reply_rules import Rows
+    from messaging.inbound.triage.rules import Rows
 
 
 def is_child_age(match: re.Match[str]) -> bool:

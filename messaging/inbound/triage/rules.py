@@ -2,10 +2,10 @@
 
 Rules are data. Each table is a list of (name, alternatives) rows, so that every line reads
 as one way of saying the thing and an analyst can see which words put a reply in which queue.
-Patterns are written over normalised text (:mod:`messaging.reply_text`) with single spaces
+Patterns are written over normalised text (:mod:`messaging.inbound.triage.text`) with single spaces
 between words; a space stands for any run of spaces, commas and line breaks. The
-risk-disclosure tables live in :mod:`messaging.reply_risk_rules`. ``RULES`` is in the order
-:func:`messaging.reply_classifier.classify` tries and explains them.
+risk-disclosure tables live in :mod:`messaging.inbound.triage.risk_rules`. ``RULES`` is in the order
+:func:`messaging.inbound.triage.classifier.classify` tries and explains them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from messaging import reply_risk_rules as risk
+from messaging.inbound.triage import risk_rules as risk
 
 
 class Label(enum.StrEnum):

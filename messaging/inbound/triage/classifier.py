@@ -1,14 +1,14 @@
 """Explainable triage labels for a reply: risk, help-seeking, opt-out, hostility, intelligence.
 
 The classifier is a pure function over tables of named regular expressions
-(:mod:`messaging.reply_rules`), so an analyst can see which words put a reply in which queue
-(``Classification.why``). A reply may carry several labels; ``other`` only when nothing
+(:mod:`messaging.inbound.triage.rules`), so an analyst can see which words put a reply in
+which queue (``Classification.why``). A reply may carry several labels; ``other`` only when nothing
 else fired.
 
 Text is first normalised so one pattern covers the ways people write: lower case,
 contractions expanded ("they're" → "they are", "dont" → "do not"), text-speak mapped ("u",
 "ur", "pls", "m8", "wer", "gonna", "fkn", dropped g's), letters typed three or more times
-counted once, and knife/gun emoji read as words (:mod:`messaging.reply_text`). Reported
+counted once, and knife/gun emoji read as words (:mod:`messaging.inbound.triage.text`). Reported
 matches quote the original words.
 
 Decisions:
@@ -18,14 +18,14 @@ Decisions:
   the cost of a missed disclosure is far higher than an analyst's minute. The ``why`` entry
   says when a negation stood before the match.
 * **Help-seeking is negated** ("don't need your help"), since a false label there only
-  misfiles the reply; opt-out uses :func:`messaging.reply_keywords.keyword_action`, which
+  misfiles the reply; opt-out uses :func:`messaging.inbound.triage.keywords.keyword_action`, which
   guards both ways.
 * **Threats at the sender are hostile, not risk**: "I'll stab you" is hostile; "they
   stabbed my mate" and "they'll kill me" are risk disclosures (violence).
 * A phone number in a reply adds ``supply_intel`` unless help-line words name it ("FRANK
   0300…", "is 0161… the drug service?"): someone quoting a service back. FRANK,
   Crimestoppers, SafeCall and other help lines are never extracted at all (see
-  :mod:`messaging.reply_numbers`); ``service_numbers`` leaves out the campaign's own.
+  :mod:`messaging.inbound.reply_numbers`); ``service_numbers`` leaves out the campaign's own.
 * "Who is this", "wrong number", "not me", "new phone", "is this a scam" are
   ``wrong_number``: all say the text reached someone who does not recognise it.
 """
@@ -37,10 +37,10 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from messaging.reply_keywords import KeywordAction, keyword_action
-from messaging.reply_numbers import find_numbers
-from messaging.reply_rules import RULES, Label, RiskKind, Rule
-from messaging.reply_text import APOSTROPHES, normalise_text
+from messaging.inbound.reply_numbers import find_numbers
+from messaging.inbound.triage.keywords import KeywordAction, keyword_action
+from messaging.inbound.triage.rules import RULES, Label, RiskKind, Rule
+from messaging.inbound.triage.text import APOSTROPHES, normalise_text
 
 __all__ = [
     "LABEL_ORDER",

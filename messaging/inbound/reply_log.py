@@ -28,6 +28,7 @@ from sqlalchemy.sql import Select
 
 from messaging.audience.suppression import history
 from messaging.crypto import lookup_hash
+from messaging.inbound.triage.classifier import Label
 from messaging.intake.phone_numbers import normalise
 from messaging.models import (
     Campaign,
@@ -39,7 +40,6 @@ from messaging.models import (
     ReplyNumber,
     Suppression,
 )
-from messaging.reply_classifier import Label
 from messaging.sending.send_window import LONDON
 
 SEARCH_WINDOW = 5000  # replies decrypted at most per word search

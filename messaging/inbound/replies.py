@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from messaging.audience.suppression import suppress, unsuppress_by_reply
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
+from messaging.inbound.triage.classifier import classify
+from messaging.inbound.triage.keywords import KeywordAction, keyword_action
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, Service
 from messaging.models.campaigns import Campaign
 from messaging.models.suppressions import SuppressionSource
 from messaging.records import audit
-from messaging.reply_classifier import classify
-from messaging.reply_keywords import KeywordAction, keyword_action
 
 log = logging.getLogger(__name__)
 
