@@ -70,7 +70,7 @@ def user_group() -> None:
 def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Add a user; prints a one-time password unless one is given on stdin."""
     from campaigns.auth import create_user
-    from messaging.cli._setup import cli_actor
+    from campaigns.commands._setup import cli_actor
     from messaging.records import audit
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
@@ -165,7 +165,7 @@ def serve(port: int, carrier_port: int) -> None:
 
 
 def _register_command_modules() -> None:
-    """Add the commands of every module in messaging.cli and campaigns.commands.
+    """Add the commands of every module in campaigns.commands.
 
     Each such module exposes ``commands``: a list of click commands or groups.
     """
@@ -173,13 +173,12 @@ def _register_command_modules() -> None:
     import pkgutil
 
     import campaigns.commands
-    import messaging.cli
 
-    for package in (messaging.cli, campaigns.commands):
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            for command in getattr(module, "commands", ()):
-                main.add_command(command)
+    package = campaigns.commands
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for command in getattr(module, "commands", ()):
+            main.add_command(command)
 
 
 _register_command_modules()

@@ -1,1 +1,1 @@
-"""Web-side `pester` commands; each module exposes `commands`."""
+"""The `pester` command's subcommands; each module exposes `commands` (see campaigns.cli)."""

@@ -1,4 +1,4 @@
-"""Tests for ``pester numbers normalise`` (messaging.cli.numbers), driven through CliRunner."""
+"""Tests for ``pester numbers normalise`` (campaigns.commands.numbers), driven through CliRunner."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from messaging.cli.numbers import numbers
+from campaigns.commands.numbers import numbers
 
 FIELDS = ["raw", "e164", "kind", "region", "textable", "reason"]
 

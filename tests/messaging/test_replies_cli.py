@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from messaging.cli.replies import replies
+from campaigns.commands.replies import replies
 
 LABELS = {
     "opt_out",

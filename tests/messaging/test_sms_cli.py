@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from messaging.cli.sms import sms
+from campaigns.commands.sms import sms
 
 KEYS = {
     "encoding",

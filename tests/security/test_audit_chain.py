@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import delete, func, select, text, update
 
-from messaging.cli.audit import audit as audit_cli
+from campaigns.commands.audit import audit as audit_cli
 from messaging.db import db, utcnow
 from messaging.models import AuditEvent, AuditHead
 from messaging.records import audit

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import LargeBinary, select, type_coerce
 
+from campaigns.commands.keys import keys as keys_cli
 from messaging import runtime
-from messaging.cli.keys import keys as keys_cli
 from messaging.crypto import DecryptionError, cipher, configure_cipher
 from messaging.db import db
 from messaging.models import Contact, ContactSource, Reply, User

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import func, select
 
+from campaigns.commands.purge import purge_command
 from messaging import runtime
 from messaging.audience.recipients import RecipientsRule, select_recipients
-from messaging.cli.purge import purge_command
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
 from messaging.intake.contact_import import import_contacts

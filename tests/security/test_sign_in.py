@@ -249,7 +249,7 @@ def test_a_one_time_password_must_be_changed_before_anything_else(app: Flask) ->
 def test_pester_account_reset_two_factor_turns_it_off_and_is_audited(app: Flask) -> None:
     from click.testing import CliRunner
 
-    from messaging.cli.accounts import account
+    from campaigns.commands.accounts import account
 
     user = make_user()
     _enable_totp(app, user)

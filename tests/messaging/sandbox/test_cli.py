@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from messaging.cli.sandbox import sandbox_carrier
+from campaigns.commands.sandbox import sandbox_carrier
 from messaging.gateways.base import GatewaySettings, OutgoingSms
 from messaging.gateways.registry import build_gateway
 
@@ -36,7 +36,7 @@ def test_the_command_serves_the_api_until_interrupted():
         [
             sys.executable,
             "-m",
-            "messaging.cli.sandbox",
+            "campaigns.commands.sandbox",
             "--port",
             "0",
             "--latency-ms",

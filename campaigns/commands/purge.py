@@ -6,7 +6,7 @@ import json
 
 import click
 
-from messaging.cli._setup import cli_actor, configured_runtime
+from campaigns.commands._setup import cli_actor, configured_runtime
 from messaging.records.retention import purge
 
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from messaging.cli._setup import cli_actor, configured_runtime
+from campaigns.commands._setup import cli_actor, configured_runtime
 from messaging.db import db
 from messaging.records import audit
 from messaging.records.key_rotation import RotationError, rotate

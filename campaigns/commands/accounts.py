@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from messaging.cli._setup import cli_actor, configured_runtime
+from campaigns.commands._setup import cli_actor, configured_runtime
 from messaging.db import db
 from messaging.models import User
 from messaging.records import audit

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from messaging.cli._setup import WHEN, cli_actor, configured_runtime
+from campaigns.commands._setup import WHEN, cli_actor, configured_runtime
 from messaging.db import db
 from messaging.records import audit as audit_log
 from messaging.records.audit import CATEGORIES
