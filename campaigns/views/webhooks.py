@@ -22,7 +22,8 @@ from messaging import runtime
 from messaging.db import db
 from messaging.inbound.replies import HELP_TEXT, InboundError, ReplyResult, receive_reply
 from messaging.inbound.triage.keywords import KeywordAction
-from messaging.inbound.webhooks import apply_status, public_url, signature_valid
+from messaging.inbound.webhooks import public_url, signature_valid
+from messaging.sending.receipts import apply_status
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")

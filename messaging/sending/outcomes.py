@@ -20,9 +20,9 @@ from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.audience.suppression import suppress
 from messaging.db import db, utcnow
-from messaging.inbound.webhooks import apply_pending_events
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.records.audit import record_gateway_handover
+from messaging.sending.receipts import apply_pending_events
 
 log = logging.getLogger(__name__)
 

@@ -37,12 +37,12 @@ from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.db import db, utcnow
 from messaging.gateways.base import LOOKUP_SINCE_MARGIN, GatewayError
-from messaging.inbound.webhooks import apply_orphaned_events
 from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.queues import SEND, enqueue, get_queue
 from messaging.records.retention import schedule_daily_purge
 from messaging.sending.outbox import enqueue_ready, start_if_due
 from messaging.sending.outcomes import note_window_closed, pause_if_carrier_blocked
+from messaging.sending.receipts import apply_orphaned_events
 from messaging.sending.send_job import finish_if_done, send_batch
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from messaging.db import db, utcnow
 from messaging.inbound.reply_log import ReplyFilter, find_replies, matching_ids
-from messaging.inbound.webhooks import apply_status
 from messaging.models import OutboxMessage, Reply
+from messaging.sending.receipts import apply_status
 from tests.campaigns.replies.helpers import (
     audit_entries,
     audit_text,

@@ -72,7 +72,7 @@ def test_a_callback_racing_the_worker_s_commit_waits_for_it_and_is_applied(app: 
     # committed; the carrier's callback arrives now. It must not be left for the sweep.
     import threading
 
-    from messaging.inbound.webhooks import apply_pending_events
+    from messaging.sending.receipts import apply_pending_events
 
     make_user()
     line = make_line()

@@ -22,8 +22,8 @@ from sqlalchemy import insert, select
 from messaging import config, runtime
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db, utcnow
-from messaging.inbound.webhooks import apply_orphaned_events, apply_pending_events, apply_status
 from messaging.models import Campaign, Contact, DeliveryEvent, Line, OutboxMessage, User
+from messaging.sending.receipts import apply_orphaned_events, apply_pending_events, apply_status
 from tests.messaging.webhooks.helpers import new_sid, status_params
 
 STATUSES = ("queued", "sent", "delivered", "undelivered", "failed", "read")
