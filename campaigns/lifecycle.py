@@ -30,6 +30,7 @@ from campaigns.campaign_preview import (
     preview,
 )
 from campaigns.campaign_rules import RULES, LifecycleError, require
+from campaigns.test_sends import send_test
 from messaging.audience.recipients import (
     RecipientsRule,
     pack_ids,
@@ -339,6 +340,4 @@ def test_send(
 ) -> Any:
     """Text the campaign's message to the user's own phone (``User.own_phone``) through the
     campaign's gateway; see ``campaigns.test_sends``. Never counts as a campaign send."""
-    from campaigns.test_sends import send_test
-
     return send_test(session, campaign, user, settings=settings, redis=redis)

@@ -19,7 +19,7 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaigns.campaign_preview import effective_sender
+from campaigns.campaign_preview import effective_sender, preview
 from campaigns.campaign_rules import LifecycleError, require
 from messaging import runtime
 from messaging.content.senders import SenderError, parse_sender
@@ -28,8 +28,8 @@ from messaging.db import utcnow
 from messaging.gateways.base import GatewayError, OutcomeUnknown, OutgoingSms
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Campaign, TestSend, User
+from messaging.sending.pacing import sender_rate
 from messaging.sending.rate_limiter import RateLimiter
-from messaging.sending.send_job import sender_rate
 
 log = logging.getLogger(__name__)
 MAX_PER_HOUR = 5
@@ -107,8 +107,6 @@ def _own_number(user: User, settings: Any) -> str:
 def _body(session: Session, campaign: Campaign, settings: Any) -> str:
     if campaign.snapshot:
         return str(campaign.snapshot["body"])  # exactly what was approved
-    from campaigns.lifecycle import preview
-
     result = preview(session, campaign, settings=settings)
     if not result.body:
         raise LifecycleError("not_ready", " ".join(result.problems) or "No message yet.")

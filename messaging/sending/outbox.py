@@ -21,9 +21,11 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from messaging import delivery_status as ds
+from messaging.audience.recipients import RecipientsRule, select_recipients
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.queues import enqueue
+from messaging.sending.send_job import send_batch
 from messaging.sending.send_window import Decision, WindowCheck, check
 
 log = logging.getLogger(__name__)
@@ -130,8 +132,6 @@ def enqueue_ready(
 
     Queueing a row twice is harmless: a worker only sends rows it claims from ``pending``.
     """
-    from messaging.sending.send_job import send_batch  # the job function, enqueued by reference
-
     now = utcnow()
     ids = list(
         session.scalars(
@@ -208,8 +208,6 @@ def launch_campaign(session: Session, campaign_id: int, *, allow_drama: bool) ->
     Kept for callers that launch without the checks of ``campaigns.lifecycle.launch``
     (which compares recipients with the approval and picks sending or scheduled).
     """
-    from messaging.audience.recipients import RecipientsRule, select_recipients
-
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.snapshot is None:
         raise LaunchError("the campaign has no approved snapshot")

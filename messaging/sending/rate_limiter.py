@@ -3,7 +3,7 @@
 Tokens are message segments (carriers meter segments, not messages). The bucket lives in
 Redis and is updated by a Lua script using Redis's own clock, so workers on different hosts
 with skewed clocks still share one budget. The rate per sender comes from
-:func:`messaging.sending.send_job.sender_rate` (DOMAIN.md's figures per sender type, or
+:func:`messaging.sending.pacing.sender_rate` (DOMAIN.md's figures per sender type, or
 ``PESTER_SEND_RATE`` for every sender); the burst is one second's worth.
 
 When the carrier still answers 429 (its real limit is lower than ours, or another system

@@ -10,7 +10,7 @@ How each gateway answer is handled (the error classes of ``messaging.gateways.er
 - accepted: the provider id and first status are recorded;
 - 429 / 20429 (never processed): the whole sender backs off for a moment (shared bucket),
   this text retries with jittered exponential backoff, costing no attempt; after
-  ``send_texts.MAX_RATE_LIMITED`` refusals in a row it is released for the tick to queue again;
+  ``text_sender.MAX_RATE_LIMITED`` refusals in a row it is released for the tick to queue again;
 - retryable (21611 queue overflow, a connection that never opened): retried with
   full-jitter backoff and counted; short waits are taken in place, longer ones release the
   row with ``next_attempt_at``; after ``PESTER_MAX_ATTEMPTS`` attempts it is ``rejected``.
@@ -18,7 +18,7 @@ How each gateway answer is handled (the error classes of ``messaging.gateways.er
 - server error at create (HTTP 5xx or 20500, with or without a Twilio code): the provider
   may have created the message before failing, so the adapter raises ``OutcomeUnknown``
   and the text is looked up at the gateway before any resend. When the reconcile grace is
-  short (``send_texts.INLINE_LOOKUP_SECONDS``) the send thread waits it out and looks the
+  short (``text_sender.INLINE_LOOKUP_SECONDS``) the send thread waits it out and looks the
   text up itself: nothing there → retried as above (the attempt counted); anything there,
   or a failed lookup → left claimed for the reconciler, which records it. With a longer
   grace the row is left claimed at once and the tick looks it up;
@@ -34,69 +34,25 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from messaging import delivery_status as ds
 from messaging import runtime
 from messaging.audience.suppression import blocked_hashes
-from messaging.content.senders import SenderError, SenderKind, parse_sender
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
+from messaging.queues import enqueue
+from messaging.sending.claims import Claimed, claim_rows
 from messaging.sending.guard import BatchGuard
 from messaging.sending.outcomes import Outcome, record_outcomes
-from messaging.sending.rate_limiter import RateLimiter
+from messaging.sending.pacing import shared_limiter
+from messaging.sending.text_sender import BatchSender
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A claimed outbox row: everything needed to send it, nothing about the campaign."""
-
-    id: int
-    to: str
-    body: str
-    sender: str
-    segments: int
-    phone_hash: str
-    not_before: datetime | None
-    not_after: datetime | None
-    urgent: bool
-    attempts: int
-
-
-def sender_rate(sender: str) -> float:
-    """Segments per second allowed for ``sender``: its kind's configured rate
-    (``PESTER_SEND_RATE_<KIND>``, defaults from carrier guidance) or ``PESTER_SEND_RATE``."""
-    settings = runtime.current().settings
-    try:
-        kind = parse_sender(sender).kind
-    except SenderError:
-        kind = SenderKind.LONG_CODE  # the slowest: never faster than the carrier allows
-    return settings.send_rate(kind)
-
-
-_limiters: dict[tuple[Redis, str], RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def shared_limiter() -> RateLimiter:
-    """This process's rate limiter (one per Redis client, so its local reserve outlives a
-    batch instead of being dropped at the end of each)."""
-    rt = runtime.current()
-    key = (rt.redis, rt.settings.queue_prefix)
-    with _limiters_lock:
-        if key not in _limiters:
-            _limiters[key] = RateLimiter(rt.redis, prefix=rt.settings.queue_prefix)
-        return _limiters[key]
 
 
 def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
@@ -109,7 +65,7 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
         if state != CampaignState.SENDING:
             log.info("campaign %s is %s: batch skipped", campaign_id, state)
             return {"claimed": 0}
-        claimed = _claim(session, outbox_ids, token, lease_until)
+        claimed = claim_rows(session, outbox_ids, token, lease_until)
         blocked = blocked_hashes(session, (c.phone_hash for c in claimed))
     if not claimed:
         return {"claimed": 0}
@@ -135,48 +91,7 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _claim(session: Session, ids: list[int], token: str, lease_until: datetime) -> list[Claimed]:
-    now = utcnow()
-    rows = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(ids),
-            OutboxMessage.status == ds.PENDING,
-            (OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now),
-        )
-        .values(
-            status=ds.CLAIMED,
-            lease_token=token,
-            lease_until=lease_until,
-            claimed_at=now,
-            updated_at=now,
-        )
-        .returning(
-            OutboxMessage.id,
-            OutboxMessage.to,
-            OutboxMessage.body,
-            OutboxMessage.sender,
-            OutboxMessage.segments,
-            OutboxMessage.phone_hash,
-            OutboxMessage.not_before,
-            OutboxMessage.not_after,
-            OutboxMessage.urgent,
-            OutboxMessage.attempts,
-        )
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(
-        (
-            Claimed(r[0], r[1] or "", r[2], r[3], r[4], r[5] or "", r[6], r[7], r[8], r[9])
-            for r in rows
-        ),
-        key=lambda c: c.id,
-    )
-
-
 def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
-    from messaging.sending.text_sender import BatchSender
-
     sender = BatchSender(guard, shared_limiter())
     threads = max(1, min(runtime.current().settings.gateway_concurrency, len(rows)))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:
@@ -185,8 +100,6 @@ def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
 
 def _queue_again(campaign_id: int, ids: list[int]) -> None:
     """Queue rows a halted batch released, when the campaign was resumed meanwhile."""
-    from messaging.queues import enqueue
-
     rt = runtime.current()
     size = rt.settings.batch_size
     try:

@@ -23,10 +23,11 @@ from messaging.gateways.base import (
     RetryableError,
     SenderBlocked,
 )
+from messaging.sending.claims import Claimed
 from messaging.sending.guard import BatchGuard, Verdict
 from messaging.sending.outcomes import Outcome
+from messaging.sending.pacing import sender_rate
 from messaging.sending.rate_limiter import RateLimiter, backoff_seconds
-from messaging.sending.send_job import Claimed, sender_rate
 from messaging.sending.send_window import Decision, WindowCheck, check, validity_seconds
 
 log = logging.getLogger(__name__)

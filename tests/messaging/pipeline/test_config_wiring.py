@@ -12,7 +12,7 @@ from messaging.config import ConfigurationError, load_settings
 from messaging.content.senders import SENDER_RATE_PER_SECOND, SenderKind
 from messaging.db import db
 from messaging.models import CampaignState
-from messaging.sending.send_job import sender_rate
+from messaging.sending.pacing import sender_rate
 from tests.messaging.pipeline.conftest import SERVICE_SID, Pipeline, drama
 
 SENDERS = {
