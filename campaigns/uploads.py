@@ -3,7 +3,7 @@
 Files are stored under a random name inside instance/uploads (never the name the browser
 sent, so a crafted filename cannot escape the folder) and removed once imported or refused.
 One the officer walks away from is removed a day later: each new upload sweeps the folder,
-and so does the daily purge (:func:`messaging.intake.import_jobs.sweep_stale_uploads`).
+and so does the daily purge (:func:`messaging.records.uploads.sweep_stale_uploads`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
-from messaging.intake.import_jobs import UPLOADS_SUBDIR, sweep_stale_uploads
+from messaging.records.uploads import UPLOADS_SUBDIR, sweep_stale_uploads
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 

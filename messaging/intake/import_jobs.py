@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -178,33 +176,3 @@ def _finish(redis: Redis, key: str, state: str, **fields: str) -> None:
     """Record how the job ended (done, refused or failed) for the progress page to show."""
     redis.hset(key, mapping={"state": state, "stage": state, "fraction": 1, **fields})
     redis.expire(key, STATUS_TTL)
-
-
-UPLOADS_SUBDIR = "uploads"
-UPLOAD_MAX_AGE = timedelta(hours=24)
-
-
-def sweep_stale_uploads(
-    instance_dir: Path, *, max_age: timedelta = UPLOAD_MAX_AGE, now: float | None = None
-) -> int:
-    """Delete stored uploads older than ``max_age``: previews the officer walked away from.
-
-    An upload waits in ``instance/uploads`` between the preview and the confirmation; one
-    never confirmed would otherwise keep a seized phone's contacts on disk for ever. Called
-    from the daily purge and whenever a new file is uploaded. Returns how many were deleted.
-    """
-    folder = instance_dir / UPLOADS_SUBDIR
-    if not folder.is_dir():
-        return 0
-    cutoff = (time.time() if now is None else now) - max_age.total_seconds()
-    removed = 0
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue  # imported or swept by another process meanwhile
-    if removed:
-        log.info("removed %s abandoned upload(s)", removed)
-    return removed

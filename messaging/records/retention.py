@@ -28,6 +28,7 @@ from messaging import runtime
 from messaging.config import Settings
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, Contact, Line, campaign_lines
+from messaging.queues import MAINTENANCE, enqueue
 from messaging.records import audit
 from messaging.records.erasure import (
     PURGE_ACTOR,
@@ -38,6 +39,7 @@ from messaging.records.erasure import (
     purge_line,
     purge_orphans,
 )
+from messaging.records.uploads import sweep_stale_uploads
 
 log = logging.getLogger(__name__)
 HOLDING_STATES = (
@@ -213,8 +215,6 @@ def purge(
 
 def purge_job() -> dict[str, Any]:
     """RQ maintenance job: the scheduled daily purge, and uploads nobody confirmed."""
-    from messaging.intake.import_jobs import sweep_stale_uploads
-
     settings = runtime.current().settings
     report = purge(settings).as_json()
     report["stale_uploads_deleted"] = sweep_stale_uploads(settings.instance_dir)
@@ -223,8 +223,6 @@ def purge_job() -> dict[str, Any]:
 
 def schedule_daily_purge() -> bool:
     """Queue the purge job unless one was queued in the last day (called from the tick)."""
-    from messaging.queues import MAINTENANCE, enqueue
-
     rt = runtime.current()
     prefix = rt.settings.queue_prefix
     if not rt.redis.set(f"{prefix}:purge-scheduled", utcnow().isoformat(), nx=True, ex=86400):

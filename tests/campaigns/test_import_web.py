@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from messaging import runtime
 from messaging.db import db
-from messaging.intake.import_jobs import sweep_stale_uploads
 from messaging.models import AuditEvent, Contact, Line
 from messaging.records.erasure import purge_line
+from messaging.records.uploads import sweep_stale_uploads
 from messaging.sending.worker import run_worker
 from tests.conftest import csrf_token
 from tests.support.factories import login, make_contacts, make_line, make_user
