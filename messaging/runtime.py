@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from redis import Redis
 
 from messaging.config import Settings
 from messaging.crypto import configure_cipher
 from messaging.db import db
+from messaging.gateways.base import Gateway, GatewaySettings
+from messaging.gateways.registry import build_gateway
 from messaging.redis_conn import connect
-
-if TYPE_CHECKING:
-    from messaging.gateways.base import Gateway
 
 
 @dataclass
@@ -45,8 +43,6 @@ class Runtime:
         """The configured SMS gateway, created on first use and shared by threads."""
         with self._lock:
             if self._gateway is None:
-                from messaging.gateways.registry import build_gateway
-
                 self._gateway = build_gateway(gateway_settings(self.settings))
             return self._gateway
 
@@ -66,10 +62,8 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
-def gateway_settings(settings: Settings):  # type: ignore[no-untyped-def]
+def gateway_settings(settings: Settings) -> GatewaySettings:
     """Translate pester settings into the gateway layer's settings."""
-    from messaging.gateways.base import GatewaySettings
-
     base_url = settings.sandbox_carrier_url if settings.sms_gateway == "sandbox" else None
     return GatewaySettings(
         name=settings.sms_gateway,
