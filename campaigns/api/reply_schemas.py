@@ -11,7 +11,7 @@ from campaigns.api.pagination import PageQuery
 from campaigns.api.schemas import PHONE_TEXT
 from messaging.audience.suppression import MIN_REASON_LENGTH
 from messaging.inbound.replies import MAX_TAG_LENGTH, MAX_TAGS
-from messaging.inbound.triage.classifier import Label
+from messaging.inbound.triage.labels import Label
 from messaging.models.suppressions import SuppressionSource
 
 TAG = rf"[a-z0-9_][a-z0-9_-]{{0,{MAX_TAG_LENGTH - 1}}}"  # as the reply log's tag box makes them

@@ -28,7 +28,7 @@ from sqlalchemy.sql import Select
 
 from messaging.audience.suppression import history
 from messaging.crypto import lookup_hash
-from messaging.inbound.triage.classifier import Label
+from messaging.inbound.triage.labels import Label
 from messaging.intake.phone_numbers import normalise
 from messaging.models import (
     Campaign,

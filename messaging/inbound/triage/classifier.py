@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 
 from messaging.inbound.reply_numbers import find_numbers
 from messaging.inbound.triage.keywords import KeywordAction, keyword_action
-from messaging.inbound.triage.rules import RULES, Label, RiskKind, Rule
+from messaging.inbound.triage.labels import Label, RiskKind
+from messaging.inbound.triage.patterns import Rule
+from messaging.inbound.triage.rules import RULES
 from messaging.inbound.triage.text import APOSTROPHES, normalise_text
 
 __all__ = [

@@ -1,16 +1,15 @@
 """The risk-disclosure rule tables: overdose, self-harm, exploitation, a child at risk, violence.
 
-Rows only; :mod:`messaging.inbound.triage.rules` turns them into rules, and explains how the
-patterns are written. Risk is never negated (see :mod:`messaging.inbound.triage.classifier`).
+Rows only (written as :mod:`messaging.inbound.triage.patterns` explains);
+:mod:`messaging.inbound.triage.rules` turns them into rules. Risk is never negated (see
+:mod:`messaging.inbound.triage.classifier`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from messaging.inbound.triage.rules import Rows
+from messaging.inbound.triage.patterns import Rows
 
 
 def is_child_age(match: re.Match[str]) -> bool:

@@ -1,76 +1,18 @@
-"""The triage rules: labels, and the named patterns over normalised reply text that give them.
+"""The triage rules: the named patterns over normalised reply text that give each label.
 
-Rules are data. Each table is a list of (name, alternatives) rows, so that every line reads
-as one way of saying the thing and an analyst can see which words put a reply in which queue.
-Patterns are written over normalised text (:mod:`messaging.inbound.triage.text`) with single spaces
-between words; a space stands for any run of spaces, commas and line breaks. The
-risk-disclosure tables live in :mod:`messaging.inbound.triage.risk_rules`. ``RULES`` is in the order
+Rules are data, written as :mod:`messaging.inbound.triage.patterns` explains, so an analyst
+can see which words put a reply in which queue. The risk-disclosure tables live in
+:mod:`messaging.inbound.triage.risk_rules`. ``RULES`` is in the order
 :func:`messaging.inbound.triage.classifier.classify` tries and explains them.
 """
 
 from __future__ import annotations
 
-import enum
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from messaging.inbound.triage import risk_rules as risk
-
-
-class Label(enum.StrEnum):
-    """A triage queue a reply belongs in."""
-
-    OPT_OUT = "opt_out"
-    OPT_IN = "opt_in"
-    HELP_SEEKING = "help_seeking"
-    RISK_DISCLOSURE = "risk_disclosure"
-    HOSTILE = "hostile"
-    WRONG_NUMBER = "wrong_number"
-    SUPPLY_INTEL = "supply_intel"
-    OTHER = "other"
-
-
-class RiskKind(enum.StrEnum):
-    """What kind of harm a risk disclosure describes."""
-
-    OVERDOSE = "overdose"
-    SELF_HARM = "self_harm"
-    EXPLOITATION = "exploitation"
-    CHILD_AT_RISK = "child_at_risk"
-    VIOLENCE = "violence"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named pattern over normalised text that gives a label (and maybe risk kinds)."""
-
-    name: str
-    label: Label
-    pattern: re.Pattern[str]
-    kinds: tuple[RiskKind, ...] = ()
-    accept: Callable[[re.Match[str]], bool] | None = None
-
-
-_GAP = r"[\s,]+"
-Rows = list[tuple[str, tuple[str, ...]]]
-
-
-def _compile(alternatives: tuple[str, ...]) -> re.Pattern[str]:
-    """Compile a rule's alternatives, letting each space match any gap between words."""
-    pattern = "|".join(f"(?:{alternative})" for alternative in alternatives)
-    return re.compile(pattern.replace(" ?", r"[\s,]*").replace(" ", _GAP))
-
-
-def _table(
-    label: Label,
-    rows: Rows,
-    kinds: tuple[RiskKind, ...] = (),
-    accept: Callable[[re.Match[str]], bool] | None = None,
-) -> list[Rule]:
-    """Rules for one label (and risk kinds) from (name, alternatives) rows."""
-    return [Rule(name, label, _compile(alternatives), kinds, accept) for name, alternatives in rows]
-
+from messaging.inbound.triage.labels import Label, RiskKind
+from messaging.inbound.triage.patterns import Rows, Rule, table
 
 # Words after "ring", "selling at" or "the … line" that are not a person, place or brand.
 _NOT_NAMES = frozenset(
@@ -262,14 +204,14 @@ _SUPPLY: Rows = [
 # fmt: on
 
 RULES: tuple[Rule, ...] = tuple(
-    _table(Label.RISK_DISCLOSURE, risk.OVERDOSE, (RiskKind.OVERDOSE,))
-    + _table(Label.RISK_DISCLOSURE, risk.SELF_HARM, (RiskKind.SELF_HARM,))
-    + _table(Label.RISK_DISCLOSURE, risk.EXPLOITATION, (RiskKind.EXPLOITATION,))
-    + _table(Label.RISK_DISCLOSURE, risk.CHILD, (RiskKind.CHILD_AT_RISK,), accept=risk.is_child_age)
-    + _table(Label.RISK_DISCLOSURE, risk.VIOLENCE, (RiskKind.VIOLENCE,))
-    + _table(Label.RISK_DISCLOSURE, risk.THREATENED, (RiskKind.VIOLENCE, RiskKind.EXPLOITATION))
-    + _table(Label.HELP_SEEKING, _HELP)
-    + _table(Label.HOSTILE, _HOSTILE)
-    + _table(Label.WRONG_NUMBER, _WRONG_NUMBER)
-    + _table(Label.SUPPLY_INTEL, _SUPPLY, accept=_names_someone)
+    table(Label.RISK_DISCLOSURE, risk.OVERDOSE, (RiskKind.OVERDOSE,))
+    + table(Label.RISK_DISCLOSURE, risk.SELF_HARM, (RiskKind.SELF_HARM,))
+    + table(Label.RISK_DISCLOSURE, risk.EXPLOITATION, (RiskKind.EXPLOITATION,))
+    + table(Label.RISK_DISCLOSURE, risk.CHILD, (RiskKind.CHILD_AT_RISK,), accept=risk.is_child_age)
+    + table(Label.RISK_DISCLOSURE, risk.VIOLENCE, (RiskKind.VIOLENCE,))
+    + table(Label.RISK_DISCLOSURE, risk.THREATENED, (RiskKind.VIOLENCE, RiskKind.EXPLOITATION))
+    + table(Label.HELP_SEEKING, _HELP)
+    + table(Label.HOSTILE, _HOSTILE)
+    + table(Label.WRONG_NUMBER, _WRONG_NUMBER)
+    + table(Label.SUPPLY_INTEL, _SUPPLY, accept=_names_someone)
 )
