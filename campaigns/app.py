@@ -11,10 +11,12 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import campaigns.views
 from campaigns import auth
 from campaigns.permissions import PUBLIC
 from messaging import log_redaction, runtime
 from messaging.config import Settings, load_settings
+from messaging.db import db
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -53,8 +55,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["pester.settings"] = settings
     runtime.configure(settings)
-    from messaging.db import db
-
     app.teardown_appcontext(lambda _exc: db.session.remove())
 
     csrf.init_app(app)
@@ -68,8 +68,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Register the ``bp`` of every module in campaigns.views (one module per area)."""
-    import campaigns.views
-
     for info in sorted(pkgutil.iter_modules(campaigns.views.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"campaigns.views.{info.name}")
         blueprint = getattr(module, "bp", None)

@@ -26,7 +26,8 @@ from flask import (
 )
 from sqlalchemy import func, select
 
-from campaigns.api.tokens import load_api_user
+from campaigns.api_tokens import load_api_user
+from campaigns.audit import record
 from campaigns.login_throttle import LoginThrottle, Throttled, shared_redis
 from campaigns.permissions import PUBLIC, SPECIAL, permission_of, requires, role_has
 from messaging import runtime
@@ -251,8 +252,6 @@ def complete_sign_in(user: User, target: str | None, *, second_factor: bool = Fa
     session["epoch"] = user.password_hash[-16:]
     now = datetime.now(UTC).timestamp()
     session["signed_in_at"] = session["last_seen"] = now
-    from campaigns.audit import record
-
     record(
         "access", "signed_in", "user", user.id, actor=user, details={"second_factor": second_factor}
     )

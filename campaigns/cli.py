@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
+import pkgutil
 import sys
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+import campaigns.commands
 from campaigns.app import create_app
+from campaigns.auth import create_user
+from campaigns.commands._setup import cli_actor
+from campaigns.demo import load_demo
+from campaigns.devserver import run_all_in_one
 from messaging.db import db
+from messaging.migrate import upgrade
+from messaging.models import Campaign
+from messaging.records import audit
+from messaging.seed import seed_reference_data
+from messaging.sending.progress import campaign_progress
+from messaging.sending.reconcile import tick
+from messaging.sending.worker import run_worker
 
 
 def _create_app():  # type: ignore[no-untyped-def]
@@ -34,9 +48,6 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Apply migrations and add the shipped templates and national services."""
-    from messaging.migrate import upgrade
-    from messaging.seed import seed_reference_data
-
     assert db.engine is not None
     upgrade(db.engine)
     with db.transaction() as session:
@@ -69,10 +80,6 @@ def user_group() -> None:
 @with_appcontext
 def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Add a user; prints a one-time password unless one is given on stdin."""
-    from campaigns.auth import create_user
-    from campaigns.commands._setup import cli_actor
-    from messaging.records import audit
-
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
         user, secret = create_user(email, role, password=password, name=name)
@@ -100,8 +107,6 @@ def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
 @with_appcontext
 def worker(burst: bool, no_tick: bool) -> None:
     """Run an RQ worker on pester's queues (start as many as the send rate needs)."""
-    from messaging.sending.worker import run_worker
-
     run_worker(burst=burst, tick=not no_tick)
 
 
@@ -109,8 +114,6 @@ def worker(burst: bool, no_tick: bool) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Run one reconciliation pass now (re-queue, reconcile leases, finish campaigns)."""
-    from messaging.sending.reconcile import tick
-
     click.echo(json.dumps(tick()))
 
 
@@ -124,9 +127,6 @@ def campaign_group() -> None:
 @with_appcontext
 def campaign_status(campaign_id: int) -> None:
     """Print a campaign's progress as JSON."""
-    from messaging.models import Campaign
-    from messaging.sending.progress import campaign_progress
-
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise click.ClickException(f"no campaign {campaign_id}")
@@ -148,8 +148,6 @@ def campaign_status(campaign_id: int) -> None:
 @with_appcontext
 def demo(contacts: int) -> None:
     """Load a synthetic seized line (Ofcom drama-range numbers) and demo users."""
-    from campaigns.demo import load_demo
-
     for line in load_demo(contacts=contacts):
         click.echo(line)
 
@@ -159,8 +157,6 @@ def demo(contacts: int) -> None:
 @click.option("--carrier-port", default=8025, show_default=True)
 def serve(port: int, carrier_port: int) -> None:
     """Development all-in-one: Redis, migrations, a worker, the sandbox carrier, the web app."""
-    from campaigns.devserver import run_all_in_one
-
     run_all_in_one(port=port, carrier_port=carrier_port)
 
 
@@ -169,11 +165,6 @@ def _register_command_modules() -> None:
 
     Each such module exposes ``commands``: a list of click commands or groups.
     """
-    import importlib
-    import pkgutil
-
-    import campaigns.commands
-
     package = campaigns.commands
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from redis import Redis
 from redis.exceptions import RedisError
 
+from messaging import runtime
+
 log = logging.getLogger(__name__)
 
 
@@ -49,8 +51,6 @@ def _account_key(email: str) -> str:
 
 def shared_redis() -> Redis | None:
     """The runtime's Redis, or None when none is configured (the checks are then skipped)."""
-    from messaging import runtime
-
     try:
         return runtime.current().redis
     except RuntimeError:

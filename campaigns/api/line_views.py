@@ -24,7 +24,7 @@ from campaigns.api.schemas import (
     LineOut,
     LineQuery,
 )
-from campaigns.api.tokens import token_allows, token_recipient
+from campaigns.api_tokens import token_allows, token_recipient
 from campaigns.audit import record, request_origin
 from campaigns.auth import current_user
 from campaigns.search import line_matches

@@ -18,7 +18,7 @@ from campaigns.api.masking import mask_phone
 from campaigns.api.pagination import paginate
 from campaigns.api.reply_schemas import LabelsIn, ReplyOut, ReplyQuery
 from campaigns.api.routes import Page, fetch, operation
-from campaigns.api.tokens import token_recipient
+from campaigns.api_tokens import token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user
 from messaging.db import db

@@ -16,7 +16,7 @@ from campaigns.api.masking import mask_phone
 from campaigns.api.pagination import paginate
 from campaigns.api.reply_schemas import LiftIn, SuppressionIn, SuppressionOut, SuppressionQuery
 from campaigns.api.routes import Page, fetch, operation
-from campaigns.api.tokens import token_recipient
+from campaigns.api_tokens import token_recipient
 from campaigns.audit import record
 from campaigns.auth import current_user
 from messaging.audience.suppression import SuppressionError, add_by_hand, lift

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from campaigns.api.tokens import TokenError, issue_token, revoke_token
+from campaigns.api_tokens import TokenError, issue_token, revoke_token
 from messaging.db import db
 from messaging.models import ApiToken, Role, User
 from messaging.records import audit

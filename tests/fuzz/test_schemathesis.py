@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from campaigns import lifecycle
-from campaigns.api.tokens import issue_token
+from campaigns.api_tokens import issue_token
 from messaging import runtime
 from messaging.audience.suppression import suppress
 from messaging.db import db

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from campaigns.api.tokens import hash_token, issue_token
+from campaigns.api_tokens import hash_token, issue_token
 from messaging.db import db
 from messaging.models import ApiToken, AuditEvent, User
 

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from campaigns.api.tokens import TokenError, issue_token, revoke_token, role_within
+from campaigns.api_tokens import TokenError, issue_token, revoke_token, role_within
 from campaigns.commands.tokens import token as token_cli
 from messaging.db import db
 from messaging.models import ApiToken, AuditEvent, User
