@@ -2,7 +2,7 @@
 """Set up and run pester with nothing but Python 3.11+ (standard library only).
 
 python3 dev.py serve   # venv + dependencies + migrations + demo data, then run it all
-python3 dev.py test    # venv + dependencies, then ruff and the whole test suite
+python3 dev.py test    # venv + dependencies, then ruff, import-linter and the whole test suite
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def main() -> int:
         return subprocess.call([str(BIN / "pester"), "serve", *sys.argv[2:]])
     if command == "test":
         ensure_venv("[test]")
-        for check in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+        checks = (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["lint-imports"])
+        for check in checks:
             if subprocess.call([str(BIN / check[0]), *check[1:]]) != 0:
                 return 1
         return subprocess.call([str(PYTHON), "-m", "pytest", *sys.argv[2:]])

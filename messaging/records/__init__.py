@@ -1,0 +1,11 @@
+"""Records: what was done with personal data, and its end.
+
+Owns the hash-chained audit trail (DPA 2018 s.62; :mod:`~messaging.records.audit`) and its
+exports (:mod:`~messaging.records.audit_export`), retention and the daily purge
+(:mod:`~messaging.records.retention`), erasure that keeps counts
+(:mod:`~messaging.records.erasure`), re-sealing under a new data key
+(:mod:`~messaging.records.key_rotation`) and abandoned uploads on disk
+(:mod:`~messaging.records.uploads`).
+
+The lowest stage: every other package may record here; it imports only the core.
+"""
