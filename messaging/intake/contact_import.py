@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from messaging.crypto import LOOKUP_HASH_LENGTH, lookup_hash
+from messaging.crypto import lookup_hash
 from messaging.intake.extractions import (
     ColumnMap,
     Extraction,
@@ -35,8 +35,9 @@ from messaging.intake.import_rows import (
     insert_interactions,
     insert_sources,
 )
+from messaging.intake.matching import Matches, match_numbers
 from messaging.intake.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
-from messaging.models import Contact, ContactImport, DoNotContact, Line, Suppression
+from messaging.models import ContactImport, Line
 from messaging.records import audit
 
 log = logging.getLogger(__name__)
@@ -147,124 +148,40 @@ def import_contacts(
 ) -> ImportReport:
     """Import ``path`` into ``line`` in the caller's transaction (``dry_run``: preview only).
 
-    ``progress(stage, fraction)`` is told what the import is doing, for a progress bar;
-    ``ip`` and ``user_agent`` are those of the request that started it, for the audit log.
+    The stages: read the file, normalise every number, match the numbers against the line,
+    opt-outs and other lines, count, then (unless a preview) record the import and write
+    contacts, provenance and logs. ``progress(stage, fraction)`` is told what the import is
+    doing, for a progress bar; ``ip`` and ``user_agent`` are those of the request that
+    started it, for the audit log.
     """
     limits = limits or ExtractionLimits()
-    try:
-        checked_file_size(path, limits)  # refuse an oversized file before reading it at all
-    except ExtractionRefused as exc:
-        raise ImportRefused(str(exc.code), exc.message, exc.details) from exc
+    _refuse_oversized(path, limits)
     sha = file_sha256(path)
     existing = _existing_import(session, line.id, sha)
     if existing is not None:
         return _already_imported(line, existing, filename)
-    try:
-        progress("reading the file", 0.05)
-        extraction = extract(
-            path,
-            filename=filename,
-            format=format,
-            column_map=column_map,
-            limits=limits,
-        )
-    except ExtractionRefused as exc:
-        raise ImportRefused(str(exc.code), exc.message, exc.details) from exc
-
+    progress("reading the file", 0.05)
+    extraction = _read(path, filename, format=format, column_map=column_map, limits=limits)
     report = ImportReport(line=line.reference, file_sha256=sha, format=extraction.format)
-    report.filename, report.records, report.columns = (
-        filename,
-        extraction.records,
-        extraction.columns,
-    )
+    report.filename, report.records = filename, extraction.records
+    report.columns = extraction.columns
     progress("normalising numbers", 0.3)
     numbers = _normalise_all(extraction, report, textable_regions)
     progress("checking opt-outs and other lines", 0.5)
-    with _scratch_hashes(session, list(numbers)) as scratch:
-        known = dict(
-            session.execute(
-                select(Contact.phone_hash, Contact.id)
-                .join(scratch, scratch.c.phone_hash == Contact.phone_hash)
-                .where(Contact.line_id == line.id)
-            ).all()
-        )
-        suppressed = set(
-            session.scalars(
-                select(Suppression.phone_hash)
-                .join(scratch, scratch.c.phone_hash == Suppression.phone_hash)
-                .where(Suppression.active.is_(True))
-            )
-        )
-        blocked = suppressed | set(
-            session.scalars(
-                select(DoNotContact.phone_hash).join(
-                    scratch, scratch.c.phone_hash == DoNotContact.phone_hash
-                )
-            )
-        )
-        elsewhere: set[str] = set()
-        for line_id, reference, phone_hash in session.execute(
-            select(Line.id, Line.reference, Contact.phone_hash)
-            .join(Contact, Contact.line_id == Line.id)
-            .join(scratch, scratch.c.phone_hash == Contact.phone_hash)
-            .where(Contact.line_id != line.id)
-            .order_by(Line.reference)
-        ):
-            elsewhere.add(phone_hash)
-            if not report.cross_line_lines or report.cross_line_lines[-1]["id"] != line_id:
-                report.cross_line_lines.append(
-                    {"id": line_id, "reference": reference, "numbers": 0}
-                )
-            report.cross_line_lines[-1]["numbers"] += 1
-    for number in numbers.values():
-        kind = str(number.normalised.kind)
-        report.by_kind[kind] += 1
-        report.textable += int(number.normalised.textable)
-    report.suppressed = len(blocked)
-    report.cross_line = len(elsewhere)
-    new = [n for h, n in numbers.items() if h not in known]
-    report.contacts_added = len(new)
-    # Every valid sighting is a new contact or merged into one already seen.
-    report.duplicates = sum(n.seen for n in numbers.values()) - len(new)
+    matches = match_numbers(session, line.id, list(numbers))
+    new = _count(report, numbers, matches)
     if dry_run:
         return report
-
-    record = ContactImport(
-        line_id=line.id,
-        filename=filename[:255],
-        file_sha256=sha,
-        format=extraction.format,
-        summary={},
-        imported_by_id=user_id,
-        rejected=json.dumps(report.rejected) if report.rejected else None,
-    )
-    try:
-        with session.begin_nested():  # a savepoint: losing a race must not spoil the session
-            session.add(record)
-            session.flush()
-    except IntegrityError:
-        # Another confirm of the same file into this line committed first.
-        existing = _existing_import(session, line.id, sha)
-        if existing is None:
-            raise
+    record, ours = _record_import(session, line, report, user_id=user_id)
+    if not ours:  # another confirm of the same file into this line committed first
         log.info("import into line %s: the same file was imported concurrently", line.id)
-        return _already_imported(line, existing, filename)
-    report.import_id = record.id
-    ids = dict(known)
-    progress("writing contacts", 0.6)
-    ids.update(insert_contacts(session, line.id, new, blocked, suppressed))
-    progress("writing where each number came from", 0.8)
-    insert_sources(session, record.id, numbers, ids)
-    report.interactions, report.duplicate_interactions = insert_interactions(
-        session, line.id, record.id, numbers, ids
-    )
-    record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}
-    record.summary["rejected"] = len(report.rejected)
+        return _already_imported(line, record, filename)
+    _write(session, record, numbers, new, matches, report, progress)
     audit.record_cross_line_links(  # combination (DPA 2018 s.62): linked to other lines
         session,
         line_id=line.id,
         import_id=record.id,
-        phone_hashes=elsewhere,
+        phone_hashes=matches.elsewhere,
         user_id=user_id,
         ip=ip,
         user_agent=user_agent,
@@ -278,6 +195,93 @@ def import_contacts(
         len(report.rejected),
     )
     return report
+
+
+def _refuse_oversized(path: Path, limits: ExtractionLimits) -> None:
+    """Refuse an oversized file before reading any of it."""
+    try:
+        checked_file_size(path, limits)
+    except ExtractionRefused as exc:
+        raise ImportRefused(str(exc.code), exc.message, exc.details) from exc
+
+
+def _read(
+    path: Path,
+    filename: str,
+    *,
+    format: str,
+    column_map: ColumnMap | None,
+    limits: ExtractionLimits,
+) -> Extraction:
+    """Parse the extraction; a file that cannot be read is refused with the parser's reason."""
+    try:
+        return extract(path, filename=filename, format=format, column_map=column_map, limits=limits)
+    except ExtractionRefused as exc:
+        raise ImportRefused(str(exc.code), exc.message, exc.details) from exc
+
+
+def _count(report: ImportReport, numbers: dict[str, Number], matches: Matches) -> list[Number]:
+    """Fill in the report's counts; returns the numbers that are new to the line."""
+    for number in numbers.values():
+        report.by_kind[str(number.normalised.kind)] += 1
+        report.textable += int(number.normalised.textable)
+    report.suppressed = len(matches.blocked)
+    report.cross_line = len(matches.elsewhere)
+    report.cross_line_lines = matches.other_lines
+    new = [n for h, n in numbers.items() if h not in matches.known]
+    report.contacts_added = len(new)
+    # Every valid sighting is a new contact or merged into one already seen.
+    report.duplicates = sum(n.seen for n in numbers.values()) - len(new)
+    return new
+
+
+def _record_import(
+    session: Session, line: Line, report: ImportReport, *, user_id: int | None
+) -> tuple[ContactImport, bool]:
+    """Add the import's own row (unique per line and file): (the row, True); or, when a
+    concurrent confirm of the same file won the race, (that import's row, False)."""
+    record = ContactImport(
+        line_id=line.id,
+        filename=report.filename[:255],
+        file_sha256=report.file_sha256,
+        format=report.format,
+        summary={},
+        imported_by_id=user_id,
+        rejected=json.dumps(report.rejected) if report.rejected else None,
+    )
+    try:
+        with session.begin_nested():  # a savepoint: losing a race must not spoil the session
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        existing = _existing_import(session, line.id, report.file_sha256)
+        if existing is None:
+            raise
+        return existing, False
+    report.import_id = record.id
+    return record, True
+
+
+def _write(
+    session: Session,
+    record: ContactImport,
+    numbers: dict[str, Number],
+    new: list[Number],
+    matches: Matches,
+    report: ImportReport,
+    progress: Progress,
+) -> None:
+    """Write the new contacts, every sighting's provenance and the deduplicated logs."""
+    ids = dict(matches.known)
+    progress("writing contacts", 0.6)
+    ids.update(insert_contacts(session, record.line_id, new, matches.blocked, matches.suppressed))
+    progress("writing where each number came from", 0.8)
+    insert_sources(session, record.id, numbers, ids)
+    report.interactions, report.duplicate_interactions = insert_interactions(
+        session, record.line_id, record.id, numbers, ids
+    )
+    record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}
+    record.summary["rejected"] = len(report.rejected)
 
 
 def _existing_import(session: Session, line_id: int, sha: str) -> ContactImport | None:
@@ -294,30 +298,6 @@ def _already_imported(line: Line, existing: ContactImport, filename: str) -> Imp
     )
     report.filename, report.already_imported, report.import_id = filename, True, existing.id
     return report
-
-
-_SCRATCH = Table(
-    "pester_import_hashes",
-    MetaData(),
-    Column("phone_hash", String(LOOKUP_HASH_LENGTH), primary_key=True),
-    prefixes=["TEMPORARY"],
-)
-
-
-@contextmanager
-def _scratch_hashes(session: Session, hashes: list[str]) -> Iterator[Table]:
-    """A temporary table of the file's hashes, so lookups are joins, not huge IN lists."""
-    connection = session.connection()
-    connection.exec_driver_sql("DROP TABLE IF EXISTS pester_import_hashes")
-    _SCRATCH.create(connection)
-    try:
-        for start in range(0, len(hashes), 10_000):
-            connection.execute(
-                _SCRATCH.insert(), [{"phone_hash": h} for h in hashes[start : start + 10_000]]
-            )
-        yield _SCRATCH
-    finally:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS pester_import_hashes")
 
 
 def _normalise_all(
