@@ -20,7 +20,6 @@ from messaging.audience.recipients import RecipientsRule, select_recipients
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
 from messaging.intake.contact_import import import_contacts
-from messaging.intake.import_jobs import UPLOADS_SUBDIR
 from messaging.models import (
     AuditEvent,
     CampaignState,
@@ -38,6 +37,7 @@ from messaging.models import (
 from messaging.queues import MAINTENANCE, get_queue
 from messaging.records import audit
 from messaging.records.retention import line_retention, purge, schedule_daily_purge
+from messaging.records.uploads import UPLOADS_SUBDIR
 from messaging.sending.worker import run_worker
 from tests.security.helpers import MENTIONED, NUMBERS, SAVED_NAME, days_ago, seeded_line
 from tests.support.factories import make_line, make_user
