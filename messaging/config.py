@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from messaging.content.senders import SENDER_RATE_PER_SECOND, SenderError, SenderKind, parse_sender
 
@@ -171,8 +172,31 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if mode not in {"development", "production", "testing"}:
         raise ConfigurationError("PESTER_ENV must be development, production or testing")
     instance_dir = Path(env.get("PESTER_INSTANCE_DIR", str(DEFAULT_INSTANCE_DIR)))
-    production = mode == "production"
+    regions = env.get("PESTER_TEXTABLE_REGIONS", "GB,IM,JE,GG")
+    return Settings(
+        env=mode,
+        instance_dir=instance_dir,
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'pester.sqlite3'}",
+        redis_url=env.get("REDIS_URL") or None,
+        **_secrets(env, instance_dir, production=mode == "production"),
+        **_gateway(env),
+        quiet_hours_start=_int(env, "PESTER_QUIET_HOURS_START", 8),
+        quiet_hours_end=_int(env, "PESTER_QUIET_HOURS_END", 20),
+        max_segments=_int(env, "PESTER_MAX_SEGMENTS", 4),
+        price_per_segment_pence=_float(env, "PESTER_PRICE_PER_SEGMENT_PENCE", 4.0),
+        default_retention_days=_int(env, "PESTER_RETENTION_DAYS", 90),
+        audit_retention_days=_int(env, "PESTER_AUDIT_RETENTION_DAYS", 2190),
+        textable_regions=frozenset(r.strip().upper() for r in regions.split(",") if r.strip()),
+        **_sending(env),
+        session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
+        session_max_hours=_positive(env, "PESTER_SESSION_MAX_HOURS", 12.0),
+        trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
+        testing=mode == "testing",
+    )
 
+
+def _secrets(env: Mapping[str, str], instance_dir: Path, *, production: bool) -> dict[str, Any]:
+    """The signing, data and lookup keys: required in production, else kept in instance/."""
     secret_key = env.get("SECRET_KEY", "")
     data_key = env.get("PESTER_DATA_KEY", "")
     lookup_key = env.get("PESTER_LOOKUP_KEY", "")
@@ -192,10 +216,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigurationError("DATABASE_URL must be set in production")
         if not env.get("REDIS_URL"):
             raise ConfigurationError("REDIS_URL must be set in production")
-    secret_key = secret_key or _secret_from_instance(instance_dir, "secret_key")
-    data_key = data_key or _secret_from_instance(instance_dir, "data_key")
-    lookup_key = lookup_key or _secret_from_instance(instance_dir, "lookup_key")
+    return {
+        "secret_key": secret_key or _secret_from_instance(instance_dir, "secret_key"),
+        "data_key": data_key or _secret_from_instance(instance_dir, "data_key"),
+        "old_data_keys": tuple(k for k in env.get("PESTER_OLD_DATA_KEYS", "").split(",") if k),
+        "lookup_key": lookup_key or _secret_from_instance(instance_dir, "lookup_key"),
+    }
 
+
+def _gateway(env: Mapping[str, str]) -> dict[str, Any]:
+    """Which gateway, its credentials, the default sender and the URLs callbacks use."""
     gateway = env.get("SMS_GATEWAY", "sandbox")
     if gateway not in {"sandbox", "twilio"}:
         raise ConfigurationError("SMS_GATEWAY must be 'sandbox' or 'twilio'")
@@ -207,55 +237,41 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigurationError(
                 "set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM when SMS_GATEWAY=twilio"
             )
-
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'pester.sqlite3'}"
-    regions = env.get("PESTER_TEXTABLE_REGIONS", "GB,IM,JE,GG")
-    return Settings(
-        env=mode,
-        instance_dir=instance_dir,
-        database_url=database_url,
-        redis_url=env.get("REDIS_URL") or None,
-        secret_key=secret_key,
-        data_key=data_key,
-        old_data_keys=tuple(k for k in env.get("PESTER_OLD_DATA_KEYS", "").split(",") if k),
-        lookup_key=lookup_key,
-        sms_gateway=gateway,
+    return {
+        "sms_gateway": gateway,
         # The sandbox carrier accepts these fixed development credentials.
-        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
-        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "sandbox-auth-token"),
-        twilio_messaging_service_sid=_sender_setting(
+        "twilio_account_sid": env.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
+        "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN", "sandbox-auth-token"),
+        "twilio_messaging_service_sid": _sender_setting(
             env, "TWILIO_MESSAGING_SERVICE_SID", SenderKind.MESSAGING_SERVICE
         ),
-        twilio_from=_sender_setting(env, "TWILIO_FROM", SenderKind.LONG_CODE),
-        sandbox_carrier_url=env.get("SANDBOX_CARRIER_URL", "http://127.0.0.1:8025"),
-        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        quiet_hours_start=_int(env, "PESTER_QUIET_HOURS_START", 8),
-        quiet_hours_end=_int(env, "PESTER_QUIET_HOURS_END", 20),
-        max_segments=_int(env, "PESTER_MAX_SEGMENTS", 4),
-        price_per_segment_pence=_float(env, "PESTER_PRICE_PER_SEGMENT_PENCE", 4.0),
-        default_retention_days=_int(env, "PESTER_RETENTION_DAYS", 90),
-        audit_retention_days=_int(env, "PESTER_AUDIT_RETENTION_DAYS", 2190),
-        textable_regions=frozenset(r.strip().upper() for r in regions.split(",") if r.strip()),
-        batch_size=_int(env, "PESTER_BATCH_SIZE", 100),
-        gateway_concurrency=_int(env, "PESTER_GATEWAY_CONCURRENCY", 32),
-        gateway_timeout_s=_float(env, "PESTER_GATEWAY_TIMEOUT", 10.0),
-        lease_seconds=_int(env, "PESTER_LEASE_SECONDS", 120),
-        reconcile_grace_seconds=_int(env, "PESTER_RECONCILE_GRACE_SECONDS", 30),
-        max_attempts=_int(env, "PESTER_MAX_ATTEMPTS", 5),
-        tick_seconds=_float(env, "PESTER_TICK_SECONDS", 5.0),
-        queue_prefix=env.get("PESTER_QUEUE_PREFIX") or "pester",
-        send_rate_override=_float(env, "PESTER_SEND_RATE", 0.0) or None,
-        send_rate_long_code=_rate(env, "PESTER_SEND_RATE_LONG_CODE", SenderKind.LONG_CODE),
-        send_rate_alphanumeric=_rate(env, "PESTER_SEND_RATE_ALPHANUMERIC", SenderKind.ALPHANUMERIC),
-        send_rate_short_code=_rate(env, "PESTER_SEND_RATE_SHORT_CODE", SenderKind.SHORT_CODE),
-        send_rate_messaging_service=_rate(
+        "twilio_from": _sender_setting(env, "TWILIO_FROM", SenderKind.LONG_CODE),
+        "sandbox_carrier_url": env.get("SANDBOX_CARRIER_URL", "http://127.0.0.1:8025"),
+        "public_base_url": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+    }
+
+
+def _sending(env: Mapping[str, str]) -> dict[str, Any]:
+    """Batches, concurrency, leases, retries, the tick and the rate per kind of sender."""
+    return {
+        "batch_size": _int(env, "PESTER_BATCH_SIZE", 100),
+        "gateway_concurrency": _int(env, "PESTER_GATEWAY_CONCURRENCY", 32),
+        "gateway_timeout_s": _float(env, "PESTER_GATEWAY_TIMEOUT", 10.0),
+        "lease_seconds": _int(env, "PESTER_LEASE_SECONDS", 120),
+        "reconcile_grace_seconds": _int(env, "PESTER_RECONCILE_GRACE_SECONDS", 30),
+        "max_attempts": _int(env, "PESTER_MAX_ATTEMPTS", 5),
+        "tick_seconds": _float(env, "PESTER_TICK_SECONDS", 5.0),
+        "queue_prefix": env.get("PESTER_QUEUE_PREFIX") or "pester",
+        "send_rate_override": _float(env, "PESTER_SEND_RATE", 0.0) or None,
+        "send_rate_long_code": _rate(env, "PESTER_SEND_RATE_LONG_CODE", SenderKind.LONG_CODE),
+        "send_rate_alphanumeric": _rate(
+            env, "PESTER_SEND_RATE_ALPHANUMERIC", SenderKind.ALPHANUMERIC
+        ),
+        "send_rate_short_code": _rate(env, "PESTER_SEND_RATE_SHORT_CODE", SenderKind.SHORT_CODE),
+        "send_rate_messaging_service": _rate(
             env, "PESTER_SEND_RATE_MESSAGING_SERVICE", SenderKind.MESSAGING_SERVICE
         ),
-        session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
-        session_max_hours=_positive(env, "PESTER_SESSION_MAX_HOURS", 12.0),
-        trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
-        testing=mode == "testing",
-    )
+    }
 
 
 def test_settings(tmp_dir: Path, **overrides: object) -> Settings:
