@@ -270,14 +270,7 @@ def import_file(line_id: int, form: dict[str, Any]) -> dict[str, Any]:
                 "line",
                 line.id,
                 commit=False,
-                details={
-                    "import_id": report.import_id,
-                    "contacts_added": report.contacts_added,
-                    "numbers_seen": report.numbers_seen,
-                    "rejected": len(report.rejected),
-                    "file_sha256": report.file_sha256,
-                    "via": "api",
-                },
+                details={**report.audit_details(), "via": "api"},
             )
         db.session.commit()
     out = report.as_json()

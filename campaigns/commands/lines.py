@@ -131,12 +131,7 @@ def import_file(
                     actor=CLI_ACTOR,
                     object_type="line",
                     object_id=line.id,
-                    details={
-                        "import_id": report.import_id,
-                        "contacts_added": report.contacts_added,
-                        "rejected": len(report.rejected),
-                        "file_sha256": report.file_sha256,
-                    },
+                    details=report.audit_details(),
                 )
     except ImportRefused as exc:
         click.echo(f"refused: {exc.message}", err=True)

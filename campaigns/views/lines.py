@@ -293,13 +293,7 @@ def confirm(line_id: int):  # type: ignore[no-untyped-def]
             "line",
             line.id,
             commit=False,
-            details={
-                "import_id": report.import_id,
-                "contacts_added": report.contacts_added,
-                "numbers_seen": report.numbers_seen,
-                "rejected": len(report.rejected),
-                "file_sha256": report.file_sha256,
-            },
+            details=report.audit_details(),
         )
     db.session.commit()
     path.unlink(missing_ok=True)

@@ -100,6 +100,16 @@ class ImportReport:
         data.pop("sample")
         return data
 
+    def audit_details(self) -> dict[str, Any]:
+        """What the audit log keeps of an import: ids and counts, never a number."""
+        return {
+            "import_id": self.import_id,
+            "contacts_added": self.contacts_added,
+            "numbers_seen": self.numbers_seen,
+            "rejected": len(self.rejected),
+            "file_sha256": self.file_sha256,
+        }
+
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()

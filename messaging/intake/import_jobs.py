@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from rq import get_current_job
 
 from messaging import runtime
 from messaging.db import db
-from messaging.intake.contact_import import ImportRefused, import_contacts
+from messaging.intake.contact_import import ImportRefused, ImportReport, import_contacts
 from messaging.intake.extractions import ColumnMap
 from messaging.models import Line
 from messaging.queues import MAINTENANCE, enqueue
@@ -105,51 +106,20 @@ def run_import(
     rt = runtime.current()
     job = get_current_job()
     key = status_key(rt.settings.queue_prefix, job.id if job else "inline")
-
-    def progress(stage: str, fraction: float) -> None:
-        rt.redis.hset(key, mapping={"state": "running", "stage": stage, "fraction": fraction})
-        rt.redis.expire(key, STATUS_TTL)
-
     column_map = (
         ColumnMap(numbers=tuple(number_columns), name=name_column) if number_columns else None
     )
     upload = Path(path)
     try:
-        with db.transaction() as session:
-            line = session.get(Line, line_id)
-            if line is None:
-                raise ImportRefused("no_line", "The line no longer exists.")
-            report = import_contacts(
-                session,
-                line,
-                upload,
-                filename=filename,
-                format=format,
-                column_map=column_map,
-                textable_regions=rt.settings.textable_regions,
-                user_id=user_id,
-                ip=ip,
-                user_agent=user_agent,
-                progress=progress,
-            )
-            if not report.already_imported:
-                audit.append(
-                    session,
-                    category="collection",
-                    action="contacts_imported",
-                    actor=f"user:{user_id} (background import)",
-                    actor_id=user_id,
-                    object_type="line",
-                    object_id=line_id,
-                    ip=ip,
-                    user_agent=user_agent,
-                    details={
-                        "import_id": report.import_id,
-                        "contacts_added": report.contacts_added,
-                        "rejected": len(report.rejected),
-                        "file_sha256": report.file_sha256,
-                    },
-                )
+        report = _import_upload(
+            line_id,
+            upload,
+            filename=filename,
+            format=format,
+            column_map=column_map,
+            requester=(user_id, ip, user_agent),
+            progress=_progress_to(rt.redis, key),
+        )
     except ImportRefused as exc:
         _finish(
             rt.redis, key, "refused", refusal=json.dumps({"code": exc.code, "message": exc.message})
@@ -170,6 +140,61 @@ def run_import(
     _finish(rt.redis, key, "done", report=json.dumps(summary))
     log.info("background import %s for line %s done", report.import_id, line_id)
     return {"import_id": report.import_id}
+
+
+def _progress_to(redis: Redis, key: str) -> Callable[[str, float], None]:
+    """A progress callback that keeps the job's stage and fraction in its Redis hash."""
+
+    def progress(stage: str, fraction: float) -> None:
+        redis.hset(key, mapping={"state": "running", "stage": stage, "fraction": fraction})
+        redis.expire(key, STATUS_TTL)
+
+    return progress
+
+
+def _import_upload(
+    line_id: int,
+    upload: Path,
+    *,
+    filename: str,
+    format: str,
+    column_map: ColumnMap | None,
+    requester: tuple[int | None, str, str],
+    progress: Callable[[str, float], None],
+) -> ImportReport:
+    """Import the upload in one transaction and audit it, as the inline path does."""
+    user_id, ip, user_agent = requester
+    with db.transaction() as session:
+        line = session.get(Line, line_id)
+        if line is None:
+            raise ImportRefused("no_line", "The line no longer exists.")
+        report = import_contacts(
+            session,
+            line,
+            upload,
+            filename=filename,
+            format=format,
+            column_map=column_map,
+            textable_regions=runtime.current().settings.textable_regions,
+            user_id=user_id,
+            ip=ip,
+            user_agent=user_agent,
+            progress=progress,
+        )
+        if not report.already_imported:
+            audit.append(
+                session,
+                category="collection",
+                action="contacts_imported",
+                actor=f"user:{user_id} (background import)",
+                actor_id=user_id,
+                object_type="line",
+                object_id=line_id,
+                ip=ip,
+                user_agent=user_agent,
+                details=report.audit_details(),
+            )
+    return report
 
 
 def _finish(redis: Redis, key: str, state: str, **fields: str) -> None:
