@@ -94,6 +94,14 @@ class ImportReport:
     columns: dict[str, Any] = field(default_factory=dict)
     sample: list[dict[str, Any]] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, line: Line, sha: str, filename: str, extraction: Extraction) -> ImportReport:
+        """An empty report for one file read into one line."""
+        report = cls(line=line.reference, file_sha256=sha, format=extraction.format)
+        report.filename, report.records = filename, extraction.records
+        report.columns = extraction.columns
+        return report
+
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("columns")
@@ -158,11 +166,9 @@ def import_contacts(
 ) -> ImportReport:
     """Import ``path`` into ``line`` in the caller's transaction (``dry_run``: preview only).
 
-    The stages: read the file, normalise every number, match the numbers against the line,
-    opt-outs and other lines, count, then (unless a preview) record the import and write
-    contacts, provenance and logs. ``progress(stage, fraction)`` is told what the import is
-    doing, for a progress bar; ``ip`` and ``user_agent`` are those of the request that
-    started it, for the audit log.
+    Read, normalise, match against the line, opt-outs and other lines, count; then record
+    the import and write it. ``progress(stage, fraction)`` feeds a progress bar; ``ip`` and
+    ``user_agent`` are the request's, for the audit log.
     """
     limits = limits or ExtractionLimits()
     _refuse_oversized(path, limits)
@@ -172,9 +178,7 @@ def import_contacts(
         return _already_imported(line, existing, filename)
     progress("reading the file", 0.05)
     extraction = _read(path, filename, format=format, column_map=column_map, limits=limits)
-    report = ImportReport(line=line.reference, file_sha256=sha, format=extraction.format)
-    report.filename, report.records = filename, extraction.records
-    report.columns = extraction.columns
+    report = ImportReport.of(line, sha, filename, extraction)
     progress("normalising numbers", 0.3)
     numbers = _normalise_all(extraction, report, textable_regions)
     progress("checking opt-outs and other lines", 0.5)
@@ -195,14 +199,6 @@ def import_contacts(
         user_id=user_id,
         ip=ip,
         user_agent=user_agent,
-    )
-    log.info(
-        "import %s into line %s: %s records, %s contacts added, %s rejected",
-        record.id,
-        line.id,
-        report.records,
-        report.contacts_added,
-        len(report.rejected),
     )
     return report
 
@@ -292,6 +288,14 @@ def _write(
     )
     record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}
     record.summary["rejected"] = len(report.rejected)
+    log.info(
+        "import %s into line %s: %s records, %s contacts added, %s rejected",
+        record.id,
+        record.line_id,
+        report.records,
+        report.contacts_added,
+        len(report.rejected),
+    )
 
 
 def _existing_import(session: Session, line_id: int, sha: str) -> ContactImport | None:

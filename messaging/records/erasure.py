@@ -304,44 +304,7 @@ def purge_line(
     """
     erased = measure_line(session, line)
     counts = line.purged_counts or _summary_counts(session, line)
-    contacts = _line_contacts(line.id)
-    hashes = list(
-        session.scalars(
-            select(Contact.phone_hash).where(
-                Contact.line_id == line.id, Contact.phone_hash.is_not(None)
-            )
-        )
-    )
-    _reduce_suppressions(session, hashes)
-    _bulk(
-        session,
-        update(ContactSource)
-        .where(ContactSource.contact_id.in_(contacts))
-        .values(raw=None, saved_name=None, account=None),
-    )
-    _bulk(
-        session,
-        update(ContactImport).where(ContactImport.line_id == line.id).values(rejected=None),
-    )
-    _bulk(session, delete(Interaction).where(Interaction.line_id == line.id))
-    _erase_replies(session, _line_replies(line.id))
-    outbox = select(OutboxMessage.id).where(OutboxMessage.contact_id.in_(contacts))
-    _bulk(
-        session,
-        update(DeliveryEvent).where(DeliveryEvent.outbox_id.in_(outbox)).values(payload={}),
-    )
-    _bulk(
-        session,
-        update(OutboxMessage)
-        .where(OutboxMessage.contact_id.in_(contacts))
-        .values(to=None, phone_hash=None),
-    )
-    _bulk(
-        session,
-        update(Contact)
-        .where(Contact.line_id == line.id)
-        .values(phone=None, phone_hash=None, textable=False),
-    )
+    _erase_contact_data(session, line.id)
     line.line_number = None
     line.line_number_hash = None
     line.purged_at = utcnow()
@@ -361,6 +324,48 @@ def purge_line(
     )
     log.info("line %s purged: %s contacts, %s replies", line.id, erased.contacts, erased.replies)
     return erased
+
+
+def _erase_contact_data(session: Session, line_id: int) -> None:
+    """Empty every row that holds a number, name or text of the line's contacts."""
+    contacts = _line_contacts(line_id)
+    hashes = list(
+        session.scalars(
+            select(Contact.phone_hash).where(
+                Contact.line_id == line_id, Contact.phone_hash.is_not(None)
+            )
+        )
+    )
+    _reduce_suppressions(session, hashes)
+    _bulk(
+        session,
+        update(ContactSource)
+        .where(ContactSource.contact_id.in_(contacts))
+        .values(raw=None, saved_name=None, account=None),
+    )
+    _bulk(
+        session,
+        update(ContactImport).where(ContactImport.line_id == line_id).values(rejected=None),
+    )
+    _bulk(session, delete(Interaction).where(Interaction.line_id == line_id))
+    _erase_replies(session, _line_replies(line_id))
+    outbox = select(OutboxMessage.id).where(OutboxMessage.contact_id.in_(contacts))
+    _bulk(
+        session,
+        update(DeliveryEvent).where(DeliveryEvent.outbox_id.in_(outbox)).values(payload={}),
+    )
+    _bulk(
+        session,
+        update(OutboxMessage)
+        .where(OutboxMessage.contact_id.in_(contacts))
+        .values(to=None, phone_hash=None),
+    )
+    _bulk(
+        session,
+        update(Contact)
+        .where(Contact.line_id == line_id)
+        .values(phone=None, phone_hash=None, textable=False),
+    )
 
 
 def purge_orphans(session: Session, cutoff: datetime, *, actor: str = PURGE_ACTOR) -> OrphanErasure:
