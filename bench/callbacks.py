@@ -18,7 +18,7 @@ Prints ONE JSON object:
   query; no signature, no write): the ceiling the web stack itself allows on this machine.
   No unsigned webhook route exists, by design.
 
-    .venv/bin/python bench/callbacks.py [--recipients 6000] [--clients 8] [--workers 2]
+    python bench/callbacks.py [--recipients 6000] [--clients 8] [--workers 2]
         [--threads 4] [--duplicates 0.1] [--reorder 0.25] [--seed 6]
 """
 
@@ -94,6 +94,7 @@ def app_environment(tmp: Path, db_url: str, redis: str, port: int) -> dict[str, 
         if not key.startswith(("PESTER_", "TWILIO_", "DATABASE_URL", "REDIS_URL", "SMS_"))
     }
     env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         PESTER_ENV="development",
         PESTER_INSTANCE_DIR=str(tmp / "instance"),
         DATABASE_URL=db_url,
@@ -213,7 +214,7 @@ def signed_requests(callbacks: list[tuple[str, str]], port: int) -> list[tuple[b
 
 def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log: Path):
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        sys.executable, "-m", "gunicorn",
         "--workers", str(workers),
         "--worker-class", "gthread",
         "--threads", str(threads),

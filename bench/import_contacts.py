@@ -6,7 +6,7 @@ phonenumbers and inserts each contact with its own INSERT, the way a first attem
 it runs on a sample of rows and is reported as a rate. Each runs in its own process so peak
 memory is the import's own. Numbers are random synthetic UK mobiles, never sent anywhere.
 
-    .venv/bin/python bench/import_contacts.py [--rows 100000] [--naive-rows 10000]
+    python bench/import_contacts.py [--rows 100000] [--naive-rows 10000]
 """
 
 from __future__ import annotations

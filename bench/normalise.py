@@ -8,7 +8,7 @@ call log the same number turns up several times, written in different ways.
 Prints ONE JSON object: {"inputs", "per_s", "naive_per_s", "speedup"}. Both sides start
 with cold caches; each is timed three times and the best run counts.
 
-    .venv/bin/python -m bench.normalise [--inputs 100000] [--pool 40000] [--seed 1]
+    python bench/normalise.py [--inputs 100000] [--pool 40000] [--seed 1]
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import phonenumbers
 

@@ -8,7 +8,7 @@ one text after another. Client and carrier share this process, as they do in the
 Prints ONE JSON object: {"texts", "connections", "latency_ms", "per_s", "ceiling_per_s",
 "fraction_of_ceiling", "baseline_per_s", "speedup_vs_baseline", "accepted"}.
 
-    .venv/bin/python -m bench.sandbox_throughput [--texts 1500] [--connections 75]
+    python bench/sandbox_throughput.py [--texts 1500] [--connections 75]
         [--latency-ms 150]
 """
 
@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from messaging.gateways.base import Gateway, GatewaySettings, OutgoingSms
 from messaging.gateways.registry import build_gateway

@@ -23,7 +23,7 @@ worker, running it for every recipient would take many minutes and tell nothing 
 
 Prints ONE JSON object.
 
-    .venv/bin/python bench/send.py [--recipients 6000] [--capacity 500] [--latency-ms 150]
+    python bench/send.py [--recipients 6000] [--capacity 500] [--latency-ms 150]
         [--workers 2] [--batch-size 250] [--concurrency 100] [--baseline-sample 300]
 """
 
