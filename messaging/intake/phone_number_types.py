@@ -4,7 +4,7 @@ For +44 numbers in their usual shapes, :mod:`messaging.intake.phone_numbers` ski
 ``phonenumbers.parse``: this module reads the national number directly and matches it against
 the number-type patterns of phonenumbers' metadata, compiled once into one pattern per region
 and length. It gives the same answers as a full parse (property tests in
-tests/messaging/test_phone_numbers.py compare them); shapes whose reading is not certain give
+tests/messaging/intake/test_phone_numbers.py compare them); shapes whose reading is not certain give
 None and are left to the parser.
 """
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from messaging.intake.extractions import FORMATS, Extraction, ExtractionRefused, extract
 from tests.fuzz.budget import within
-from tests.messaging.extractions.fixtures import (
+from tests.messaging.intake.extractions.fixtures import (
     CallSpec,
     ContactSpec,
     PartySpec,

@@ -14,7 +14,7 @@ from messaging.db import db
 from messaging.intake.contact_import import import_contacts
 from messaging.models import AuditEvent, Line
 from messaging.records import audit
-from tests.messaging.pipeline.conftest import (  # noqa: F401 (fixtures)
+from tests.messaging.sending.conftest import (  # noqa: F401 (fixtures)
     Pipeline,
     carrier_config,
     drama,

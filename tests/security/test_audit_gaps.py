@@ -15,7 +15,7 @@ from tests.campaigns.api.helpers import bearer, token_id
 from tests.campaigns.replies.helpers import store_reply
 from tests.campaigns.web.helpers import make_draft, post, service_id, sign_in, submitted
 from tests.conftest import csrf_token
-from tests.messaging.pipeline.conftest import (  # noqa: F401 (fixtures)
+from tests.messaging.sending.conftest import (  # noqa: F401 (fixtures)
     Pipeline,
     carrier_config,
     drama,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from messaging.db import db
 from messaging.inbound.replies import receive_reply
 from messaging.models import AuditEvent, Reply
-from tests.messaging.webhooks.helpers import SENDER, inbound_params, new_sid
+from tests.messaging.inbound.webhooks.helpers import SENDER, inbound_params, new_sid
 
 
 def store_reply(

@@ -13,7 +13,7 @@ from messaging.db import db
 from messaging.models import OutboxMessage, Suppression, SuppressionEvent
 from tests.campaigns.replies.helpers import audit_entries, sign_in, store_reply
 from tests.conftest import csrf_token
-from tests.messaging.webhooks.helpers import make_campaign, make_outbox
+from tests.messaging.inbound.webhooks.helpers import make_campaign, make_outbox
 from tests.support.factories import make_contacts, make_line, make_user
 
 NUMBER = "+447700900801"

@@ -20,7 +20,7 @@ from tests.campaigns.replies.helpers import (
     store_reply,
 )
 from tests.conftest import csrf_token
-from tests.messaging.webhooks.helpers import make_campaign, make_outbox, status_params
+from tests.messaging.inbound.webhooks.helpers import make_campaign, make_outbox, status_params
 from tests.support.factories import make_contacts, make_line, make_user
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
