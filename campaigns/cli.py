@@ -18,8 +18,10 @@ from campaigns.commands._setup import cli_actor
 from campaigns.demo import load_demo
 from campaigns.devserver import run_all_in_one
 from messaging.db import db
+from messaging.inbound.alerts import alert_tick
 from messaging.migrate import upgrade
 from messaging.models import Campaign
+from messaging.queues import QUEUE_NAMES
 from messaging.records import audit
 from messaging.seed import seed_reference_data
 from messaging.sending.progress import campaign_progress
@@ -104,17 +106,25 @@ def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--no-tick", is_flag=True, help="Do not run the reconciliation tick here.")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(QUEUE_NAMES),
+    help="Work only this queue (repeatable); all of them, alerts first, by default.",
+)
 @with_appcontext
-def worker(burst: bool, no_tick: bool) -> None:
+def worker(burst: bool, no_tick: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker on pester's queues (start as many as the send rate needs)."""
-    run_worker(burst=burst, tick=not no_tick)
+    run_worker(burst=burst, tick=not no_tick, queues=queues or QUEUE_NAMES, also_tick=(alert_tick,))
 
 
 @main.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Run one reconciliation pass now (re-queue, reconcile leases, finish campaigns)."""
-    click.echo(json.dumps(tick()))
+    """Run one reconciliation pass now (re-queue, reconcile leases, finish campaigns, repeat
+    risk alerts)."""
+    click.echo(json.dumps({**tick(), "alerts": alert_tick()}))
 
 
 @main.group("campaign")

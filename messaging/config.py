@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from messaging.content.senders import SENDER_RATE_PER_SECOND, SenderError, SenderKind, parse_sender
+from messaging.notify import parse_smtp_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
@@ -76,11 +77,25 @@ class Settings:
     max_upload_bytes: int = 100 * 2**20
     background_import_bytes: int = 2 * 2**20  # larger uploads import in a worker
     trusted_proxies: int = 0  # reverse proxies in front of the web app (X-Forwarded-For hops)
+    # Risk alerts (messaging.inbound.alerts): e-mail over SMTP and/or a signed webhook.
+    alert_smtp_url: str = ""
+    alert_from: str = "pester@localhost"
+    alert_to: tuple[str, ...] = ()
+    alert_webhook_url: str = ""
+    alert_webhook_secret: str = ""
+    alert_repeat_minutes: float = 15.0  # re-alert while the reply is not marked handled
+    alert_max_attempts: int = 8  # per channel and alert, with backoff
+    alert_timeout_s: float = 10.0  # per SMTP session or webhook request
     testing: bool = False
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def alerting(self) -> bool:
+        """Whether risk alerts go anywhere (an SMTP server or a webhook is configured)."""
+        return bool(self.alert_smtp_url or self.alert_webhook_url)
 
     @property
     def default_sender(self) -> str:
@@ -191,6 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
         session_max_hours=_positive(env, "PESTER_SESSION_MAX_HOURS", 12.0),
         trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
+        **_alerts(env, production=mode == "production"),
         testing=mode == "testing",
     )
 
@@ -271,6 +287,45 @@ def _sending(env: Mapping[str, str]) -> dict[str, Any]:
         "send_rate_messaging_service": _rate(
             env, "PESTER_SEND_RATE_MESSAGING_SERVICE", SenderKind.MESSAGING_SERVICE
         ),
+    }
+
+
+def _alerts(env: Mapping[str, str], *, production: bool) -> dict[str, Any]:
+    """Where risk alerts go (SMTP and/or a signed webhook), and how often they repeat."""
+    smtp_url = env.get("PESTER_ALERT_SMTP_URL", "").strip()
+    to = tuple(a.strip() for a in env.get("PESTER_ALERT_TO", "").split(",") if a.strip())
+    webhook_url = env.get("PESTER_ALERT_WEBHOOK_URL", "").strip()
+    secret = env.get("PESTER_ALERT_WEBHOOK_SECRET", "")
+    if smtp_url:
+        try:
+            parse_smtp_url(smtp_url)
+        except ValueError as exc:
+            raise ConfigurationError(f"PESTER_ALERT_SMTP_URL: {exc}") from exc
+        if not to:
+            raise ConfigurationError(
+                "PESTER_ALERT_TO must name at least one address when PESTER_ALERT_SMTP_URL is set"
+            )
+        if any("@" not in address for address in to):
+            raise ConfigurationError("PESTER_ALERT_TO is a comma-separated list of addresses")
+    if webhook_url:
+        if not webhook_url.startswith(("https://", "http://")):
+            raise ConfigurationError("PESTER_ALERT_WEBHOOK_URL must be an http(s):// URL")
+        if len(secret) < 16:
+            raise ConfigurationError(
+                "PESTER_ALERT_WEBHOOK_SECRET must be set (16 characters or more) to sign "
+                "the alert webhook"
+            )
+        if production and not webhook_url.startswith("https://"):
+            raise ConfigurationError("PESTER_ALERT_WEBHOOK_URL must be https:// in production")
+    return {
+        "alert_smtp_url": smtp_url,
+        "alert_from": env.get("PESTER_ALERT_FROM", "").strip() or "pester@localhost",
+        "alert_to": to,
+        "alert_webhook_url": webhook_url,
+        "alert_webhook_secret": secret,
+        "alert_repeat_minutes": _positive(env, "PESTER_ALERT_REPEAT_MINUTES", 15.0),
+        "alert_max_attempts": _int(env, "PESTER_ALERT_MAX_ATTEMPTS", 8),
+        "alert_timeout_s": _positive(env, "PESTER_ALERT_TIMEOUT", 10.0),
     }
 
 

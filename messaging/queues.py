@@ -9,12 +9,15 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.job import Job
 
+ALERTS = "alerts"
 SEND = "send"
 MAINTENANCE = "maintenance"
-QUEUE_NAMES = (SEND, MAINTENANCE)
+# In the order a worker takes jobs: a risk alert never waits behind queued send batches.
+QUEUE_NAMES = (ALERTS, SEND, MAINTENANCE)
 
 # Per queue: how long a job may run, how long results and failures are kept, retries.
 JOB_OPTIONS: dict[str, dict[str, Any]] = {
+    ALERTS: {"job_timeout": 300, "result_ttl": 600, "failure_ttl": 7 * 86400},
     SEND: {"job_timeout": 1800, "result_ttl": 3600, "failure_ttl": 7 * 86400},
     MAINTENANCE: {"job_timeout": 3600, "result_ttl": 3600, "failure_ttl": 7 * 86400},
 }

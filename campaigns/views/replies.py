@@ -16,7 +16,9 @@ from campaigns.audit import record
 from campaigns.auth import current_user, local_path
 from campaigns.forms import BlankToNone
 from campaigns.permissions import requires, role_has
+from messaging import runtime
 from messaging.db import db, utcnow
+from messaging.inbound.alerts import alert_history
 from messaging.inbound.intelligence import mention_context
 from messaging.inbound.replies import annotate, mark_handled, mark_reviewed, parse_tags
 from messaging.inbound.reply_log import (
@@ -187,6 +189,8 @@ def show(reply_id: int):  # type: ignore[no-untyped-def]
         line_names=lines,
         campaign_names=campaigns,
         line_refs=line_refs,
+        alerts=alert_history(db.session, reply.id),
+        repeat_minutes=runtime.current().settings.alert_repeat_minutes,
         now=utcnow(),
         can_write=role_has(current_user().role, "replies:write"),
     )

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from campaigns.permissions import WEBHOOK, requires
 from messaging import runtime
 from messaging.db import db
+from messaging.inbound.alerts import queue_alert
 from messaging.inbound.replies import HELP_TEXT, InboundError, ReplyResult, receive_reply
 from messaging.inbound.triage.keywords import KeywordAction
 from messaging.inbound.webhooks import public_url, signature_valid
@@ -85,6 +86,8 @@ def inbound():  # type: ignore[no-untyped-def]
         result = _store_reply(params)
     except InboundError:
         abort(400)
+    if result.alert_id is not None:
+        queue_alert(result.alert_id)  # after the commit; the tick re-queues a lost job
     if result.action is KeywordAction.HELP and not result.duplicate:
         return Response(HELP_TWIML, mimetype="application/xml")
     return Response(EMPTY_TWIML, mimetype="application/xml")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from messaging.audience.suppression import suppress, unsuppress_by_reply
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
+from messaging.inbound.alerts import open_first_alert
 from messaging.inbound.triage.classifier import classify
 from messaging.inbound.triage.keywords import KeywordAction, keyword_action
 from messaging.intake.phone_numbers import normalise
@@ -53,6 +54,7 @@ class ReplyResult:
     duplicate: bool
     action: KeywordAction
     urgent: bool
+    alert_id: int | None = None  # a risk alert to queue once the reply commits
 
 
 def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
@@ -112,15 +114,22 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     audit.record_reply_links(
         session, reply_id=reply.id, links=[(m.link, m.line_id) for m in mentions]
     )
+    alert_id = open_first_alert(session, reply)
     log.info("reply %s stored (campaign %s, urgent %s)", reply.id, reply.campaign_id, reply.urgent)
-    return ReplyResult(reply.id, False, match.action, reply.urgent)
+    return ReplyResult(reply.id, False, match.action, reply.urgent, alert_id)
 
 
 def _answered_message(session: Session, phone_hash: str, to_sender: str) -> OutboxMessage | None:
     """The latest text pester sent to this number (from this sender when it can tell)."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.phone_hash == phone_hash, OutboxMessage.provider_id.is_not(None))
+        .where(
+            OutboxMessage.phone_hash == phone_hash,
+            OutboxMessage.provider_id.is_not(None),
+            # An analyst's answer is part of the conversation, not a campaign text: a reply
+            # to it still answers the campaign that started the conversation.
+            OutboxMessage.campaign_id.is_not(None),
+        )
         .order_by(OutboxMessage.submitted_at.desc().nulls_last(), OutboxMessage.id.desc())
     )
     exact = session.scalars(query.where(OutboxMessage.sender == to_sender).limit(1)).first()

@@ -1,5 +1,7 @@
 """Every pester table, imported here so metadata and migrations see them all."""
 
+from messaging.models.alerts import Alert, AlertAttempt, AlertDelivery
+from messaging.models.answers import Conversion, ReplyAnswer
 from messaging.models.audit import AuditEvent, AuditHead
 from messaging.models.campaigns import Campaign, CampaignState, campaign_lines
 from messaging.models.content import MessageTemplate, Service, TemplateVersion
@@ -17,6 +19,9 @@ from messaging.models.suppressions import Suppression, SuppressionEvent, Suppres
 from messaging.models.users import ApiToken, Role, User
 
 __all__ = [
+    "Alert",
+    "AlertAttempt",
+    "AlertDelivery",
     "ApiToken",
     "AuditEvent",
     "AuditHead",
@@ -25,6 +30,7 @@ __all__ = [
     "Contact",
     "ContactImport",
     "ContactSource",
+    "Conversion",
     "DeliveryEvent",
     "DoNotContact",
     "Interaction",
@@ -32,6 +38,7 @@ __all__ = [
     "MessageTemplate",
     "OutboxMessage",
     "Reply",
+    "ReplyAnswer",
     "ReplyNumber",
     "Role",
     "Service",

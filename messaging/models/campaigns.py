@@ -50,6 +50,12 @@ class Campaign(Base):
     template_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("template_versions.id"), nullable=True
     )
+    # An A/B test: a second approved template version, sent to a random half of the
+    # recipients, split by ``arm_seed`` (see messaging.audience.arms).
+    template_version_b_id: Mapped[int | None] = mapped_column(
+        ForeignKey("template_versions.id"), nullable=True
+    )
+    arm_seed: Mapped[int | None] = mapped_column(Integer, nullable=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
     sender: Mapped[str] = mapped_column(String(40), default="")
     placeholder_values: Mapped[dict] = mapped_column(JSON, default=dict)

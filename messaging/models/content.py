@@ -36,6 +36,8 @@ class MessageTemplate(Base):
     name: Mapped[str] = mapped_column(String(120))
     purpose: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="")
+    # For purpose "response": the risk kinds and labels it answers (overdose, help_seeking…).
+    answers: Mapped[list] = mapped_column(JSON, default=list)
     shipped: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,7 +21,8 @@ from messaging.db import Base, UTCDateTime, utcnow
 
 
 class OutboxMessage(Base):
-    """A text to one recipient of one campaign; unique per (campaign, contact)."""
+    """A text to one recipient of one campaign, unique per (campaign, contact); or an
+    analyst's answer to a reply (no campaign, no contact), unique per answer."""
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
@@ -34,11 +35,20 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), nullable=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
+    # An analyst's answer (messaging.inbound.answers): at most one row per answer.
+    # (Replies point at outbox rows and answers at replies: this key closes the cycle, so it
+    # is added after both tables exist.)
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reply_answers.id", use_alter=True), unique=True, nullable=True
+    )
+    arm: Mapped[str | None] = mapped_column(String(1), nullable=True)  # A/B test: "A" or "B"
     phone_hash: Mapped[str | None] = mapped_column(String(LOOKUP_HASH_LENGTH), index=True)
     to: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # a campaign's approved text ("" for answers)
+    # An answer's text, sealed: free text is personal data (see ``text``).
+    private_body: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
     sender: Mapped[str] = mapped_column(String(40))
     segments: Mapped[int] = mapped_column(Integer)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # may send in quiet hours
@@ -56,6 +66,11 @@ class OutboxMessage(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     final_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def text(self) -> str:
+        """What was (or will be) sent: the answer's sealed text, else the campaign's."""
+        return self.private_body if self.private_body is not None else self.body
 
 
 class DeliveryEvent(Base):

@@ -28,6 +28,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Granted by an administrator to analysts trained to answer a risk disclosure alone.
+    responder: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
     own_phone: Mapped[str | None] = mapped_column(Encrypted, nullable=True)  # for test sends

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -311,11 +312,16 @@ def _settle(lease: _Lease, *, status: str, provider_id: str | None = None) -> in
 
 
 class Ticker(threading.Thread):
-    """Runs :func:`tick` every few seconds in a worker, under a cluster-wide Redis lock."""
+    """Runs :func:`tick` every few seconds in a worker, under a cluster-wide Redis lock,
+    then ``also``: later stages' passes handed in by whoever starts the worker (sending
+    cannot import them), such as risk alerts' repeats."""
 
-    def __init__(self, interval: float | None = None) -> None:
+    def __init__(
+        self, interval: float | None = None, also: Sequence[Callable[[], object]] = ()
+    ) -> None:
         super().__init__(name="pester-tick", daemon=True)
         self.interval = interval or runtime.current().settings.tick_seconds
+        self.also = tuple(also)
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -329,6 +335,8 @@ class Ticker(threading.Thread):
                     try:
                         tick()
                         schedule_daily_purge()  # at most once a day, on the maintenance queue
+                        for extra in self.also:
+                            extra()
                     finally:
                         rt.redis.delete(key)
             except RedisError as exc:  # Redis restarting: the next pass repairs it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -42,8 +43,17 @@ class PesterWorker(SimpleWorker):
         return super().request_stop(signum, frame)
 
 
-def run_worker(*, burst: bool = False, tick: bool = True, name: str | None = None) -> bool:
-    """Work the send and maintenance queues until stopped (or until empty with ``burst``).
+def run_worker(
+    *,
+    burst: bool = False,
+    tick: bool = True,
+    name: str | None = None,
+    queues: Sequence[str] = QUEUE_NAMES,
+    also_tick: Sequence[Callable[[], object]] = (),
+) -> bool:
+    """Work pester's queues (all of them by default, alerts first) until stopped (or until
+    empty with ``burst``); ``also_tick`` are later stages' periodic passes (risk alerts'
+    repeats), run by the tick after its own.
 
     A SimpleWorker runs jobs in this process: a batch job spends its time waiting on the
     gateway, so a fork per job buys nothing, and the database pool and HTTP connections
@@ -52,14 +62,14 @@ def run_worker(*, burst: bool = False, tick: bool = True, name: str | None = Non
     queues again whatever the restart lost), so a Redis restart needs no worker restart.
     """
     rt = runtime.current()
-    ticker = Ticker() if tick and not burst else None
+    ticker = Ticker(also=also_tick) if tick and not burst else None
     if ticker:
         ticker.start()
     worked = False
     try:
         while True:
-            queues = [get_queue(rt.redis, q, prefix=rt.settings.queue_prefix) for q in QUEUE_NAMES]
-            worker = PesterWorker(queues, connection=rt.redis, name=name)
+            listened = [get_queue(rt.redis, q, prefix=rt.settings.queue_prefix) for q in queues]
+            worker = PesterWorker(listened, connection=rt.redis, name=name)
             name = None  # a restarted worker gets a fresh name
             try:
                 worked |= worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
