@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from messaging.audience.recipients import RecipientsRule, count_recipients
 from messaging.content.senders import SenderError, asks_for_reply, names_other_route, parse_sender
 from messaging.content.sms_encoding import inspect
-from messaging.content.sms_templates import TemplateError, render
+from messaging.content.sms_templates import RESPONSE, TemplateError, render
 from messaging.models import Campaign, Service, TemplateVersion
 
 
@@ -61,6 +61,10 @@ def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
     version = session.get(TemplateVersion, campaign.template_version_id or 0)
     if version is None:
         result.problems.append("Choose a message template.")
+    elif version.template.purpose == RESPONSE:
+        result.problems.append(
+            "That template is a response to a reply, not a campaign message: choose another."
+        )
     else:
         try:
             rendered = render(version.body, placeholder_values(session, campaign))

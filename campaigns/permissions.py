@@ -27,6 +27,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "replies:read": frozenset({ANALYST, SUPERVISOR}),
     "replies:write": frozenset({ANALYST}),
     "replies:export": frozenset({ANALYST}),
+    # Answering a reply by SMS; free text alone also needs the person's responder grant
+    # (User.responder, see may_answer_alone), else a second person's approval.
+    "replies:answer": frozenset({ANALYST}),
+    "replies:approve_answers": frozenset({ANALYST, SUPERVISOR}),
+    "outcomes:read": frozenset({OFFICER, SUPERVISOR, ANALYST}),
+    # Conversions are recorded on a conversation, which only these roles may see.
+    "outcomes:record": frozenset({ANALYST, SUPERVISOR}),
     "suppressions:write": frozenset({ANALYST, ADMIN}),
     "admin": frozenset({ADMIN}),
     "audit:read": frozenset({ADMIN}),
@@ -52,6 +59,12 @@ def requires(permission: str) -> Callable[[F], F]:
 
 def role_has(role: str, permission: str) -> bool:
     return role in PERMISSIONS.get(permission, frozenset())
+
+
+def may_answer_alone(user: Any) -> bool:
+    """The responder permission: free text to a reply in the risk queue without a second
+    person. An administrator grants it per person (an analyst trained for disclosures)."""
+    return bool(getattr(user, "responder", False)) and role_has(user.role, "replies:answer")
 
 
 def permission_of(view: Callable[..., Any]) -> str | None:

@@ -21,7 +21,7 @@ from campaigns.campaign_preview import service_placeholders
 from messaging import runtime
 from messaging.content.senders import SenderError, parse_sender
 from messaging.content.sms_encoding import inspect, split_segments
-from messaging.content.sms_templates import TemplateError, TemplateErrorCode, render
+from messaging.content.sms_templates import RESPONSE, TemplateError, TemplateErrorCode, render
 from messaging.models import Campaign, Line, MessageTemplate, Service, TemplateVersion, User
 from messaging.sending.send_window import LONDON
 
@@ -208,7 +208,7 @@ def template_choices(session: Session, pinned_id: int | None) -> list[dict[str, 
     """Active templates' current versions, plus the version a campaign pinned if older."""
     templates = session.scalars(
         select(MessageTemplate)
-        .where(MessageTemplate.active.is_(True))
+        .where(MessageTemplate.active.is_(True), MessageTemplate.purpose != RESPONSE)
         .order_by(MessageTemplate.purpose, MessageTemplate.name)
     ).all()
     latest: dict[int, TemplateVersion] = {}

@@ -58,11 +58,14 @@ def seed_reference_data(
                 name=shipped.name,
                 purpose=shipped.purpose,
                 description=shipped.description,
+                answers=list(shipped.answers),
                 shipped=True,
             )
             session.add(template)
             session.flush()
             added["templates"] += 1
+        elif template.shipped and list(template.answers or []) != list(shipped.answers):
+            template.answers = list(shipped.answers)  # what a response suits is not text
         versions = list(
             session.scalars(
                 select(TemplateVersion)

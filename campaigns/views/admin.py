@@ -186,6 +186,31 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.user", user_id=person.id))
 
 
+@bp.route("/users/<int:user_id>/responder", methods=["POST"])
+@requires("admin")
+def responder(user_id: int):  # type: ignore[no-untyped-def]
+    """Grant or withdraw the responder permission (free-text answers to risk replies alone)."""
+    person = _user_or_404(user_id)
+    grant = request.form.get("grant") == "yes"
+    if grant and not role_has(person.role, "replies:answer"):
+        flash("Only analysts answer replies: change their role first.", "error")
+        return redirect(url_for("admin.user", user_id=person.id))
+    if person.responder != grant:
+        person.responder = grant
+        record(
+            "administration",
+            "responder_granted" if grant else "responder_withdrawn",
+            "user",
+            person.id,
+        )
+    flash(
+        f"{person.email} may now answer a risk disclosure with free text alone."
+        if grant
+        else f"{person.email}'s free-text answers now need a second person's approval."
+    )
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 @requires("admin")
 def reactivate(user_id: int):  # type: ignore[no-untyped-def]

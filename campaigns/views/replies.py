@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 
+from campaigns.answer_context import conversation_extras
 from campaigns.audit import record
 from campaigns.auth import current_user, local_path
 from campaigns.forms import BlankToNone
@@ -19,6 +20,7 @@ from campaigns.permissions import requires, role_has
 from messaging import runtime
 from messaging.db import db, utcnow
 from messaging.inbound.alerts import alert_history
+from messaging.inbound.answers import waiting_for_approval
 from messaging.inbound.intelligence import mention_context
 from messaging.inbound.replies import annotate, mark_handled, mark_reviewed, parse_tags
 from messaging.inbound.reply_log import (
@@ -156,6 +158,11 @@ def index():  # type: ignore[no-untyped-def]
         now=utcnow(),
         can_write=role_has(current_user().role, "replies:write"),
         can_export=role_has(current_user().role, "replies:export"),
+        answers_waiting=(
+            len(waiting_for_approval(db.session))
+            if role_has(current_user().role, "replies:approve_answers")
+            else None
+        ),
     )
 
 
@@ -212,7 +219,8 @@ def conversation_view(phone_hash: str):  # type: ignore[no-untyped-def]
             "reply_ids": [r.id for r in talk.replies],
         },
     )
-    return render_template("replies/conversation.html", talk=talk, now=utcnow())
+    extras = conversation_extras(db.session, talk, current_user())
+    return render_template("replies/conversation.html", talk=talk, now=utcnow(), **extras)
 
 
 def _back(reply: Reply):  # type: ignore[no-untyped-def]

@@ -1,7 +1,12 @@
 """SMS message templates: parsing the shipped files, checking placeholders, rendering.
 
 A template file ``templates/sms/<slug>.sms`` is a header of ``key: value`` lines (name,
-purpose, description, placeholders), a line ``---``, then a Jinja body.
+purpose, description, placeholders, and for responses ``answers``), a line ``---``, then a
+Jinja body.
+
+Purpose ``response`` marks an approved answer an analyst may send to someone who replied
+(never a campaign's text); its ``answers`` line lists the risk kinds and triage labels it
+suits (``overdose``, ``self_harm``, ``help_seeking``…), so the answer form offers it first.
 
 Only campaign-level values can appear in a message (``ALLOWED_PLACEHOLDERS``). Nothing about
 the recipient — the name the dealer saved them under, their number, notes — is ever passed
@@ -39,8 +44,11 @@ ALLOWED_PLACEHOLDERS: frozenset[str] = frozenset(
         "reply_route",
     }
 )
-PURPOSES: tuple[str, ...] = ("signposting", "warning", "exploitation", "line_closed")
-HEADER_FIELDS: tuple[str, ...] = ("name", "purpose", "description", "placeholders")
+PURPOSES: tuple[str, ...] = ("signposting", "warning", "exploitation", "line_closed", "response")
+RESPONSE = "response"  # an analyst's approved answer to a reply, never a campaign text
+CAMPAIGN_PURPOSES: tuple[str, ...] = tuple(p for p in PURPOSES if p != RESPONSE)
+HEADER_FIELDS: tuple[str, ...] = ("name", "purpose", "description", "placeholders", "answers")
+MAY_BE_EMPTY: frozenset[str] = frozenset({"placeholders", "answers"})
 SAFE_FILTERS: frozenset[str] = frozenset({"upper", "lower", "capitalize", "title", "trim"})
 SHIPPED_DIRECTORY = Path(__file__).resolve().parents[2] / "templates" / "sms"
 
@@ -108,6 +116,7 @@ class SmsTemplate:
     description: str
     placeholders: tuple[str, ...]
     body: str
+    answers: tuple[str, ...] = ()  # for responses: the risk kinds and labels it suits
 
 
 def _environment() -> SandboxedEnvironment:
@@ -241,10 +250,21 @@ def _parse_header(lines: list[str]) -> dict[str, str]:
         if key in header:
             raise TemplateError(TemplateErrorCode.BAD_HEADER, detail=f"'{key}' appears twice")
         header[key] = value.strip()
+    header.setdefault("answers", "")  # only responses have it
     for key in HEADER_FIELDS:
-        if key not in header or (key != "placeholders" and not header[key]):
+        if key not in header or (key not in MAY_BE_EMPTY and not header[key]):
             raise TemplateError(TemplateErrorCode.MISSING_FIELD, detail=key)
     return header
+
+
+def _answers(field: str, purpose: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in field.split(",") if name.strip())
+    if names and purpose != RESPONSE:
+        raise TemplateError(TemplateErrorCode.BAD_HEADER, detail="only responses list answers")
+    for name in names:
+        if not _SLUG.fullmatch(name):
+            raise TemplateError(TemplateErrorCode.BAD_HEADER, detail=f"'{name}' is not a kind")
+    return names
 
 
 def _declared_placeholders(field: str) -> tuple[str, ...]:
@@ -291,6 +311,7 @@ def parse_template_file(text: str, *, slug: str) -> SmsTemplate:
         description=header["description"],
         placeholders=declared,
         body=body,
+        answers=_answers(header["answers"], header["purpose"]),
     )
 
 

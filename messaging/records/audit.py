@@ -219,6 +219,7 @@ def _trim_extent(session: Session, before: datetime) -> tuple[int | None, int]:
 
 
 class _BatchOutcome(Protocol):
+    id: int
     status: str
     provider_id: str | None
     error_code: int | None
@@ -251,6 +252,31 @@ def record_gateway_handover(
         object_id=campaign_id,
         recipient=gateway,
         details={"batch": batch, "handed_over": handed, "accepted": accepted},
+    )
+
+
+def record_answer_handover(
+    session: Session, batch: str, outcomes: Iterable[_BatchOutcome], gateway: str
+) -> AuditEvent | None:
+    """Record analysts' answers handed to the SMS gateway (a disclosure): one entry a batch,
+    naming the outbox rows, never the numbers or the text."""
+    handed_over = [o for o in outcomes if _handed_over(o)]
+    if not handed_over:
+        return None
+    return append(
+        session,
+        category="disclosure",
+        action="answers_sent_to_gateway",
+        actor=WORKER_ACTOR,
+        object_type="outbox",
+        object_id=batch,
+        recipient=gateway,
+        details={
+            "batch": batch,
+            "handed_over": len(handed_over),
+            "accepted": sum(1 for o in handed_over if o.provider_id),
+            "outbox_ids": sorted(o.id for o in handed_over),
+        },
     )
 
 

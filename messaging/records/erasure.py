@@ -26,6 +26,7 @@ from messaging.models import (
     Line,
     OutboxMessage,
     Reply,
+    ReplyAnswer,
     ReplyNumber,
     Suppression,
 )
@@ -262,12 +263,27 @@ def _reduce_suppressions(session: Session, hashes: list[str]) -> None:
 def _erase_replies(session: Session, reply_ids: Select[Any]) -> None:
     """Empty replies of their text, number, notes and tags; keep labels and rule names only.
 
-    Tags are typed by analysts and can hold a number (``line-07700900123``), so they go too.
+    Tags are typed by analysts and can hold a number (``line-07700900123``), so they go too;
+    so do the analysts' answers to them (their text, and the number and text of their
+    outbox rows), which are personal data as much as the replies.
     """
     ids = list(session.scalars(reply_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         _bulk(session, delete(ReplyNumber).where(ReplyNumber.reply_id.in_(chunk)))
+        answers = select(ReplyAnswer.id).where(ReplyAnswer.reply_id.in_(chunk))
+        _bulk(
+            session,
+            update(OutboxMessage)
+            .where(OutboxMessage.answer_id.in_(answers))
+            .values(to=None, phone_hash=None, private_body=None),
+        )
+        _bulk(
+            session,
+            update(ReplyAnswer)
+            .where(ReplyAnswer.reply_id.in_(chunk))
+            .values(body=None, phone_hash=None),
+        )
         rows = session.execute(select(Reply.id, Reply.why).where(Reply.id.in_(chunk))).all()
         session.execute(
             update(Reply),

@@ -35,14 +35,22 @@ class Claimed:
 
 
 def claim_rows(
-    session: Session, ids: list[int], token: str, lease_until: datetime
+    session: Session, ids: list[int], token: str, lease_until: datetime, *, campaign_id: int | None
 ) -> list[Claimed]:
-    """Lease the still-pending rows among ``ids`` to ``token``; what a worker needs to send them."""
+    """Lease the still-pending rows among ``ids`` to ``token``; what a worker needs to send
+    them. Only rows of ``campaign_id`` are claimed, or with ``None`` only analysts' answers
+    (so an answer job can never send a campaign's text past its campaign's checks)."""
     now = utcnow()
+    whose = (
+        OutboxMessage.answer_id.is_not(None)
+        if campaign_id is None
+        else OutboxMessage.campaign_id == campaign_id
+    )
     rows = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(ids),
+            whose,
             OutboxMessage.status == ds.PENDING,
             (OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now),
         )
@@ -57,6 +65,7 @@ def claim_rows(
             OutboxMessage.id,
             OutboxMessage.to,
             OutboxMessage.body,
+            OutboxMessage.private_body,
             OutboxMessage.sender,
             OutboxMessage.segments,
             OutboxMessage.phone_hash,
@@ -67,10 +76,8 @@ def claim_rows(
         )
         .execution_options(synchronize_session=False)
     ).all()
+    # An answer's text is sealed (private_body); a campaign's is its approved body.
     return sorted(
-        (
-            Claimed(r[0], r[1] or "", r[2], r[3], r[4], r[5] or "", r[6], r[7], r[8], r[9])
-            for r in rows
-        ),
+        (Claimed(r[0], r[1] or "", r[3] if r[3] is not None else r[2], *r[4:]) for r in rows),
         key=lambda c: c.id,
     )

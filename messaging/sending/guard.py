@@ -1,6 +1,7 @@
 """What a running batch asks just before each gateway call: may this text go now?
 
-One guard per batch, shared by the batch's sending threads. At most every half second one
+One guard per batch, shared by the batch's sending threads (a batch of analysts' answers
+has no campaign, so only the number and the lease are checked). At most every half second one
 of them refreshes it from the database (the others keep using the last answer), so the
 checks cost a few queries per second however fast the batch sends:
 
@@ -46,7 +47,7 @@ class BatchGuard:
 
     def __init__(
         self,
-        campaign_id: int,
+        campaign_id: int | None,
         token: str,
         outbox_ids: list[int],
         phone_hashes: list[str],
@@ -121,11 +122,14 @@ class BatchGuard:
 
     def _refresh(self) -> None:
         with db.transaction() as session:
-            pause_if_carrier_blocked(session, self.campaign_id)
-            state = session.scalar(select(Campaign.state).where(Campaign.id == self.campaign_id))
-            if state != CampaignState.SENDING:
-                self.halt(f"campaign is {state}")
-                return
+            if self.campaign_id is not None:  # analysts' answers belong to no campaign
+                pause_if_carrier_blocked(session, self.campaign_id)
+                state = session.scalar(
+                    select(Campaign.state).where(Campaign.id == self.campaign_id)
+                )
+                if state != CampaignState.SENDING:
+                    self.halt(f"campaign is {state}")
+                    return
             self._blocked = blocked_hashes(session, self._hashes)
             now = utcnow()
             if self._lease_until - now < timedelta(seconds=self._lease_seconds * 2 / 3):

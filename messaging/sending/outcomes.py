@@ -21,7 +21,7 @@ from messaging import runtime
 from messaging.audience.suppression import suppress
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
-from messaging.records.audit import record_gateway_handover
+from messaging.records.audit import record_answer_handover, record_gateway_handover
 from messaging.sending.receipts import apply_pending_events
 
 log = logging.getLogger(__name__)
@@ -96,9 +96,57 @@ _FINAL = _param_update(
 )
 
 
-def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> list[int]:
+def record_outcomes(campaign_id: int | None, token: str, outcomes: list[Outcome]) -> list[int]:
     """Write a batch's outcomes; return the ids released for sending again straight away
-    (only while the campaign is still sending)."""
+    (only while the campaign is still sending).
+
+    ``campaign_id`` None is a batch of analysts' answers: there is no campaign to lock,
+    pause or finish, and an answer whose sender the carrier blocks is rejected (the analyst
+    sees it and answers another way) rather than held for a supervisor's resume.
+    """
+    if campaign_id is None:
+        outcomes = [_reject_if_blocked(o) for o in outcomes]
+    groups = _grouped(token, outcomes)
+    gateway = runtime.current().settings.sms_gateway
+    with db.transaction() as session:
+        if campaign_id is None:
+            _write(session, groups, outcomes)
+            record_answer_handover(session, token, outcomes, gateway)
+            return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
+        # Lock the campaign first (as a cancel does, by updating it): a cancel either
+        # committed before, and is read below, or waits for this commit and then sees the
+        # rows released here as pending. Without the lock, rows released after a cancel's
+        # commit would stay pending in a cancelled campaign, which nothing queues again.
+        session.execute(
+            select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
+        ).first()
+        _write(session, groups, outcomes)
+        expired = sum(1 for o in outcomes if o.status == ds.EXPIRED)
+        if expired:
+            note_window_closed(session, campaign_id, expired)
+        blocked = next((o for o in outcomes if o.blocked), None)
+        if blocked is not None:
+            pause_for_carrier_block(session, campaign_id, blocked.error_code, blocked.blocked)
+        state = session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
+        if state == CampaignState.CANCELLED:
+            # Texts this batch released after a cancel must not wait for a resume.
+            cancel_pending(session, campaign_id)
+        # The audit (a disclosure to the gateway) goes last: the audit head is then the last
+        # lock taken, as in every other transaction, so the two orders cannot deadlock.
+        record_gateway_handover(session, campaign_id, token, outcomes, gateway)
+        if state != CampaignState.SENDING:
+            return []
+        return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
+
+
+def _reject_if_blocked(outcome: Outcome) -> Outcome:
+    if not outcome.blocked:
+        return outcome
+    return Outcome(outcome.id, ds.REJECTED, outcome.attempts, error_code=outcome.error_code)
+
+
+def _grouped(token: str, outcomes: list[Outcome]) -> dict[str, list[dict[str, Any]]]:
+    """Each outcome's bound parameters, by the statement that writes it."""
     now = utcnow()
     groups: dict[str, list[dict[str, Any]]] = {
         "sent": [],
@@ -118,40 +166,22 @@ def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> li
             groups["unknown"].append({**base, "b_error": o.error_code})
         else:
             groups["final"].append({**base, "b_status": o.status, "b_error": o.error_code})
-    statements = {"sent": _SENT, "released": _RELEASED, "unknown": _UNKNOWN, "final": _FINAL}
-    with db.transaction() as session:
-        # Lock the campaign first (as a cancel does, by updating it): a cancel either
-        # committed before, and is read below, or waits for this commit and then sees the
-        # rows released here as pending. Without the lock, rows released after a cancel's
-        # commit would stay pending in a cancelled campaign, which nothing queues again.
-        session.execute(
-            select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
-        ).first()
-        for name, params in groups.items():
-            if params:
-                session.execute(statements[name], params)
-        for o in outcomes:
-            if o.suppress_phone:
-                suppress(session, o.suppress_phone, source="error_code", detail=str(o.error_code))
-        apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
-        expired = sum(1 for o in outcomes if o.status == ds.EXPIRED)
-        if expired:
-            note_window_closed(session, campaign_id, expired)
-        blocked = next((o for o in outcomes if o.blocked), None)
-        if blocked is not None:
-            pause_for_carrier_block(session, campaign_id, blocked.error_code, blocked.blocked)
-        state = session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
-        if state == CampaignState.CANCELLED:
-            # Texts this batch released after a cancel must not wait for a resume.
-            cancel_pending(session, campaign_id)
-        # The audit (a disclosure to the gateway) goes last: the audit head is then the last
-        # lock taken, as in every other transaction, so the two orders cannot deadlock.
-        record_gateway_handover(
-            session, campaign_id, token, outcomes, runtime.current().settings.sms_gateway
-        )
-        if state != CampaignState.SENDING:
-            return []
-        return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
+    return groups
+
+
+_STATEMENTS = {"sent": _SENT, "released": _RELEASED, "unknown": _UNKNOWN, "final": _FINAL}
+
+
+def _write(
+    session: Session, groups: dict[str, list[dict[str, Any]]], outcomes: list[Outcome]
+) -> None:
+    for name, params in groups.items():
+        if params:
+            session.execute(_STATEMENTS[name], params)
+    for o in outcomes:
+        if o.suppress_phone:
+            suppress(session, o.suppress_phone, source="error_code", detail=str(o.error_code))
+    apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
 
 
 def _carrier_status(status: str) -> str:

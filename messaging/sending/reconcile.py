@@ -19,7 +19,9 @@ a tick after a crash or a Redis restart repairs what the crash left:
    quiet hours) are queued again: all of them when the send queue is empty, else only
    the rows that just became due;
 7. kept status callbacks whose message id has been recorded since are applied;
-8. a sending campaign with nothing left to send completes.
+8. a sending campaign with nothing left to send completes;
+9. analysts' answers waiting with no job are queued (:mod:`~messaging.sending.answer_job`);
+   their expired leases are reconciled in step 4 like any other.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from messaging.gateways.base import LOOKUP_SINCE_MARGIN, GatewayError
 from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.queues import SEND, enqueue, get_queue
 from messaging.records.retention import schedule_daily_purge
+from messaging.sending.answer_job import requeue_answers
 from messaging.sending.outbox import enqueue_ready, start_if_due
 from messaging.sending.outcomes import note_window_closed, pause_if_carrier_blocked
 from messaging.sending.receipts import apply_orphaned_events
@@ -64,6 +67,7 @@ def tick() -> dict[str, int]:
             "requeued_jobs",
             "late_callbacks",
             "completed",
+            "requeued_answers",
         ),
         0,
     )
@@ -90,6 +94,7 @@ def tick() -> dict[str, int]:
     for campaign_id in sending:
         stats["requeued_jobs"] += _requeue(campaign_id)
         stats["completed"] += int(finish_if_done(campaign_id))
+    stats["requeued_answers"] = requeue_answers()
     if any(stats.values()):
         log.info("tick: %s", stats)
     return stats
@@ -196,7 +201,7 @@ def _requeue(campaign_id: int) -> int:
 @dataclass(frozen=True)
 class _Lease:
     id: int
-    campaign_id: int
+    campaign_id: int | None
     to: str | None
     sender: str
     body: str
@@ -223,6 +228,7 @@ def reconcile_expired_leases(campaign_id: int | None = None) -> int:
         OutboxMessage.to,
         OutboxMessage.sender,
         OutboxMessage.body,
+        OutboxMessage.private_body,
         OutboxMessage.lease_token,
         OutboxMessage.lease_until,
         OutboxMessage.claimed_at,
@@ -232,7 +238,11 @@ def reconcile_expired_leases(campaign_id: int | None = None) -> int:
     if campaign_id is not None:
         query = query.where(OutboxMessage.campaign_id == campaign_id)
     with db.transaction() as session:
-        leases = [_Lease(*row) for row in session.execute(query)]
+        # An answer's text is sealed in private_body; a campaign's is its body.
+        leases = [
+            _Lease(*row[:4], row[5] if row[5] is not None else row[4], *row[6:])
+            for row in session.execute(query)
+        ]
     if not leases:
         return 0
     log.info("reconciling %s claimed rows whose lease ended", len(leases))

@@ -65,7 +65,7 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
         if state != CampaignState.SENDING:
             log.info("campaign %s is %s: batch skipped", campaign_id, state)
             return {"claimed": 0}
-        claimed = claim_rows(session, outbox_ids, token, lease_until)
+        claimed = claim_rows(session, outbox_ids, token, lease_until, campaign_id=campaign_id)
         blocked = blocked_hashes(session, (c.phone_hash for c in claimed))
     if not claimed:
         return {"claimed": 0}
@@ -79,7 +79,7 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
         lease_seconds=rt.settings.lease_seconds,
         blocked=blocked,
     )
-    outcomes = _dispatch(claimed, guard)
+    outcomes = dispatch_batch(claimed, guard)
     again = record_outcomes(campaign_id, token, outcomes)
     if again:
         _queue_again(campaign_id, again)
@@ -91,7 +91,8 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
+def dispatch_batch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
+    """Send a claimed batch's texts concurrently (each checked by ``guard`` first)."""
     sender = BatchSender(guard, shared_limiter())
     threads = max(1, min(runtime.current().settings.gateway_concurrency, len(rows)))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:

@@ -283,7 +283,10 @@ def test_one_way_sender_without_a_stop_number_is_refused():
 
 # --- shipped templates --------------------------------------------------------------------
 
-SHIPPED = load_shipped_templates()
+ALL_SHIPPED = load_shipped_templates()
+# Campaign texts go to everyone on a seized phone; responses answer one person who replied.
+SHIPPED = [t for t in ALL_SHIPPED if t.purpose != "response"]
+RESPONSES = [t for t in ALL_SHIPPED if t.purpose == "response"]
 
 REALISTIC_VALUES = [
     pytest.param(
@@ -326,8 +329,35 @@ REALISTIC_VALUES = [
 
 
 def test_shipped_templates_cover_every_purpose():
-    assert {t.purpose for t in SHIPPED} == set(PURPOSES)
+    assert {t.purpose for t in ALL_SHIPPED} == set(PURPOSES)
     assert len(SHIPPED) >= 5
+
+
+def test_shipped_responses_cover_each_kind_of_risk_and_treatment():
+    covered = {kind for t in RESPONSES for kind in t.answers}
+    assert covered >= {"overdose", "self_harm", "exploitation", "help_seeking"}
+
+
+@pytest.mark.parametrize("template", RESPONSES, ids=lambda t: t.slug)
+@pytest.mark.parametrize("values", REALISTIC_VALUES)
+def test_shipped_response_fits_two_segments_and_names_a_route_to_help(template, values):
+    values = {**values, "reply_route": "Reply STOP to opt out."}  # they replied: two-way
+    text = render(template.body, {k: values[k] for k in template.placeholders})
+    info = inspect(text, downgrade=False)
+    assert info.encoding is Encoding.GSM7, info.non_gsm
+    assert info.segments <= 2
+    assert text.endswith("Reply STOP to opt out.")
+    assert names_other_route(text)
+    assert "force_name" not in template.placeholders  # an answer in a conversation
+    assert not re.search(r"[‘’“”–—…]", template.body)
+
+
+def test_only_a_response_may_list_what_it_answers():
+    text = (
+        "name: x\npurpose: warning\ndescription: d\nplaceholders:\nanswers: overdose\n---\nHi 999\n"
+    )
+    error = error_from(parse_template_file, text, slug="x")
+    assert error.code == "bad_header" and "only responses" in error.message
 
 
 @pytest.mark.parametrize("template", SHIPPED, ids=lambda t: t.slug)

@@ -339,3 +339,47 @@ def test_numbers_added_to_a_purged_line_are_purged_at_the_next_run(app: Flask) -
     db.session.expire_all()
     assert "+447700900444" not in _raw_dump()
     assert db.session.get(Line, line.id).purged_counts == first_counts  # the first summary stays
+
+
+@pytest.mark.postgres
+def test_analysts_answers_are_erased_with_the_replies_they_answered(app: Flask) -> None:
+    from messaging.models import ReplyAnswer
+
+    officer = make_user()
+    seeded = seeded_line(officer)
+    reply = db.session.scalars(select(Reply).where(Reply.line_id == seeded.line.id)).first()
+    words = "Kev, call Samaritans on 116 123"
+    answer = ReplyAnswer(
+        reply_id=reply.id,
+        phone_hash=reply.phone_hash,
+        kind="free_text",
+        body=words,
+        state="approved",
+        approval="second_person",
+        request_key="k" * 32,
+        requested_by_id=officer.id,
+    )
+    db.session.add(answer)
+    db.session.flush()
+    db.session.add(
+        OutboxMessage(
+            answer_id=answer.id,
+            phone_hash=reply.phone_hash,
+            to=reply.phone,
+            body="",
+            private_body=words,
+            sender="+447700900000",
+            segments=1,
+            status="delivered",
+        )
+    )
+    db.session.commit()
+
+    purge(_settings())
+
+    db.session.expire_all()
+    erased = db.session.get(ReplyAnswer, answer.id)
+    assert erased.body is None and erased.phone_hash is None
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.answer_id == answer.id))
+    assert (row.to, row.phone_hash, row.private_body) == (None, None, None)
+    assert row.status == "delivered"  # the row stays, emptied, for the counts

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from campaigns import lifecycle
 from campaigns.campaign_rules import LifecycleError
 from messaging import runtime
-from messaging.content.sms_templates import load_shipped_templates, reply_route_for
+from messaging.content.sms_templates import RESPONSE, load_shipped_templates, reply_route_for
 from messaging.db import db
 from messaging.models import MessageTemplate
 from tests.messaging.sending.conftest import Pipeline, drama
@@ -16,7 +16,9 @@ from tests.messaging.sending.conftest import Pipeline, drama
 ONE_WAY_SENDER = "TestPolice"
 ASKING = reply_route_for(two_way=True)  # "Reply STOP to opt out."
 ONE_WAY_ROUTE = reply_route_for(two_way=False, stop_number="07700 900456")
-SHIPPED = [template.slug for template in load_shipped_templates()]
+# Campaign texts: responses are answers to one reply, refused as a campaign's text (below).
+SHIPPED = [t.slug for t in load_shipped_templates() if t.purpose != RESPONSE]
+RESPONSES = [t.slug for t in load_shipped_templates() if t.purpose == RESPONSE]
 REPLY_PROBLEM = "asks for a reply"
 
 
@@ -98,3 +100,10 @@ def test_a_message_over_the_segment_limit_cannot_be_approved(pipeline: Pipeline)
         )
     assert refused.value.code == "not_ready"
     db.session.rollback()
+
+
+@pytest.mark.parametrize("slug", RESPONSES)
+def test_a_response_template_cannot_be_a_campaigns_text(pipeline: Pipeline, slug: str) -> None:
+    campaign_id = _draft_campaign(pipeline, slug, sender="+447700900000", reply_route=ASKING)
+    problems = _problems(pipeline, campaign_id)
+    assert any("response to a reply" in problem for problem in problems), problems
