@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from messaging.audience.arms import arm_sizes
 from messaging.audience.recipients import RecipientsRule, count_recipients
 from messaging.content.senders import SenderError, asks_for_reply, names_other_route, parse_sender
 from messaging.content.sms_encoding import inspect
@@ -34,6 +35,11 @@ class Preview:
     cost_pence: float = 0.0
     one_way: bool = False
     problems: list[str] = field(default_factory=list)
+    # An A/B test's second text (empty when the campaign has one text).
+    body_b: str = ""
+    encoding_b: str = ""
+    characters_b: int = 0
+    segments_b: int = 0
 
 
 def placeholder_values(session: Session, campaign: Campaign) -> dict[str, str]:
@@ -55,46 +61,71 @@ def service_placeholders(service: Service) -> dict[str, str]:
     }
 
 
-def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
-    """Render and measure the message and count recipients, listing every blocking problem."""
-    result = Preview()
-    version = session.get(TemplateVersion, campaign.template_version_id or 0)
+def _render(
+    session: Session, campaign: Campaign, version_id: int | None, settings: Any, label: str
+) -> tuple[Any, list[str]]:
+    """A version's text filled in and measured, or the problems that stop it (``label``
+    names it in them when the campaign is an A/B test)."""
+    version = session.get(TemplateVersion, version_id or 0)
     if version is None:
-        result.problems.append("Choose a message template.")
-    elif version.template.purpose == RESPONSE:
-        result.problems.append(
-            "That template is a response to a reply, not a campaign message: choose another."
+        return None, [f"Choose a message template{label}."]
+    if version.template.purpose == RESPONSE:
+        return None, [
+            f"That template{label} is a response to a reply, not a campaign message: "
+            "choose another."
+        ]
+    try:
+        rendered = render(version.body, placeholder_values(session, campaign))
+    except TemplateError as exc:
+        return None, [f"The template{label} cannot be filled in: {exc.message}"]
+    info = inspect(rendered)
+    if info.segments > settings.max_segments:
+        return info, [
+            f"The message{label} is {info.segments} segments; the most allowed is "
+            f"{settings.max_segments}. Shorten it."
+        ]
+    return info, []
+
+
+def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
+    """Render and measure the message (both, for an A/B test) and count recipients, listing
+    every blocking problem."""
+    result = Preview()
+    ab_test = campaign.template_version_b_id is not None
+    info, problems = _render(
+        session, campaign, campaign.template_version_id, settings, " (A)" if ab_test else ""
+    )
+    result.problems.extend(problems)
+    if info is not None:
+        result.body, result.encoding = info.text, str(info.encoding)
+        result.characters, result.segments = info.characters, info.segments
+        result.remaining_in_segment = info.remaining_in_segment
+        result.non_gsm = list(info.non_gsm)
+        result.downgrades = [d.__dict__ for d in info.downgrades]
+    if ab_test:
+        info_b, problems = _render(
+            session, campaign, campaign.template_version_b_id, settings, " (B)"
         )
-    else:
-        try:
-            rendered = render(version.body, placeholder_values(session, campaign))
-        except TemplateError as exc:
-            result.problems.append(f"The template cannot be filled in: {exc.message}")
-        else:
-            info = inspect(rendered)
-            result.body, result.encoding = info.text, str(info.encoding)
-            result.characters, result.segments = info.characters, info.segments
-            result.remaining_in_segment = info.remaining_in_segment
-            result.non_gsm = list(info.non_gsm)
-            result.downgrades = [d.__dict__ for d in info.downgrades]
-            if info.segments > settings.max_segments:
-                result.problems.append(
-                    f"The message is {info.segments} segments; the most allowed is "
-                    f"{settings.max_segments}. Shorten it."
-                )
+        result.problems.extend(problems)
+        if info_b is not None:
+            result.body_b, result.encoding_b = info_b.text, str(info_b.encoding)
+            result.characters_b, result.segments_b = info_b.characters, info_b.segments
+        if campaign.template_version_b_id == campaign.template_version_id:
+            result.problems.append("An A/B test needs two different template versions.")
     try:
         sender = parse_sender(effective_sender(campaign, settings))
     except SenderError as exc:
         result.problems.append(f"Sender: {exc.message}")
     else:
         result.one_way = not sender.two_way
-        if result.one_way and result.body and asks_for_reply(result.body):
+        texts = [t for t in (result.body, result.body_b) if t]
+        if result.one_way and any(asks_for_reply(t) for t in texts):
             result.problems.append(
                 "An alphanumeric sender is one-way: nobody can reply, but the message asks "
                 'for a reply (such as "Reply STOP"). Use the one-way opt-out wording: text '
                 "STOP to a number that can receive it."
             )
-        if result.one_way and result.body and not names_other_route(result.body):
+        if result.one_way and any(not names_other_route(t) for t in texts):
             result.problems.append(
                 "An alphanumeric sender is one-way: nobody can reply. The message must name "
                 "another route for help or to opt out (a phone number, a web address, or "
@@ -112,7 +143,8 @@ def preview(session: Session, campaign: Campaign, *, settings: Any) -> Preview:
     result.recipients = count_recipients(session, rule)
     if rule.line_ids and result.recipients == 0:
         result.problems.append("No contacts match the recipients rule.")
-    result.total_segments = result.recipients * result.segments
+    arm_a, arm_b = arm_sizes(result.recipients) if ab_test else (result.recipients, 0)
+    result.total_segments = arm_a * result.segments + arm_b * result.segments_b
     result.cost_pence = round(result.total_segments * settings.price_per_segment_pence, 2)
     return result
 

@@ -170,6 +170,11 @@ class CampaignMessageForm(BlankToNone):
             "invalid": "Choose a message template.",
         },
     )
+    template_version_b_id = fields.Integer(
+        load_default=None,
+        error_messages={"invalid": "Choose a template from the list, or none."},
+        metadata={"description": "An A/B test: a second template for half the recipients."},
+    )
     service_id = fields.Integer(
         load_default=None, error_messages={"invalid": "Choose a service from the list."}
     )

@@ -31,6 +31,7 @@ from campaigns.campaign_preview import (
 )
 from campaigns.campaign_rules import RULES, LifecycleError, require
 from campaigns.test_sends import send_test
+from messaging.audience.arms import new_seed
 from messaging.audience.recipients import (
     RecipientsRule,
     pack_ids,
@@ -77,12 +78,19 @@ class CampaignDraft:
     not_after: datetime | None = None
     urgent: bool = False
     urgency_reason: str = ""
+    # An A/B test: a second template version for a random half of the recipients.
+    template_version_b_id: int | None = None
 
 
 def _apply_draft(session: Session, campaign: Campaign, draft: CampaignDraft) -> None:
     campaign.name = draft.name
     campaign.lines = list(session.scalars(select(Line).where(Line.id.in_(draft.line_ids))))
     campaign.template_version_id = draft.template_version_id
+    campaign.template_version_b_id = draft.template_version_b_id
+    if draft.template_version_b_id is None:
+        campaign.arm_seed = None
+    elif campaign.arm_seed is None:
+        campaign.arm_seed = new_seed()  # kept through later edits, frozen by approval
     campaign.service_id = draft.service_id
     campaign.sender = draft.sender.strip()
     campaign.placeholder_values = {
@@ -186,6 +194,15 @@ def approve(
         "urgent": campaign.urgent,
         "urgency_reason": campaign.urgency_reason,
     }
+    if campaign.template_version_b_id is not None:
+        # An A/B test: the approval covers both texts and the seed that splits them.
+        snapshot.update(
+            template_version_b_id=campaign.template_version_b_id,
+            body_b=result.body_b,
+            encoding_b=result.encoding_b,
+            segments_b=result.segments_b,
+            arm_seed=campaign.arm_seed,
+        )
     campaign.snapshot = snapshot
     campaign.snapshot_hash = snapshot_hash(snapshot)
     campaign.approved_recipients = covered

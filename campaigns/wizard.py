@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from campaigns import lifecycle
 from campaigns.campaign_preview import service_placeholders
 from messaging import runtime
+from messaging.audience.arms import arm_sizes
 from messaging.content.senders import SenderError, parse_sender
 from messaging.content.sms_encoding import inspect, split_segments
 from messaging.content.sms_templates import RESPONSE, TemplateError, TemplateErrorCode, render
@@ -34,7 +35,8 @@ STEPS: tuple[tuple[str, str], ...] = (
 STEP_FIELDS = {
     "recipients": ("name", "line_ids", "min_interactions", "window_from", "window_to",
                    "exclude_cross_line", "kinds"),
-    "message": ("template_version_id", "service_id", "force_name", "area", "reply_route"),
+    "message": ("template_version_id", "template_version_b_id", "service_id", "force_name",
+                "area", "reply_route"),
     "sending": ("sender", "not_before", "not_after", "urgent", "urgency_reason"),
 }  # fmt: skip
 DEFAULT_REPLY_ROUTE = "Reply STOP to opt out."
@@ -52,6 +54,7 @@ def saved_values(campaign: Campaign) -> dict[str, Any]:
         "name": campaign.name or "",
         "line_ids": tuple(line.id for line in campaign.lines),
         "template_version_id": campaign.template_version_id,
+        "template_version_b_id": campaign.template_version_b_id,
         "service_id": campaign.service_id,
         "sender": campaign.sender or "",
         "force_name": values.get("force_name", ""),
@@ -100,7 +103,7 @@ def form_values(campaign: Campaign) -> MultiDict[str, str]:
         form.add("line_ids", str(line_id))
     for name in ("name", "sender", "force_name", "area", "reply_route", "urgency_reason"):
         form[name] = saved[name]
-    for name in ("template_version_id", "service_id"):
+    for name in ("template_version_id", "template_version_b_id", "service_id"):
         form[name] = "" if saved[name] is None else str(saved[name])
     form["min_interactions"] = str(saved["min_interactions"])
     form["window_from"] = _local(saved["window_from"], "%Y-%m-%d")
@@ -135,8 +138,23 @@ _SERVICE_NEEDED = ("service_id", "This template names a service: choose one.")
 
 
 def check_message(session: Session, values: dict[str, Any]) -> dict[str, str]:
-    """Check the template can be filled in with these values; errors keyed by field."""
-    version = session.get(TemplateVersion, values["template_version_id"])
+    """Check the template (and an A/B test's second one) can be filled in with these
+    values; errors keyed by field."""
+    second = values.get("template_version_b_id")
+    if second is not None:
+        if second == values["template_version_id"]:
+            return {"template_version_b_id": "Choose a different template to compare with."}
+        version_b = session.get(TemplateVersion, second)
+        if version_b is None or version_b.template.purpose == RESPONSE:
+            return {"template_version_b_id": "Choose a template from the list."}
+        errors = _check_version(session, values, version_b.id)
+        if errors:
+            return {"template_version_b_id": f"Version B: {next(iter(errors.values()))}"}
+    return _check_version(session, values, values["template_version_id"])
+
+
+def _check_version(session: Session, values: dict[str, Any], version_id: int) -> dict[str, str]:
+    version = session.get(TemplateVersion, version_id)
     if version is None:
         return {"template_version_id": "Choose a message template."}
     service = None
@@ -251,7 +269,16 @@ def from_snapshot(snapshot: dict[str, Any], price_per_segment_pence: float) -> M
     info = inspect(body, downgrade=False)
     recipients = int(snapshot.get("recipient_count") or 0)
     segments = int(snapshot.get("segments") or info.segments)
+    body_b = str(snapshot.get("body_b") or "")
+    info_b = inspect(body_b, downgrade=False) if body_b else None
+    segments_b = int(snapshot.get("segments_b") or 0)
+    arm_a, arm_b = arm_sizes(recipients) if body_b else (recipients, 0)
+    total = arm_a * segments + arm_b * segments_b
     return MessageView(
+        body_b=body_b,
+        encoding_b=str(snapshot.get("encoding_b") or (info_b.encoding if info_b else "")),
+        characters_b=info_b.characters if info_b else 0,
+        segments_b=segments_b,
         body=body,
         encoding=str(snapshot.get("encoding") or info.encoding),
         characters=info.characters,
@@ -259,8 +286,8 @@ def from_snapshot(snapshot: dict[str, Any], price_per_segment_pence: float) -> M
         remaining_in_segment=info.remaining_in_segment,
         non_gsm=list(info.non_gsm),
         recipients=recipients,
-        total_segments=recipients * segments,
-        cost_pence=round(recipients * segments * price_per_segment_pence, 2),
+        total_segments=total,
+        cost_pence=round(total * price_per_segment_pence, 2),
         one_way=sender_is_one_way(str(snapshot.get("sender") or "")),
         parts=split_segments(body) if body else [],
         frozen=True,

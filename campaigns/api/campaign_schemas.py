@@ -17,6 +17,11 @@ class CampaignIn(Schema):
     name = text(160, blank=False, required=True)
     line_ids = fields.List(object_id(), required=True, validate=validate.Length(min=1, max=50))
     template_version_id = object_id(required=True)
+    template_version_b_id = object_id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "An A/B test: a second template version for a random half."},
+    )
     service_id = object_id(load_default=None, allow_none=True)
     sender = text(
         40,
@@ -77,6 +82,7 @@ class CampaignOut(Schema):
     state = fields.String(validate=validate.OneOf(list(CampaignState)))
     line_ids = fields.List(fields.Integer())
     template_version_id = fields.Integer(allow_none=True)
+    template_version_b_id = fields.Integer(allow_none=True)
     service_id = fields.Integer(allow_none=True)
     sender = fields.String()
     force_name = fields.String()

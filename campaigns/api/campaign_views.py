@@ -47,6 +47,7 @@ def _campaign_out(campaign: Campaign) -> dict[str, Any]:
         "state": campaign.state,
         "line_ids": [line.id for line in campaign.lines],
         "template_version_id": campaign.template_version_id,
+        "template_version_b_id": campaign.template_version_b_id,
         "service_id": campaign.service_id,
         "sender": campaign.sender,
         "force_name": str(values.get("force_name", "")),
@@ -102,6 +103,9 @@ def _check_references(body: dict[str, Any]) -> None:
         problems["line_ids"] = [f"No line {i}." for i in missing]
     if db.session.get(TemplateVersion, body["template_version_id"]) is None:
         problems["template_version_id"] = ["No such template version."]
+    second = body.get("template_version_b_id")
+    if second is not None and db.session.get(TemplateVersion, second) is None:
+        problems["template_version_b_id"] = ["No such template version."]
     if body["service_id"] is not None and db.session.get(Service, body["service_id"]) is None:
         problems["service_id"] = ["No such service."]
     if problems:

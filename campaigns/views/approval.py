@@ -26,10 +26,14 @@ bp = Blueprint("approval", __name__, url_prefix="/campaigns")
 MAX_COMMENT = 2000
 
 
-def fingerprint(campaign: Campaign, body: str, recipients: int) -> str:
-    """A digest of what the supervisor is shown: the text, who gets it, from whom, when."""
+def fingerprint(campaign: Campaign, body: str, recipients: int, body_b: str = "") -> str:
+    """A digest of what the supervisor is shown: the text (both, for an A/B test), who gets
+    it, from whom, when."""
     seen = {
         "body": body,
+        "body_b": body_b,
+        "template_version_b_id": campaign.template_version_b_id,
+        "arm_seed": campaign.arm_seed,
         "recipients": recipients,
         "sender": campaign.sender,
         "template_version_id": campaign.template_version_id,
@@ -52,7 +56,7 @@ def _page(campaign: Campaign, errors: dict[str, str] | None = None, comment: str
         errors=errors or {},
         comment=comment,
         editable=False,
-        seen=fingerprint(campaign, message.body, message.recipients),  # type: ignore[attr-defined]
+        seen=fingerprint(campaign, message.body, message.recipients, message.body_b),  # type: ignore[attr-defined]
         **context,
     ), 200 if not errors else 422
 
@@ -79,7 +83,7 @@ def approve(campaign_id: int):  # type: ignore[no-untyped-def]
     session = db.session
     if seen is not None and campaign.state == CampaignState.AWAITING_APPROVAL:
         now = lifecycle.preview(session, campaign, settings=settings)
-        if fingerprint(campaign, now.body, now.recipients) != seen:
+        if fingerprint(campaign, now.body, now.recipients, now.body_b) != seen:
             flash(
                 "The campaign changed while you were looking at it. Check this version, "
                 "then approve it or send it back.",
@@ -96,7 +100,12 @@ def approve(campaign_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
     if (
         seen is not None
-        and fingerprint(campaign, snapshot.get("body", ""), snapshot.get("recipient_count", -1))
+        and fingerprint(
+            campaign,
+            snapshot.get("body", ""),
+            snapshot.get("recipient_count", -1),
+            snapshot.get("body_b", ""),
+        )
         != seen
     ):
         session.rollback()

@@ -21,6 +21,7 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from messaging import delivery_status as ds
+from messaging.audience.arms import assign_arms
 from messaging.audience.recipients import RecipientsRule, select_recipients
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
@@ -48,6 +49,10 @@ class OutboxPlan:
     not_before: datetime | None
     not_after: datetime | None
     urgent: bool
+    # An A/B test: the second approved text, its segments, and the seed of the split.
+    body_b: str | None = None
+    segments_b: int | None = None
+    arm_seed: int | None = None
 
     @classmethod
     def from_snapshot(cls, campaign_id: int, snapshot: dict[str, Any]) -> OutboxPlan:
@@ -65,7 +70,16 @@ class OutboxPlan:
             not_before=when("not_before"),
             not_after=when("not_after"),
             urgent=bool(snapshot.get("urgent")),
+            body_b=snapshot.get("body_b") or None,
+            segments_b=int(snapshot["segments_b"]) if snapshot.get("body_b") else None,
+            arm_seed=snapshot.get("arm_seed"),
         )
+
+    def text_for(self, arm: str | None) -> tuple[str, int]:
+        """The body and segments an arm's recipients get (arm A, or no test: the first)."""
+        if arm == "B" and self.body_b is not None and self.segments_b is not None:
+            return self.body_b, self.segments_b
+        return self.body, self.segments
 
     def window(self, now: datetime, settings: Any) -> WindowCheck:
         """Whether the campaign may send at ``now`` (quiet hours from ``settings``)."""
@@ -100,15 +114,21 @@ def write_outbox(
     ).rowcount
     if not moved:
         raise LaunchError("only an approved campaign can be launched, and only once")
+    arms: dict[int, str] = {}
+    if plan.body_b is not None:
+        if plan.arm_seed is None:
+            raise LaunchError("an A/B campaign needs the seed its approval froze")
+        arms = assign_arms((contact_id for contact_id, _, _ in recipients), plan.arm_seed)
     rows = [
         {
             "campaign_id": plan.campaign_id,
             "contact_id": contact_id,
             "phone_hash": phone_hash,
             "to": phone,
-            "body": plan.body,
+            "arm": arms.get(contact_id),
+            "body": plan.text_for(arms.get(contact_id))[0],
             "sender": plan.sender,
-            "segments": plan.segments,
+            "segments": plan.text_for(arms.get(contact_id))[1],
             "urgent": plan.urgent,
             "not_before": plan.not_before,
             "not_after": plan.not_after,
