@@ -8,6 +8,7 @@ from campaigns.api import (  # noqa: F401  (importing the view modules registers
     campaign_views,
     line_views,
     openapi,
+    outcome_views,
     reference_views,
     reply_views,
     suppression_views,

@@ -24,6 +24,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("Campaigns", "campaigns.index", "campaigns:read"),
     ("Replies", "replies.index", "replies:read"),
     ("Intelligence", "intelligence.index", "replies:read"),
+    ("Outcomes", "outcomes.index", "outcomes:read"),
     ("Opt-outs", "suppressions.index", "suppressions:write"),
     ("Templates", "templates_admin.index", "templates:read"),
     ("Admin", "admin.index", "admin"),

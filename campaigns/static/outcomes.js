@@ -1,0 +1,58 @@
+// Outcomes charts, drawn with the vendored Chart.js from the figures embedded in the page.
+// Each bar floats from the low to the high end of a 95% Wilson interval; the table beside
+// it holds the same figures, for screen readers and without JavaScript.
+(function () {
+  "use strict";
+  var data = document.getElementById("outcomes-data");
+  var canvas = document.getElementById("outcomes-chart");
+  if (!data || !canvas || typeof window.Chart === "undefined") { return; }
+  var figures = JSON.parse(data.textContent);
+  var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var colours = ["#1d70b8", "#f47738", "#00703c", "#4c2c92", "#d4351c", "#505a5f"];
+  var names = Object.keys(figures.measures);
+  var manyGroups = figures.groups.length > 3;
+  // Many campaigns: one measure (replied) across campaigns. A few groups (A/B arms): every
+  // measure, one bar per group.
+  var labels = manyGroups ? figures.groups.map(function (g) { return g.label; })
+    : names.map(function (n) { return figures.measures[n]; });
+  var datasets = manyGroups ? [{
+    label: figures.measures.replied + " (95% CI, %)",
+    backgroundColor: colours[0],
+    data: figures.groups.map(function (g) { return interval(g.measures.replied); }),
+    rates: figures.groups.map(function (g) { return g.measures.replied; })
+  }] : figures.groups.map(function (g, i) {
+    return {
+      label: g.arm ? "Version " + g.arm : g.label,
+      backgroundColor: colours[i % colours.length],
+      data: names.map(function (n) { return interval(g.measures[n]); }),
+      rates: names.map(function (n) { return g.measures[n]; })
+    };
+  });
+
+  function interval(m) {
+    return [Math.round(m.ci95[0] * 1000) / 10, Math.round(m.ci95[1] * 1000) / 10];
+  }
+
+  function describe(context) {
+    var m = context.dataset.rates[context.dataIndex];
+    if (!m.of) { return context.dataset.label + ": none sent yet"; }
+    return context.dataset.label + ": " + m.count + " of " + m.of + " = " +
+      (m.rate * 100).toFixed(1) + "% (95% CI " + (m.ci95[0] * 100).toFixed(1) + "–" +
+      (m.ci95[1] * 100).toFixed(1) + "%)";
+  }
+
+  window.Chart.defaults.font.family = "Arial, Helvetica, sans-serif";
+  new window.Chart(canvas, {
+    type: "bar",
+    data: { labels: labels, datasets: datasets },
+    options: {
+      indexAxis: "y",
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: still ? false : undefined,
+      scales: { x: { min: 0, max: 100, title: { display: true, text: "% of texts sent" } } },
+      plugins: { tooltip: { callbacks: { label: describe } } }
+    }
+  });
+  canvas.setAttribute("data-drawn", "true");
+}());
