@@ -128,5 +128,6 @@ def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
 
 
 def _hostname() -> str:
-    name = socket.getfqdn()
+    # Not socket.getfqdn(): its reverse DNS lookup can stall for seconds on every alert.
+    name = socket.gethostname()
     return name if name and name.isascii() else "localhost"
