@@ -68,8 +68,12 @@ def answer_panel(session: Session, talk: Conversation, user: User) -> AnswerPane
     if not panel.allowed or panel.refused:
         return panel
     panel.alone = panel.risk and may_answer_alone(user)
-    panel.services = list(
-        session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.name))
+    panel.services = list(  # local services first; a response names a phone number
+        session.scalars(
+            select(Service)
+            .where(Service.active.is_(True), Service.phone != "")
+            .order_by(Service.national, Service.name)
+        )
     )
     panel.service_id = _default_service(session, reply.campaign_id)
     for choice in response_choices(session, reply):

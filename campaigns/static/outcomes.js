@@ -9,14 +9,18 @@
   var figures = JSON.parse(data.textContent);
   var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var colours = ["#1d70b8", "#f47738", "#00703c", "#4c2c92", "#d4351c", "#505a5f"];
-  var names = Object.keys(figures.measures);
+  // Measures come as [name, label] pairs, in the table's order (an object's keys would be
+  // sorted on the way through JSON).
+  var names = figures.measures.map(function (m) { return m[0]; });
+  var titles = {};
+  figures.measures.forEach(function (m) { titles[m[0]] = m[1]; });
   var manyGroups = figures.groups.length > 3;
   // Many campaigns: one measure (replied) across campaigns. A few groups (A/B arms): every
   // measure, one bar per group.
   var labels = manyGroups ? figures.groups.map(function (g) { return g.label; })
-    : names.map(function (n) { return figures.measures[n]; });
+    : names.map(function (n) { return titles[n]; });
   var datasets = manyGroups ? [{
-    label: figures.measures.replied + " (95% CI, %)",
+    label: titles.replied + " (95% CI, %)",
     backgroundColor: colours[0],
     data: figures.groups.map(function (g) { return interval(g.measures.replied); }),
     rates: figures.groups.map(function (g) { return g.measures.replied; })

@@ -35,7 +35,7 @@ def index():  # type: ignore[no-untyped-def]
         rows=rows,
         versions=versions,
         measures=MEASURES,
-        chart={"groups": [r.as_json() for r in rows], "measures": dict(MEASURES)},
+        chart={"groups": [r.as_json() for r in rows], "measures": [list(m) for m in MEASURES]},
     )
 
 
@@ -53,5 +53,5 @@ def campaign(campaign_id: int):  # type: ignore[no-untyped-def]
         outcomes=outcomes,
         groups=groups,
         measures=MEASURES,
-        chart={"groups": [g.as_json() for g in groups], "measures": dict(MEASURES)},
+        chart={"groups": [g.as_json() for g in groups], "measures": [list(m) for m in MEASURES]},
     )

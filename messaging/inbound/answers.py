@@ -194,11 +194,23 @@ def unanswerable(session: Session, reply: Reply) -> str | None:
 
 
 def preview_response(session: Session, version_id: int, service_id: int | None) -> str | None:
-    """A response template's text as it would go with this service (None if it cannot)."""
+    """A response template's text as it would go with this service; with none chosen, the
+    service's place is marked. None when it cannot be filled in at all."""
     try:
         return _text(session, AnswerRequest(0, "", version_id, service_id))[0]
     except AnswerRefused:
-        return None
+        version = session.get(TemplateVersion, version_id)
+        if version is None:
+            return None
+        marked = {
+            "reply_route": REPLY_ROUTE,
+            "service_name": "[the service chosen below]",
+            "service_phone": "[its phone number]",
+        }
+        try:
+            return render(version.body, {k: marked[k] for k in version.placeholders or []})
+        except (TemplateError, KeyError):
+            return None
 
 
 def _check_reachable(session: Session, reply: Reply) -> None:

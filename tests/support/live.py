@@ -52,6 +52,17 @@ def process_env(settings: Settings, instance_dir: Path) -> dict[str, str]:
         "PESTER_QUIET_HOURS_END": str(s.quiet_hours_end),
         "PESTER_QUEUE_PREFIX": s.queue_prefix,
     }
+    if s.alert_smtp_url:
+        env.update(
+            PESTER_ALERT_SMTP_URL=s.alert_smtp_url,
+            PESTER_ALERT_TO=",".join(s.alert_to),
+            PESTER_ALERT_FROM=s.alert_from,
+        )
+    if s.alert_webhook_url:
+        env.update(
+            PESTER_ALERT_WEBHOOK_URL=s.alert_webhook_url,
+            PESTER_ALERT_WEBHOOK_SECRET=s.alert_webhook_secret,
+        )
     if not env["REDIS_URL"]:
         del env["REDIS_URL"]
     return env
