@@ -5,8 +5,12 @@ replies with opt-outs and resubscribes (:mod:`~messaging.inbound.replies`), tria
 (:mod:`~messaging.inbound.triage`), numbers mentioned in replies and their links to known
 lines (:mod:`~messaging.inbound.reply_numbers`), the reply log
 (:mod:`~messaging.inbound.reply_log`), cross-line intelligence
-(:mod:`~messaging.inbound.intelligence`) and reply exports
-(:mod:`~messaging.inbound.exports`).
+(:mod:`~messaging.inbound.intelligence`), reply exports
+(:mod:`~messaging.inbound.exports`), risk alerts to the on-call contact
+(:mod:`~messaging.inbound.alerts`), analysts' SMS answers (:mod:`~messaging.inbound.answers`),
+conversions recorded on conversations (:mod:`~messaging.inbound.conversions`) and whether a
+campaign helped (:mod:`~messaging.inbound.campaign_outcomes`, with Wilson intervals from
+:mod:`~messaging.inbound.stats`).
 
 The last stage of the path: may import every other package of the pipeline; only
 :mod:`campaigns` imports it.

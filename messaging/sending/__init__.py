@@ -7,7 +7,8 @@ the send window (:mod:`~messaging.sending.send_window`), pacing and the shared R
 bucket (:mod:`~messaging.sending.pacing`, :mod:`~messaging.sending.rate_limiter`), one
 text's gateway call (:mod:`~messaging.sending.text_sender`) and recording what happened
 (:mod:`~messaging.sending.outcomes`); delivery receipts applied only forward
-(:mod:`~messaging.sending.receipts`); the reconciliation tick
+(:mod:`~messaging.sending.receipts`); analysts' answers, outbox rows with no campaign sent
+the same way (:mod:`~messaging.sending.answer_job`); the reconciliation tick
 (:mod:`~messaging.sending.reconcile`), the worker (:mod:`~messaging.sending.worker`) and
 campaign progress (:mod:`~messaging.sending.progress`).
 
