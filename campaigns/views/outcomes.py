@@ -8,7 +8,7 @@ them is not a consultation of personal data, so it is not audited.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, jsonify, render_template
 
 from campaigns.permissions import requires
 from messaging.db import db
@@ -30,21 +30,26 @@ def index():  # type: ignore[no-untyped-def]
     campaigns = launched_campaigns(db.session)
     rows = compare_campaigns(db.session, campaigns)
     versions = compare_versions(db.session, campaigns)
-    return render_template(
-        "outcomes/index.html",
-        rows=rows,
-        versions=versions,
-        measures=MEASURES,
-        chart={"groups": [r.as_json() for r in rows], "measures": [list(m) for m in MEASURES]},
-    )
+    return render_template("outcomes/index.html", rows=rows, versions=versions, measures=MEASURES)
+
+
+@bp.route("/outcomes.json")
+@requires("outcomes:read")
+def index_json():  # type: ignore[no-untyped-def]
+    """The comparison's figures for its chart (the page's table holds the same)."""
+    rows = compare_campaigns(db.session, launched_campaigns(db.session))
+    return jsonify(_chart(rows))
+
+
+def _chart(groups: list) -> dict:  # type: ignore[type-arg]
+    # Measures as [name, label] pairs: an object's keys would come back sorted.
+    return {"groups": [g.as_json() for g in groups], "measures": [list(m) for m in MEASURES]}
 
 
 @bp.route("/campaigns/<int:campaign_id>/outcomes")
 @requires("outcomes:read")
 def campaign(campaign_id: int):  # type: ignore[no-untyped-def]
-    found = db.session.get(Campaign, campaign_id)
-    if found is None:
-        abort(404)
+    found = _campaign_or_404(campaign_id)
     outcomes = campaign_outcomes(db.session, found)
     groups = [*outcomes.arms, outcomes.total]
     return render_template(
@@ -53,5 +58,19 @@ def campaign(campaign_id: int):  # type: ignore[no-untyped-def]
         outcomes=outcomes,
         groups=groups,
         measures=MEASURES,
-        chart={"groups": [g.as_json() for g in groups], "measures": [list(m) for m in MEASURES]},
     )
+
+
+@bp.route("/campaigns/<int:campaign_id>/outcomes.json")
+@requires("outcomes:read")
+def campaign_json(campaign_id: int):  # type: ignore[no-untyped-def]
+    """A campaign's figures for its chart (the page's table holds the same)."""
+    outcomes = campaign_outcomes(db.session, _campaign_or_404(campaign_id))
+    return jsonify(_chart([*outcomes.arms, outcomes.total]))
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    found = db.session.get(Campaign, campaign_id)
+    if found is None:
+        abort(404)
+    return found

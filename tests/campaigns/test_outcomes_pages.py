@@ -106,6 +106,9 @@ def test_the_outcomes_page_is_a_table_that_needs_no_script(client: FlaskClient) 
     cell = html.split('data-testid="replied-A">', 1)[1].split("</td>", 1)[0]
     assert "2</span>" in cell and "of 5" in cell and "40.0%" in cell and "11.8%–76.9%" in cell
     assert "/static/vendor/chart.umd.js" in html and "cdn" not in html.lower()
+    figures = client.get(f"/campaigns/{campaign.id}/outcomes.json").get_json()
+    assert [g["arm"] for g in figures["groups"]] == ["A", "B", None]
+    assert [m[0] for m in figures["measures"]][:2] == ["delivered", "replied"]
     listing = client.get("/outcomes")
     assert "Kestrel A/B" in listing.text and 'data-testid="versions-table"' in listing.text
     assert "Treatment signposting (FRANK) (version 1)" in listing.text
@@ -117,6 +120,7 @@ def test_outcomes_need_their_permission(client: FlaskClient, role: str, status: 
     sign_in(client, make_user(role=role))
     assert client.get(f"/campaigns/{campaign.id}/outcomes").status_code == status
     assert client.get("/outcomes").status_code == status
+    assert client.get(f"/campaigns/{campaign.id}/outcomes.json").status_code == status
 
 
 def test_no_campaign_is_a_404_in_the_api(client: FlaskClient) -> None:
