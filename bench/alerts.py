@@ -19,7 +19,9 @@ Prints ONE JSON object: ``alerts_sent`` (alert e-mails received for distinct rep
 ``p99_s`` / ``max_s`` from the start of each webhook request to its alert's arrival at the
 SMTP server (target p99 < 60 s with one worker), and the webhook's own ``p50_ms`` /
 ``p99_ms`` with alerting ``off`` and ``on`` (the difference must be small: alerting is off
-the request path).
+the request path). A third run, alerting on with no worker (``on_no_worker``), separates
+what storing and queueing the alert costs the request from a worker competing for the CPUs
+and the database while it sends.
 
     python bench/alerts.py [--replies 1000] [--clients 8] [--workers 2] [--threads 4]
         [--timeout 300]
@@ -282,6 +284,18 @@ def wait_for_worker(redis_url: str, prefix: str, timeout: float = 60.0) -> None:
     client.close()
 
 
+def empty_queues(redis_url: str, prefix: str) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from messaging.queues import QUEUE_NAMES, queue_name
+
+    client = Redis.from_url(redis_url)
+    for name in QUEUE_NAMES:
+        Queue(queue_name(prefix, name), connection=client).empty()
+    client.close()
+
+
 def reply_ids(env: dict[str, str]) -> dict[str, int]:
     """MessageSid → stored reply id (to match each request with its alert)."""
     from sqlalchemy import select
@@ -298,8 +312,17 @@ def reply_ids(env: dict[str, str]) -> dict[str, int]:
     return found
 
 
-def run_phase(args, stack: ExitStack, tmp: Path, name: str, redis: str, smtp_port: int | None):
-    """One database, gunicorn and worker; fire the replies; what came of them."""
+def run_phase(
+    args,
+    stack: ExitStack,
+    tmp: Path,
+    name: str,
+    redis: str,
+    smtp_port: int | None,
+    *,
+    with_worker: bool = True,
+):
+    """One database, gunicorn and (unless told) a worker; fire the replies; what came of them."""
     phase_tmp = tmp / name
     phase_tmp.mkdir()
     port = free_port()
@@ -315,13 +338,16 @@ def run_phase(args, stack: ExitStack, tmp: Path, name: str, redis: str, smtp_por
     requests = signed_replies(numbers, port, seed=args.seed)
     server = start_gunicorn(env, port, args.workers, args.threads, phase_tmp / "gunicorn.log")
     stack.callback(_stop, server)
-    worker = start_worker(env, phase_tmp / "worker.log")
-    stack.callback(_stop, worker)
-    wait_for_worker(redis, env["PESTER_QUEUE_PREFIX"])
+    worker = start_worker(env, phase_tmp / "worker.log") if with_worker else None
+    if worker is not None:
+        stack.callback(_stop, worker)
+        wait_for_worker(redis, env["PESTER_QUEUE_PREFIX"])
     fired = fire(port, requests, args.clients)
+    if worker is None:
+        empty_queues(redis, env["PESTER_QUEUE_PREFIX"])  # leave no jobs behind in Redis
     fired["database"] = db_kind
     fired["env"] = env
-    fired["stop"] = lambda: (_stop(server), _stop(worker))
+    fired["stop"] = lambda: (_stop(server), worker is not None and _stop(worker))
     return fired
 
 
@@ -345,6 +371,12 @@ def main() -> None:
         smtp = SmtpSink(free_port())
         smtp.controller.start()
         stack.callback(smtp.controller.stop)
+        # Alerting on but no worker: what storing and queueing the alert costs the request
+        # itself, without a worker competing for the CPUs and the database.
+        queued = run_phase(
+            args, stack, tmp, "queued", redis, smtp.controller.port, with_worker=False
+        )
+        queued["stop"]()
         on = run_phase(args, stack, tmp, "on", redis, smtp.controller.port)
         deadline = time.time() + args.timeout
         while len(smtp.arrived) < on["ok"] and time.time() < deadline:
@@ -373,6 +405,10 @@ def main() -> None:
                 "alert_workers": 1,
                 "webhook_alerting_off": {"p50_ms": off["p50_ms"], "p99_ms": off["p99_ms"]},
                 "webhook_alerting_on": {"p50_ms": on["p50_ms"], "p99_ms": on["p99_ms"]},
+                "webhook_alerting_on_no_worker": {
+                    "p50_ms": queued["p50_ms"],
+                    "p99_ms": queued["p99_ms"],
+                },
                 "database": on["database"],
                 "gunicorn": {"workers": args.workers, "threads": args.threads},
                 "client_threads": args.clients,
