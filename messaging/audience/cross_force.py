@@ -1,0 +1,218 @@
+"""Cross-force links: a force's numbers that other forces' seized lines also hold.
+
+A number *appears* on a line as one of its contacts or as the line's own number. Another
+force learns only that one of its numbers is "also on N lines in M other forces", which
+forces those are and whom there to call: never their line references, names, saved contact
+names or anything else of theirs. Matching uses only the keyed lookup hashes: no force's
+numbers are decrypted for another, and no other force's row is loaded as an object. These
+are deliberate reads across forces (:func:`messaging.tenancy.across_forces`), of hash,
+force and line ids only; what leaves this module about other forces is counts and codes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import distinct, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from messaging.models import Contact, Force, Line
+from messaging.tenancy import across_forces
+
+
+def appearances() -> Any:
+    """(phone_hash, force_id, line_id, role) for every contact and every line's own number."""
+    return union_all(
+        select(
+            Contact.phone_hash.label("phone_hash"),
+            Contact.force_id.label("force_id"),
+            Contact.line_id.label("line_id"),
+            literal("contact").label("role"),
+        ).where(Contact.phone_hash.is_not(None)),
+        select(
+            Line.line_number_hash.label("phone_hash"),
+            Line.force_id.label("force_id"),
+            Line.id.label("line_id"),
+            literal("line_number").label("role"),
+        ).where(Line.line_number_hash.is_not(None)),
+    ).subquery("appearances")
+
+
+@dataclass(frozen=True)
+class OtherForce:
+    """Another force holding some of the numbers: who to call there, and how much they hold."""
+
+    code: str
+    name: str
+    contact_name: str
+    contact_email: str
+    lines: int  # how many of its lines hold any of the numbers
+    numbers: int  # how many of the numbers it holds
+
+
+@dataclass
+class LinkedNumber:
+    """One of the force's numbers that other forces' lines hold too."""
+
+    phone_hash: str
+    own_lines: list[int]
+    other_lines: int
+    other_forces: list[str]  # codes
+
+    def sentence(self) -> str:
+        return also_on(self.other_lines, len(self.other_forces))
+
+
+@dataclass
+class CrossForceLinks:
+    """What one force (or one of its lines) shares with other forces."""
+
+    force_id: int
+    numbers: list[LinkedNumber] = field(default_factory=list)
+    forces: list[OtherForce] = field(default_factory=list)
+
+    @property
+    def other_lines(self) -> int:
+        return sum(f.lines for f in self.forces)
+
+    def sentence(self) -> str:
+        return also_on(self.other_lines, len(self.forces))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "numbers_linked": len(self.numbers),
+            "other_lines": self.other_lines,
+            "other_forces": len(self.forces),
+            "summary": self.sentence() if self.numbers else "",
+            "forces": [vars(f) for f in self.forces],
+        }
+
+
+def also_on(lines: int, forces: int) -> str:
+    line_word = "line" if lines == 1 else "lines"
+    force_word = "other force" if forces == 1 else "other forces"
+    return f"also on {lines} {line_word} in {forces} {force_word}"
+
+
+def cross_force_links(
+    session: Session,
+    force_id: int,
+    *,
+    line_id: int | None = None,
+    phone_hashes: Iterable[str] | None = None,
+) -> CrossForceLinks:
+    """The force's numbers (or one line's, or these) that other forces' lines hold too."""
+    found = appearances()
+    mine_query = select(found.c.phone_hash, found.c.line_id).where(found.c.force_id == force_id)
+    if line_id is not None:
+        mine_query = mine_query.where(found.c.line_id == line_id)
+    if phone_hashes is not None:
+        mine_query = mine_query.where(found.c.phone_hash.in_(list(set(phone_hashes))))
+    own: dict[str, set[int]] = defaultdict(set)
+    for phone_hash, own_line in session.execute(across_forces(mine_query)):
+        own[phone_hash].add(own_line)
+    if not own:
+        return CrossForceLinks(force_id)
+    elsewhere = select(found.c.phone_hash, found.c.force_id, found.c.line_id).where(
+        found.c.phone_hash.in_(mine_query.with_only_columns(found.c.phone_hash)),
+        found.c.force_id != force_id,
+    )
+    rows = session.execute(across_forces(elsewhere.distinct())).all()
+    return _links(session, force_id, own, rows)
+
+
+def _links(
+    session: Session,
+    force_id: int,
+    own: dict[str, set[int]],
+    rows: Iterable[tuple[str, int, int]],
+) -> CrossForceLinks:
+    """Fold (hash, other force, other line) rows into the force's links."""
+    by_number: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for phone_hash, other_force, other_line in rows:
+        by_number[phone_hash][other_force].add(other_line)
+    if not by_number:
+        return CrossForceLinks(force_id)
+    forces = _forces(session, {f for per in by_number.values() for f in per})
+    numbers: list[LinkedNumber] = []
+    lines_of: dict[int, set[int]] = defaultdict(set)
+    numbers_of: dict[int, int] = defaultdict(int)
+    for phone_hash, per_force in by_number.items():
+        numbers.append(
+            LinkedNumber(
+                phone_hash=phone_hash,
+                own_lines=sorted(own.get(phone_hash, ())),
+                other_lines=sum(len(lines) for lines in per_force.values()),
+                other_forces=sorted(forces[f].code for f in per_force),
+            )
+        )
+        for other_force, lines in per_force.items():
+            lines_of[other_force] |= lines
+            numbers_of[other_force] += 1
+    numbers.sort(key=lambda n: (-n.other_lines, n.phone_hash))
+    others = [
+        OtherForce(
+            code=forces[f].code,
+            name=forces[f].name,
+            contact_name=forces[f].contact_name,
+            contact_email=forces[f].contact_email,
+            lines=len(lines_of[f]),
+            numbers=numbers_of[f],
+        )
+        for f in sorted(lines_of, key=lambda f: forces[f].code)
+    ]
+    return CrossForceLinks(force_id, numbers, others)
+
+
+def _forces(session: Session, ids: set[int]) -> dict[int, Force]:
+    return {f.id: f for f in session.scalars(select(Force).where(Force.id.in_(ids)))}
+
+
+def every_forces_links(session: Session) -> dict[int, CrossForceLinks]:
+    """Every force's cross-force links at once: one pass over the numbers held by two or
+    more forces (the NCLCC's counts per pair of forces, and the benchmark)."""
+    found = appearances()
+    shared = (
+        select(found.c.phone_hash)
+        .group_by(found.c.phone_hash)
+        .having(func.count(distinct(found.c.force_id)) > 1)
+    )
+    held: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    query = select(found.c.phone_hash, found.c.force_id, found.c.line_id).where(
+        found.c.phone_hash.in_(shared)
+    )
+    for phone_hash, force_id, line_id in session.execute(across_forces(query)):
+        held[phone_hash][force_id].add(line_id)
+    per_force_own: dict[int, dict[str, set[int]]] = defaultdict(dict)
+    per_force_rows: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+    for phone_hash, per_force in held.items():
+        for force_id, lines in per_force.items():
+            per_force_own[force_id][phone_hash] = lines
+            per_force_rows[force_id].extend(
+                (phone_hash, other, line)
+                for other, other_lines in per_force.items()
+                if other != force_id
+                for line in other_lines
+            )
+    return {
+        force_id: _links(session, force_id, per_force_own[force_id], rows)
+        for force_id, rows in per_force_rows.items()
+    }
+
+
+def pair_counts(session: Session) -> dict[tuple[str, str], int]:
+    """How many numbers each pair of forces shares (codes in order): counts, nothing else."""
+    found = appearances()
+    pairs = select(found.c.phone_hash, found.c.force_id).distinct().subquery()
+    a, b = pairs.alias("a"), pairs.alias("b")
+    query = (
+        select(a.c.force_id, b.c.force_id, func.count())
+        .join(b, (a.c.phone_hash == b.c.phone_hash) & (a.c.force_id < b.c.force_id))
+        .group_by(a.c.force_id, b.c.force_id)
+    )
+    rows = session.execute(across_forces(query)).all()
+    codes = dict(session.execute(select(Force.id, Force.code)).all())
+    return {(codes[x], codes[y]): n for x, y, n in rows}
