@@ -116,6 +116,13 @@ def across_forces(statement: Any) -> Any:
     return statement.execution_options(**{ACROSS_FORCES: True})
 
 
+def every_forces(model: Any) -> Any:
+    """``model``'s table, for a sub-select that must read every force's rows inside an
+    otherwise scoped statement (a launch excludes every force's opt-outs): the scope's
+    criteria apply to ORM entities, not to a bare table."""
+    return model.__table__
+
+
 def scoped_by_caller(statement: Any) -> Any:
     """Mark a Core statement whose caller has scoped it (explicit force ids, scoped ids)."""
     return statement.execution_options(**{SCOPED_BY_CALLER: True})
