@@ -172,35 +172,79 @@ def _forces(session: Session, ids: set[int]) -> dict[int, Force]:
 
 
 def every_forces_links(session: Session) -> dict[int, CrossForceLinks]:
-    """Every force's cross-force links at once: one pass over the numbers held by two or
-    more forces (the NCLCC's counts per pair of forces, and the benchmark)."""
-    found = appearances()
-    shared = (
-        select(found.c.phone_hash)
-        .group_by(found.c.phone_hash)
-        .having(func.count(distinct(found.c.force_id)) > 1)
-    )
+    """Every force's cross-force links at once: one pass over the numbers two or more forces
+    hold (contacts grouped along the (number, force) index, then the lines' own numbers), for
+    the benchmark and any national job."""
     held: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    query = select(found.c.phone_hash, found.c.force_id, found.c.line_id).where(
-        found.c.phone_hash.in_(shared)
+    shared = (
+        select(Contact.phone_hash)
+        .where(Contact.phone_hash.is_not(None))
+        .group_by(Contact.phone_hash)
+        .having(func.count(distinct(Contact.force_id)) > 1)
     )
-    for phone_hash, force_id, line_id in session.execute(across_forces(query)):
+    holders = select(Contact.phone_hash, Contact.force_id, Contact.line_id)
+    for phone_hash, force_id, line_id in session.execute(
+        across_forces(holders.where(Contact.phone_hash.in_(shared)))
+    ):
         held[phone_hash][force_id].add(line_id)
-    per_force_own: dict[int, dict[str, set[int]]] = defaultdict(dict)
-    per_force_rows: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-    for phone_hash, per_force in held.items():
-        for force_id, lines in per_force.items():
-            per_force_own[force_id][phone_hash] = lines
-            per_force_rows[force_id].extend(
-                (phone_hash, other, line)
-                for other, other_lines in per_force.items()
-                if other != force_id
-                for line in other_lines
+    own_numbers = session.execute(
+        across_forces(
+            select(Line.line_number_hash, Line.force_id, Line.id).where(
+                Line.line_number_hash.is_not(None)
             )
-    return {
-        force_id: _links(session, force_id, per_force_own[force_id], rows)
-        for force_id, rows in per_force_rows.items()
-    }
+        )
+    ).all()
+    wanted = sorted({phone_hash for phone_hash, _, _ in own_numbers} - set(held))
+    for start in range(0, len(wanted), 500):
+        chunk = holders.where(Contact.phone_hash.in_(wanted[start : start + 500]))
+        for phone_hash, force_id, line_id in session.execute(across_forces(chunk)):
+            held[phone_hash][force_id].add(line_id)
+    for phone_hash, force_id, line_id in own_numbers:
+        held[phone_hash][force_id].add(line_id)
+    return _fold_national(session, held)
+
+
+def _fold_national(
+    session: Session, held: dict[str, dict[int, set[int]]]
+) -> dict[int, CrossForceLinks]:
+    """Every force's links from (number → force → lines), in one pass over the numbers."""
+    shared = {h: per_force for h, per_force in held.items() if len(per_force) > 1}
+    forces = _forces(session, {f for per_force in shared.values() for f in per_force})
+    codes = {force_id: force.code for force_id, force in forces.items()}
+    found: dict[int, CrossForceLinks] = {}
+    lines_of: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    numbers_of: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for phone_hash, per_force in shared.items():
+        total = sum(len(lines) for lines in per_force.values())
+        holders = sorted(per_force, key=codes.__getitem__)
+        for force_id, lines in per_force.items():
+            links = found.get(force_id) or found.setdefault(force_id, CrossForceLinks(force_id))
+            links.numbers.append(
+                LinkedNumber(
+                    phone_hash=phone_hash,
+                    own_lines=sorted(lines),
+                    other_lines=total - len(lines),
+                    other_forces=[codes[f] for f in holders if f != force_id],
+                )
+            )
+            for other, other_lines in per_force.items():
+                if other != force_id:
+                    lines_of[force_id][other] |= other_lines
+                    numbers_of[force_id][other] += 1
+    for force_id, links in found.items():
+        links.numbers.sort(key=lambda n: (-n.other_lines, n.phone_hash))
+        links.forces = [
+            OtherForce(
+                code=forces[other].code,
+                name=forces[other].name,
+                contact_name=forces[other].contact_name,
+                contact_email=forces[other].contact_email,
+                lines=len(lines_of[force_id][other]),
+                numbers=numbers_of[force_id][other],
+            )
+            for other in sorted(lines_of[force_id], key=codes.__getitem__)
+        ]
+    return found
 
 
 def pair_counts(session: Session) -> dict[tuple[str, str], int]:

@@ -29,8 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from messaging.audience.cross_force import appearances
-from messaging.models import Line, Reply, ReplyNumber
+from messaging.models import Contact, Line, Reply, ReplyNumber
 from messaging.tenancy import acting_for
 
 MIN_REPLIERS = 2
@@ -80,15 +79,19 @@ def line_network(session: Session, force_id: int, *, min_repliers: int = MIN_REP
         references = dict(
             session.execute(select(Line.id, Line.reference).where(Line.force_id == force_id)).all()
         )
-        found = appearances()
         held: dict[str, dict[int, str]] = defaultdict(dict)  # hash → line → role
-        for phone_hash, line_id, role in session.execute(
-            select(found.c.phone_hash, found.c.line_id, found.c.role).where(
-                found.c.force_id == force_id
+        for phone_hash, line_id in session.execute(
+            select(Contact.phone_hash, Contact.line_id).where(
+                Contact.force_id == force_id, Contact.phone_hash.is_not(None)
             )
         ):
-            if role == "line_number" or line_id not in held[phone_hash]:
-                held[phone_hash][line_id] = role
+            held[phone_hash][line_id] = "contact"
+        for phone_hash, line_id in session.execute(
+            select(Line.line_number_hash, Line.id).where(
+                Line.force_id == force_id, Line.line_number_hash.is_not(None)
+            )
+        ):
+            held[phone_hash][line_id] = "line_number"
         mentions = session.execute(
             select(ReplyNumber.phone_hash, Reply.id, Reply.line_id, Reply.phone_hash)
             .join(Reply, Reply.id == ReplyNumber.reply_id)
