@@ -72,7 +72,7 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     campaign = session.get(Campaign, answered.campaign_id) if answered else None
     line_id = _line_of(session, answered) if answered else _line_for_number(session, phone_hash)
     # The replier's own number and ours are neither listed nor treated as intelligence.
-    not_intel = _own_numbers(session, campaign, to_sender) | {sender_number}
+    not_intel = own_numbers(session, campaign, to_sender) | {sender_number}
     result = classify(body, service_numbers=not_intel)
     reply = Reply(
         provider_id=sid,
@@ -88,6 +88,8 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
         risk_kinds=[str(kind) for kind in result.risk_kinds],
         why=result.why,
         urgent=result.urgent,
+        queue=str(result.queue),
+        score=result.score,
         tags=[],
     )
     session.add(reply)
@@ -137,7 +139,7 @@ def _line_for_number(session: Session, phone_hash: str) -> int | None:
     )
 
 
-def _own_numbers(session: Session, campaign: Campaign | None, to_sender: str) -> set[str]:
+def own_numbers(session: Session, campaign: Campaign | None, to_sender: str) -> set[str]:
     """Numbers quoted back that are ours, not intelligence: the sender and the signposted
     service."""
     own = {to_sender} if to_sender.startswith("+") else set()

@@ -48,6 +48,9 @@ HELPLINE_NUMBERS: frozenset[str] = frozenset(
         "+448088005000",  # NSPCC helpline
         "+448082000247",  # National Domestic Abuse Helpline
         "+448000121700",  # Modern Slavery & Exploitation Helpline
+        "+448000684141",  # Papyrus HOPELINE247 (young people, suicide)
+        "+44800585858",  # CALM
+        "+443001233393",  # Mind infoline
     }
 )
 

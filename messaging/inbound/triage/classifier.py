@@ -70,6 +70,10 @@ LABEL_ORDER: tuple[Label, ...] = (
     Label.OPT_IN,
     Label.OTHER,
 )
+# The least probability at which the model names a kind: beside kinds a rule named, and on
+# its own (a disclosure always gets its likeliest kind in any case).
+_ALSO_A_KIND = 0.3
+_A_KIND = 0.25
 _MODEL_ADDS = (Label.HELP_SEEKING, Label.HOSTILE, Label.WRONG_NUMBER, Label.SUPPLY_INTEL)
 
 
@@ -139,9 +143,11 @@ def combine(findings: RuleFindings, model: TriageModel, scores: Scores) -> Class
         why[Label.RISK_DISCLOSURE] = [_reason(model, scores, risk)]
     if Label.RISK_DISCLOSURE in why:
         model.add(scores, KIND_OUTPUTS)
+        # Beside kinds a rule named, the model adds a kind only when it is fairly sure.
+        floor = _ALSO_A_KIND if kinds else _A_KIND
         for kind in RiskKind:
             output = KIND_PREFIX + str(kind)
-            if kind not in kinds and model.fires(scores, output):
+            if kind not in kinds and model.fires(scores, output, at_least=floor):
                 kinds.add(kind)
                 why[Label.RISK_DISCLOSURE].append(_reason(model, scores, output, kind))
         if not kinds:

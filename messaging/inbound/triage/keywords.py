@@ -55,7 +55,9 @@ OPT_IN_KEYWORDS: frozenset[str] = frozenset({"start", "yes", "unstop"})
 HELP_KEYWORDS: frozenset[str] = frozenset({"help", "info"})
 
 # Spellings of Twilio's keywords that Twilio itself would miss but mean the same.
-_OPT_OUT_SPELLINGS: frozenset[str] = frozenset({"stop all", "opt out", "opt-out", "unsub"})
+_OPT_OUT_SPELLINGS: frozenset[str] = frozenset(
+    {"stop all", "opt out", "opt-out", "unsub", "remove", "remove me", "no more"}
+)
 
 # Words that may surround a keyword without changing what the message asks for.
 _FILLER: frozenset[str] = frozenset(
@@ -69,7 +71,8 @@ _HELP_FILLER: frozenset[str] = _FILLER | {"me", "yes", "yeah", "need", "i", "mor
 # What may remain of a filler-only opt-out. END, QUIT, CANCEL and REVOKE count only as the
 # whole message: "end it" or "quit now" can be about a life or a habit, not about texts.
 _OPT_OUT_CORE = re.compile(
-    r"(?:(?:stop|stopall|unsubscribe|unsub|optout|opt out|leave me alone)(?: me)?\s*)+"
+    r"(?:(?:stop|stopall|unsubscribe|unsub|optout|opt out|leave me alone|no more|remove)"
+    r"(?: me)?\s*)+"
 )
 
 # Curly quotes and the like, so "don’t" reads as "don't".
@@ -119,6 +122,14 @@ _OPT_OUT_PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(?:do not|don'?t) want (?:any ?more |no more )?(?:of )?(?:these|those|your|ur|"
             r"this|them|the|any) ?(?:\w+ )?(?:texts?|txts?|messages?|msgs?|warnings?)\b"
             r"|\b(?:do not|don'?t) want any ?more of (?:these|them|this|your|ur)\b"
+        ),
+        _DENIAL_BEFORE,
+    ),
+    (
+        "wants_to_unsubscribe",
+        re.compile(
+            r"\b(?:want|like|wish|wanna) to (?:unsubscribe|unsub|opt out|be removed|be taken off|"
+            r"stop (?:getting|receiving) (?:these|them|your|the) ?(?:texts?|messages?)?)\b"
         ),
         _DENIAL_BEFORE,
     ),

@@ -40,6 +40,12 @@ MODEL_LABELS: tuple[Label, ...] = (
     Label.SUPPLY_INTEL,
 )
 _TOP_WORDS = 3
+# Left out of explanations (they weigh, but say nothing to an analyst on their own).
+_FUNCTION_WORDS = frozenset(
+    """i me my we us our you your he him his she her they them their it its a an the and or
+    but to of in on at for with is am are was were be been being have has had do does did will
+    would can could not no so just that this what if as by from""".split()  # noqa: SIM905
+)
 
 
 class ModelFileError(ValueError):
@@ -96,13 +102,15 @@ class TriageModel:
                 a, b = self.calibration[output]
                 scores.probabilities[output] = _sigmoid(-(a * (raw + self.intercepts[output]) + b))
 
-    def fires(self, scores: Scores, output: str) -> bool:
-        """Whether an output's probability reaches its threshold."""
-        return scores.probabilities[output] >= self.thresholds[output]
+    def fires(self, scores: Scores, output: str, *, at_least: float = 0.0) -> bool:
+        """Whether an output's probability reaches its threshold (and ``at_least``)."""
+        return scores.probabilities[output] >= max(self.thresholds[output], at_least)
 
     def top_words(self, scores: Scores, output: str) -> list[tuple[str, float]]:
         """The words and word pairs of the reply that weighed most towards an output,
-        with what each added to the score (pieces of a word count for that word)."""
+        with what each added to the score (pieces of a word count for that word). Single
+        function words ("they", "and") are left out: they weigh, but tell an analyst
+        nothing alone."""
         column, index, value = self.columns[output], self.index, scores.value
         weight = {row: column[row] for row in scores.known}
 
@@ -118,7 +126,10 @@ class TriageModel:
             pair = f"{first} {second}"
             found.setdefault(pair, 0.0)
             found[pair] += of(f"b:{pair}") * value
-        ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(
+            ((words, added) for words, added in found.items() if words not in _FUNCTION_WORDS),
+            key=lambda item: (-item[1], item[0]),
+        )
         return [(words, round(added, 2)) for words, added in ranked[:_TOP_WORDS] if added > 0]
 
 

@@ -82,7 +82,8 @@ OVERDOSE_SIGNS: Rows = [
     ("brought_back", (
         r"\b(?:had to|have to) (?:narcan|naloxone|do cpr|give)\b|\bcpr\b",
         r"\b(?:brought|bring|bringing|got) (?:\w+ )?(?:back|round)\b(?: with| after)",
-        r"\bbrought (?:me |him |her |them )?(?:back|round)\b|\b(?:come|came) round\b",
+        r"\bbrought (?:me |him |her |them )?(?:back|round)\b",
+        r"\b(?:he|she|i) (?:is |has |had |have )?(?:come|came|coming) round\b",
         r"\b(?:gave|give|used|using) (?:\w+ )?(?:the )?(?:nasal )?spray\b",
         r"\b(?:icu|intensive care|resus|hosp|ambos?|ambulances?|hospital)\b",
     )),

@@ -108,7 +108,7 @@ _HELP: Rows = [
 ]
 _HOSTILE: Rows = [
     ("dismissal", (
-        r"\bget lost\b|\bnobody asked\b|\bmind your own\b|\bwho the fuck\b",
+        r"\bget lost\b|\bnobody asked\b|\bmind your own\b",
         r"\bwho (?:the fuck |the hell )?do you think you are\b",
         r"\bkeep texting and see\b|\bnice try\b|\bhope you (?:all )?get sacked\b",
         r"\b(?:go|now go) (?:and )?catch (?:some |a )?real criminals?\b",

@@ -55,6 +55,8 @@ from messaging.inbound.triage.model import (
 
 SKLEARN_VERSION = "1.9.1"  # as pinned in pyproject.toml's train and test extras
 _DIGITS = 4
+# The model always flags a risk it is this sure of, however well the rules did in training.
+_HIGHEST_RISK_THRESHOLD = 0.8
 
 
 class TrainingError(RuntimeError):
@@ -68,6 +70,7 @@ class TrainingSettings:
     seed: int = 12
     min_count: int = 2  # a feature must occur in this many replies to be kept
     c: float = 10.0  # inverse regularisation strength
+    balanced: bool = True  # weight each output's rare positives up to its negatives
     calibration_folds: int = 5
     threshold_folds: int = 5
     risk_recall: float = 0.98  # on training folds, rules and model together
@@ -171,7 +174,8 @@ def _fit_one(matrix: Any, target: Any, settings: TrainingSettings) -> tuple:
     from sklearn.model_selection import StratifiedKFold
 
     base = LogisticRegression(
-        C=settings.c, class_weight="balanced", solver="liblinear", max_iter=1000,
+        C=settings.c, class_weight="balanced" if settings.balanced else None,
+        solver="liblinear", max_iter=1000,
         random_state=settings.seed,
     )  # fmt: skip
     folds = StratifiedKFold(settings.calibration_folds, shuffle=True, random_state=settings.seed)
@@ -248,10 +252,11 @@ def _candidates(scores: Sequence[float]) -> list[float]:
 def _recall_threshold(
     truth: Sequence[bool], by_rules: Sequence[bool], scores: Sequence[float], target: float
 ) -> float:
-    """The highest threshold (at most 0.5) at which rules or model reach the recall target."""
+    """The highest threshold (at most :data:`_HIGHEST_RISK_THRESHOLD`) at which rules or
+    model reach the recall target."""
     positives = sum(truth)
     for threshold in _candidates(scores):
-        if threshold > 0.5:
+        if threshold > _HIGHEST_RISK_THRESHOLD:
             continue
         found = sum(
             t and (r or s >= threshold) for t, r, s in zip(truth, by_rules, scores, strict=True)
