@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from messaging.audience.suppression import suppress, unsuppress_by_reply
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
-from messaging.inbound.triage.classifier import classify
+from messaging.inbound.triage.classifier import Classification, classify
 from messaging.inbound.triage.keywords import KeywordAction, keyword_action
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, Service
@@ -84,13 +84,8 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
         line_id=line_id,
         campaign_id=campaign.id if campaign else None,
         outbox_id=answered.id if answered else None,
-        labels=[str(label) for label in result.labels],
-        risk_kinds=[str(kind) for kind in result.risk_kinds],
-        why=result.why,
-        urgent=result.urgent,
-        queue=str(result.queue),
-        score=result.score,
         tags=[],
+        **triage_fields(result),
     )
     session.add(reply)
     session.flush()
@@ -116,6 +111,18 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     )
     log.info("reply %s stored (campaign %s, urgent %s)", reply.id, reply.campaign_id, reply.urgent)
     return ReplyResult(reply.id, False, match.action, reply.urgent)
+
+
+def triage_fields(result: Classification) -> dict[str, Any]:
+    """What a reply stores of its triage: labels, kinds, reasons, urgency, queue and score."""
+    return {
+        "labels": [str(label) for label in result.labels],
+        "risk_kinds": [str(kind) for kind in result.risk_kinds],
+        "why": result.why,
+        "urgent": result.urgent,
+        "queue": str(result.queue),
+        "score": result.score,
+    }
 
 
 def _answered_message(session: Session, phone_hash: str, to_sender: str) -> OutboxMessage | None:
