@@ -100,11 +100,15 @@ def throughput(
     }
 
 
-def holdout(path: Path, examples: list[Example]) -> tuple[dict, dict, dict]:
+def load_holdout(path: Path) -> list[Example]:
+    """The holdout's examples; refused when the file sits inside the training corpus."""
     resolved = path.resolve()
     if resolved.parent == CORPUS_DIR or CORPUS_DIR in resolved.parents:
         sys.exit(f"{path} is inside the training corpus; a holdout must be kept apart")
-    extra = load_examples(resolved)
+    return load_examples(resolved)
+
+
+def holdout(path: Path, extra: list[Example], examples: list[Example]) -> tuple[dict, dict, dict]:
     data = train(examples)
     model = model_from_json(data)
     shipped = MODEL_PATH.exists() and read_model_file(MODEL_PATH) == json.loads(json.dumps(data))
@@ -139,6 +143,7 @@ def main() -> None:
     parser.add_argument("--holdout", type=Path, help="an extra labelled JSONL file to score")
     args = parser.parse_args()
 
+    extra = load_holdout(args.holdout) if args.holdout is not None else None
     examples = load_corpus()
     train_part, test_part = split(examples, seed=args.seed)
     model = trained(train_part)
@@ -158,8 +163,8 @@ def main() -> None:
         "throughput": {**speed, "rules_replies_per_s": rules_speed["replies_per_s"]},
         "targets": {"wanted": TARGETS, "met": targets_met(test, speed)},
     }
-    if args.holdout is not None:
-        info, on_holdout, rules_on_holdout = holdout(args.holdout, examples)
+    if args.holdout is not None and extra is not None:
+        info, on_holdout, rules_on_holdout = holdout(args.holdout, extra, examples)
         result["holdout"] = {**info, **on_holdout}
         result["rules_holdout"] = rules_on_holdout
     print(json.dumps(result))
