@@ -226,3 +226,46 @@ def test_the_forces_migration_moves_an_installation_into_its_default_force(
         database.dispose()
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_reply_queue_migration_files_existing_replies_by_their_labels(database_url: str) -> None:
+    """0005 adds the queue and score; replies already stored get the queue their labels give
+    (risk when urgent), and no score until they are re-triaged."""
+    from sqlalchemy import text
+
+    engine = _fresh(database_url)
+    stored = [
+        ("SM1", '["risk_disclosure", "opt_out"]', True),
+        ("SM2", '["opt_out", "wrong_number"]', False),
+        ("SM3", '["supply_intel", "wrong_number"]', False),
+        ("SM4", '["other"]', False),
+        ("SM5", "[]", False),
+    ]
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            for sid, labels, urgent in stored:
+                conn.execute(
+                    text(
+                        "INSERT INTO replies (provider_id, to_sender, received_at, labels,"
+                        " risk_kinds, why, urgent, tags)"
+                        " VALUES (:sid, '', CURRENT_TIMESTAMP, :labels, '[]', '{}', :urgent, '[]')"
+                    ),
+                    {"sid": sid, "labels": labels, "urgent": urgent},
+                )
+        upgrade(engine)
+        assert is_current(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT provider_id, queue, score FROM replies ORDER BY provider_id")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("SM1", "risk", None),
+            ("SM2", "opt_out", None),
+            ("SM3", "supply_intel", None),
+            ("SM4", "other", None),
+            ("SM5", "other", None),
+        ]
+    finally:
+        engine.dispose()
