@@ -118,6 +118,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
     from messaging.crypto import lookup_hash
     from messaging.db import Base, db, utcnow
     from messaging.models import Campaign, CampaignState, Contact, Line, OutboxMessage, User
+    from messaging.seed import ensure_a_force
 
     runtime.configure(load_settings(env))
     Base.metadata.create_all(db.engine)
@@ -125,6 +126,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
     numbers = [f"+4477009{i:05d}" for i in range(recipients)]  # synthetic, never sent
     sids = [f"SM{i:032x}" for i in range(1, recipients + 1)]
     with db.transaction() as session:
+        force_id = ensure_a_force(session).id
         user = User(
             email="bench@pester.test", display_name="bench", role="officer", password_hash="-"
         )
@@ -141,6 +143,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
             insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
             [
                 {
+                    "force_id": force_id,
                     "line_id": line.id,
                     "phone_hash": h,
                     "phone": n,
@@ -154,6 +157,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
             insert(OutboxMessage),
             [
                 {
+                    "force_id": force_id,
                     "campaign_id": campaign.id,
                     "contact_id": cid,
                     "phone_hash": h,

@@ -15,15 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.permissions import may_answer_alone, role_has
-from messaging.inbound.alerts import in_risk_queue
 from messaging.inbound.answers import (
     answers_for,
     preview_response,
     response_choices,
     unanswerable,
 )
+from messaging.inbound.conversations import Conversation
 from messaging.inbound.conversions import CONVERSION_KINDS, campaign_texts, conversions_of
-from messaging.inbound.reply_log import Conversation
+from messaging.inbound.triage.queues import Queue
 from messaging.models import Campaign, Service, User
 
 
@@ -63,7 +63,7 @@ def answer_panel(session: Session, talk: Conversation, user: User) -> AnswerPane
         reply_id=reply.id,
         allowed=role_has(user.role, "replies:answer"),
         refused=unanswerable(session, reply),
-        risk=in_risk_queue(reply),
+        risk=reply.queue == Queue.RISK,
     )
     if not panel.allowed or panel.refused:
         return panel

@@ -86,6 +86,8 @@ class Settings:
     alert_repeat_minutes: float = 15.0  # re-alert while the reply is not marked handled
     alert_max_attempts: int = 8  # per channel and alert, with backoff
     alert_timeout_s: float = 10.0  # per SMTP session or webhook request
+    # The force a single-force installation's rows live in (created by the first migration).
+    default_force: str = "DEFAULT"
     testing: bool = False
 
     @property
@@ -207,6 +209,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_max_hours=_positive(env, "PESTER_SESSION_MAX_HOURS", 12.0),
         trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
         **_alerts(env, production=mode == "production"),
+        default_force=(env.get("PESTER_DEFAULT_FORCE") or "DEFAULT").strip().upper()[:12],
         testing=mode == "testing",
     )
 

@@ -37,7 +37,7 @@ from messaging.content.senders import SenderError, parse_sender
 from messaging.content.sms_encoding import inspect
 from messaging.content.sms_templates import RESPONSE, TemplateError, render
 from messaging.db import utcnow
-from messaging.inbound.alerts import in_risk_queue
+from messaging.inbound.triage.queues import Queue
 from messaging.models import (
     MessageTemplate,
     OutboxMessage,
@@ -126,7 +126,7 @@ def request_answer(
     _check_reachable(session, reply)
     body, kind, service_id, version_id = _text(session, request)
     segments = _check_length(body, settings)
-    risk = in_risk_queue(reply)
+    risk = reply.queue == Queue.RISK
     goes_now = kind == "template" or (responder and risk)
     answer = ReplyAnswer(
         reply_id=reply.id,
@@ -280,6 +280,7 @@ def write_outbox_row(session: Session, answer: ReplyAnswer, reply: Reply, settin
         )
     now = utcnow()
     row = OutboxMessage(
+        force_id=answer.force_id,  # the reply's (checked against the answer's at flush)
         campaign_id=None,
         contact_id=None,
         answer_id=answer.id,

@@ -5,6 +5,7 @@ from messaging.models.answers import Conversion, ReplyAnswer
 from messaging.models.audit import AuditEvent, AuditHead
 from messaging.models.campaigns import Campaign, CampaignState, campaign_lines
 from messaging.models.content import MessageTemplate, Service, TemplateVersion
+from messaging.models.forces import Force, ForceOwned
 from messaging.models.lines import (
     Contact,
     ContactImport,
@@ -15,6 +16,7 @@ from messaging.models.lines import (
 )
 from messaging.models.outbox import DeliveryEvent, OutboxMessage, TestSend
 from messaging.models.replies import Reply, ReplyNumber
+from messaging.models.reports import IntelligenceReport
 from messaging.models.suppressions import Suppression, SuppressionEvent, SuppressionSource
 from messaging.models.users import ApiToken, Role, User
 
@@ -33,6 +35,9 @@ __all__ = [
     "Conversion",
     "DeliveryEvent",
     "DoNotContact",
+    "Force",
+    "ForceOwned",
+    "IntelligenceReport",
     "Interaction",
     "Line",
     "MessageTemplate",

@@ -15,13 +15,15 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 
 
-class Alert(Base):
+class Alert(ForceOwned, Base):
     """One round of alerting about one reply."""
 
     __tablename__ = "alerts"
     __table_args__ = (UniqueConstraint("reply_id", "round"),)
+    force_parent = ("reply_id", "Reply")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
@@ -37,7 +39,7 @@ class Alert(Base):
     )
 
 
-class AlertDelivery(Base):
+class AlertDelivery(ForceOwned, Base):
     """One alert through one channel: claimed with a lease, retried with backoff."""
 
     __tablename__ = "alert_deliveries"
@@ -45,6 +47,7 @@ class AlertDelivery(Base):
         UniqueConstraint("alert_id", "channel"),
         Index("ix_alert_deliveries_status_due", "status", "next_attempt_at"),
     )
+    force_parent = ("alert_id", "Alert")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
@@ -63,10 +66,11 @@ class AlertDelivery(Base):
     alert: Mapped[Alert] = relationship(back_populates="deliveries")
 
 
-class AlertAttempt(Base):
+class AlertAttempt(ForceOwned, Base):
     """One try at one delivery, kept whatever came of it."""
 
     __tablename__ = "alert_attempts"
+    force_parent = ("delivery_id", "AlertDelivery")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("alert_deliveries.id"), index=True)

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 
 
-class ReplyAnswer(Base):
-    """An analyst's SMS answer to one reply."""
+class ReplyAnswer(ForceOwned, Base):
+    """An analyst's SMS answer to one reply (of the reply's force)."""
 
     __tablename__ = "reply_answers"
+    force_parent = ("reply_id", "Reply")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
@@ -49,11 +51,13 @@ class ReplyAnswer(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Conversion(Base):
-    """An outcome recorded on a conversation, credited to the campaign text it followed."""
+class Conversion(ForceOwned, Base):
+    """An outcome recorded on a conversation, credited to the campaign text it followed
+    (of that text's force)."""
 
     __tablename__ = "conversions"
     __table_args__ = (UniqueConstraint("outbox_id", "kind"),)
+    force_parent = ("outbox_id", "OutboxMessage")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id"))

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 
 
-class OutboxMessage(Base):
+class OutboxMessage(ForceOwned, Base):
     """A text to one recipient of one campaign, unique per (campaign, contact); or an
     analyst's answer to a reply (no campaign, no contact), unique per answer."""
 
@@ -33,6 +34,9 @@ class OutboxMessage(Base):
         # The tick looks for claimed rows whose lease ran out, across every campaign.
         Index("ix_outbox_status_lease", "status", "lease_until"),
     )
+    # A campaign's text is its campaign's force's; an analyst's answer, the answer's (the
+    # force of the reply it answers).
+    force_parent = (("campaign_id", "Campaign"), ("answer_id", "ReplyAnswer"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), nullable=True)
@@ -73,10 +77,11 @@ class OutboxMessage(Base):
         return self.private_body if self.private_body is not None else self.body
 
 
-class DeliveryEvent(Base):
+class DeliveryEvent(ForceOwned, Base):
     """A status callback as received; kept even when its message id is unknown."""
 
     __tablename__ = "delivery_events"
+    force_parent = ("outbox_id", "OutboxMessage")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -88,13 +93,18 @@ class DeliveryEvent(Base):
     applied: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)  # without To/From/Body
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None for a callback about no text pester knows: no force's, seen by the pipeline only.
+    force_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        ForeignKey("forces.id"), index=True, nullable=True
+    )
 
 
-class TestSend(Base):
+class TestSend(ForceOwned, Base):
     """A test text to an officer's own phone; never counts as a campaign send."""
 
     __tablename__ = "test_sends"
     __test__ = False  # not a pytest test class, whatever its name
+    force_parent = ("campaign_id", "Campaign")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)

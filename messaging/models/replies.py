@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 
 
-class Reply(Base):
+class Reply(ForceOwned, Base):
     """A text someone sent back; stored once per provider message id."""
 
     __tablename__ = "replies"
@@ -31,7 +32,12 @@ class Reply(Base):
     labels: Mapped[list] = mapped_column(JSON, default=list)
     risk_kinds: Mapped[list] = mapped_column(JSON, default=list)
     why: Mapped[dict] = mapped_column(JSON, default=dict)
+    # In the risk queue (a risk disclosure): messaging.inbound.triage.queues.in_risk_queue.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The triage queue (messaging.inbound.triage.queues.Queue) and the model's risk score
+    # (0–1; None for replies triaged before the model, until `pester replies retriage`).
+    queue: Mapped[str] = mapped_column(String(20), default="other", index=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -42,10 +48,11 @@ class Reply(Base):
     mentions: Mapped[list[ReplyNumber]] = relationship(back_populates="reply")
 
 
-class ReplyNumber(Base):
+class ReplyNumber(ForceOwned, Base):
     """A phone number written in a reply, linked to what pester already knows of it."""
 
     __tablename__ = "reply_numbers"
+    force_parent = ("reply_id", "Reply")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)

@@ -119,8 +119,10 @@ def write_outbox(
         if plan.arm_seed is None:
             raise LaunchError("an A/B campaign needs the seed its approval froze")
         arms = assign_arms((contact_id for contact_id, _, _ in recipients), plan.arm_seed)
+    force_id = session.scalar(select(Campaign.force_id).where(Campaign.id == plan.campaign_id))
     rows = [
         {
+            "force_id": force_id,
             "campaign_id": plan.campaign_id,
             "contact_id": contact_id,
             "phone_hash": phone_hash,

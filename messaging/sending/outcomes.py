@@ -100,27 +100,20 @@ def record_outcomes(campaign_id: int | None, token: str, outcomes: list[Outcome]
     """Write a batch's outcomes; return the ids released for sending again straight away
     (only while the campaign is still sending).
 
-    ``campaign_id`` None is a batch of analysts' answers: there is no campaign to lock,
-    pause or finish, and an answer whose sender the carrier blocks is rejected (the analyst
-    sees it and answers another way) rather than held for a supervisor's resume.
+    ``campaign_id`` None is a batch of analysts' answers: see :func:`_record_answer_outcomes`.
     """
     if campaign_id is None:
-        outcomes = [_reject_if_blocked(o) for o in outcomes]
-    groups = _grouped(token, outcomes)
-    gateway = runtime.current().settings.sms_gateway
+        return _record_answer_outcomes(token, outcomes)
+    groups = _parameter_groups(token, outcomes)
     with db.transaction() as session:
-        if campaign_id is None:
-            _write(session, groups, outcomes)
-            record_answer_handover(session, token, outcomes, gateway)
-            return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
         # Lock the campaign first (as a cancel does, by updating it): a cancel either
         # committed before, and is read below, or waits for this commit and then sees the
         # rows released here as pending. Without the lock, rows released after a cancel's
         # commit would stay pending in a cancelled campaign, which nothing queues again.
-        session.execute(
-            select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
-        ).first()
-        _write(session, groups, outcomes)
+        force_id = session.execute(
+            select(Campaign.force_id).where(Campaign.id == campaign_id).with_for_update()
+        ).scalar()
+        _write(session, groups, outcomes, {o.id: force_id for o in outcomes})
         expired = sum(1 for o in outcomes if o.status == ds.EXPIRED)
         if expired:
             note_window_closed(session, campaign_id, expired)
@@ -133,10 +126,41 @@ def record_outcomes(campaign_id: int | None, token: str, outcomes: list[Outcome]
             cancel_pending(session, campaign_id)
         # The audit (a disclosure to the gateway) goes last: the audit head is then the last
         # lock taken, as in every other transaction, so the two orders cannot deadlock.
-        record_gateway_handover(session, campaign_id, token, outcomes, gateway)
+        record_gateway_handover(
+            session,
+            campaign_id,
+            token,
+            outcomes,
+            runtime.current().settings.sms_gateway,
+            force_id=force_id,
+        )
         if state != CampaignState.SENDING:
             return []
         return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
+
+
+def _record_answer_outcomes(token: str, outcomes: list[Outcome]) -> list[int]:
+    """Write a batch of analysts' answers' outcomes. There is no campaign to lock, pause or
+    finish; an answer whose sender the carrier blocks is rejected (the analyst sees it and
+    answers another way) rather than held for a supervisor's resume. A batch may hold
+    several forces' answers: each row's opt-out and handover are recorded in its own force.
+    """
+    outcomes = [_reject_if_blocked(o) for o in outcomes]
+    groups = _parameter_groups(token, outcomes)
+    gateway = runtime.current().settings.sms_gateway
+    with db.transaction() as session:
+        forces: dict[int, int | None] = dict(
+            session.execute(  # type: ignore[arg-type]
+                select(OutboxMessage.id, OutboxMessage.force_id).where(
+                    OutboxMessage.id.in_([o.id for o in outcomes])
+                )
+            ).all()
+        )
+        _write(session, groups, outcomes, forces)
+        for force_id in sorted({forces.get(o.id) for o in outcomes}, key=lambda f: f or 0):
+            mine = [o for o in outcomes if forces.get(o.id) == force_id]
+            record_answer_handover(session, token, mine, gateway, force_id=force_id)
+    return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
 
 
 def _reject_if_blocked(outcome: Outcome) -> Outcome:
@@ -145,8 +169,8 @@ def _reject_if_blocked(outcome: Outcome) -> Outcome:
     return Outcome(outcome.id, ds.REJECTED, outcome.attempts, error_code=outcome.error_code)
 
 
-def _grouped(token: str, outcomes: list[Outcome]) -> dict[str, list[dict[str, Any]]]:
-    """Each outcome's bound parameters, by the statement that writes it."""
+def _parameter_groups(token: str, outcomes: list[Outcome]) -> dict[str, list[dict[str, Any]]]:
+    """The batch's outcomes as parameters of the statement that records each kind."""
     now = utcnow()
     groups: dict[str, list[dict[str, Any]]] = {
         "sent": [],
@@ -173,14 +197,25 @@ _STATEMENTS = {"sent": _SENT, "released": _RELEASED, "unknown": _UNKNOWN, "final
 
 
 def _write(
-    session: Session, groups: dict[str, list[dict[str, Any]]], outcomes: list[Outcome]
+    session: Session,
+    groups: dict[str, list[dict[str, Any]]],
+    outcomes: list[Outcome],
+    forces: dict[int, int | None],
 ) -> None:
+    """Run the batch's updates, opt out the numbers the carrier says opted out (in the
+    force of the row that learnt it) and apply callbacks that arrived first."""
     for name, params in groups.items():
         if params:
             session.execute(_STATEMENTS[name], params)
     for o in outcomes:
         if o.suppress_phone:
-            suppress(session, o.suppress_phone, source="error_code", detail=str(o.error_code))
+            suppress(
+                session,
+                o.suppress_phone,
+                source="error_code",
+                detail=str(o.error_code),
+                force_id=forces.get(o.id),
+            )
     apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
 
 

@@ -1,13 +1,15 @@
 """Risk alerts: telling the on-call contact, within a minute, that a reply needs a person.
 
-When a reply lands in the risk queue (:func:`~messaging.inbound.alerts.risk_queue.in_risk_queue`,
-the one place that says what "the risk queue" is), the transaction that stores it also
-opens an alert: one row per round, one delivery per configured channel (e-mail over SMTP,
-a signed JSON webhook; :mod:`messaging.notify` sends them). Nothing is sent from the
-webhook request: once the reply commits, an RQ job on the ``alerts`` queue
+When a reply lands in the risk queue (its ``Reply.queue`` is ``risk``: what puts it there is
+:func:`messaging.inbound.triage.queues.in_risk_queue`, the one definition), the transaction
+that stores it also opens an alert, in the reply's force: one row per round, one delivery
+per configured channel (e-mail over SMTP to the force's on-call address, else to
+``PESTER_ALERT_TO``; a signed JSON webhook; :mod:`messaging.notify` sends them; where each
+goes is decided in :func:`~messaging.inbound.alerts.delivery.channel_targets`). Nothing is
+sent from the webhook request: once the reply commits, an RQ job on the ``alerts`` queue
 (:func:`~messaging.inbound.alerts.delivery.deliver_alert`) sends each channel, records each
 attempt, retries with backoff, and audits each alert sent (a disclosure: the reply's id,
-its risk kinds and a link, never the number or the text).
+its force, its risk kinds and a link, never the number or the text).
 
 The alert tick (:func:`~messaging.inbound.alerts.schedule.alert_tick`, run by every
 worker's tick) repeats the alert every ``PESTER_ALERT_REPEAT_MINUTES`` until someone marks
@@ -17,7 +19,6 @@ job was lost, and takes back deliveries whose worker died mid-send.
 """
 
 from messaging.inbound.alerts.delivery import deliver_alert
-from messaging.inbound.alerts.risk_queue import in_risk_queue, risk_queue_clause
 from messaging.inbound.alerts.schedule import (
     alert_history,
     alert_tick,
@@ -29,8 +30,6 @@ __all__ = [
     "alert_history",
     "alert_tick",
     "deliver_alert",
-    "in_risk_queue",
     "open_first_alert",
     "queue_alert",
-    "risk_queue_clause",
 ]

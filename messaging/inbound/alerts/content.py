@@ -23,6 +23,7 @@ class AlertFacts:
     risk_kinds: tuple[str, ...]
     received_at: datetime
     handled: bool
+    force_code: str  # whose reply it is (a shared webhook receiver routes by it)
     link: str
     repeat_minutes: float
 
@@ -35,6 +36,7 @@ def facts_for(
     risk_kinds: list[str] | None,
     received_at: datetime,
     handled: bool,
+    force_code: str,
     public_base_url: str,
     repeat_minutes: float,
 ) -> AlertFacts:
@@ -45,6 +47,7 @@ def facts_for(
         risk_kinds=tuple(str(k) for k in (risk_kinds or [])),
         received_at=received_at,
         handled=handled,
+        force_code=force_code,
         link=f"{public_base_url.rstrip('/')}/replies/{reply_id}",
         repeat_minutes=repeat_minutes,
     )
@@ -63,6 +66,7 @@ def email_spec(facts: AlertFacts, *, sender: str, to: tuple[str, ...]) -> EmailM
             "A reply in pester's risk queue needs a person now.",
             "",
             f"Reply:     {facts.reply_id}",
+            f"Force:     {facts.force_code or '-'}",
             f"Risk:      {_kinds(facts)}",
             f"Received:  {facts.received_at:%Y-%m-%d %H:%M:%S} UTC",
             f"Open it:   {facts.link}",
@@ -89,6 +93,7 @@ def webhook_payload(facts: AlertFacts, *, delivery_id: int) -> dict[str, Any]:
         "alert_id": facts.alert_id,
         "round": facts.round,
         "reply_id": facts.reply_id,
+        "force": facts.force_code,
         "risk_kinds": list(facts.risk_kinds),
         "received_at": facts.received_at.isoformat(),
         "url": facts.link,

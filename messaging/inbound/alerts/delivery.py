@@ -22,7 +22,7 @@ from messaging import runtime
 from messaging.config import Settings
 from messaging.db import db, utcnow
 from messaging.inbound.alerts.content import AlertFacts, email_spec, facts_for, webhook_payload
-from messaging.models import Alert, AlertAttempt, AlertDelivery, Reply
+from messaging.models import Alert, AlertAttempt, AlertDelivery, Force, Reply
 from messaging.notify import (
     DeliveryFailed,
     WebhookTarget,
@@ -65,15 +65,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1])
 
 
-def channel_targets(settings: Settings) -> list[tuple[str, str]]:
-    """(channel, target as recorded: never a password or a URL's query) per channel."""
+@dataclass(frozen=True)
+class ChannelTarget:
+    """Where one force's alert goes through one channel."""
+
+    channel: str
+    recipients: tuple[str, ...]  # e-mail addresses; none for the webhook
+    description: str  # as recorded on the delivery: never a password or a URL's query
+
+
+def channel_targets(settings: Settings, *, on_call_email: str = "") -> list[ChannelTarget]:
+    """Each configured channel's target for an alert of a force whose on-call address is
+    ``on_call_email``: the e-mail goes there when the force has one, else to
+    ``PESTER_ALERT_TO``; the webhook is the installation's. The one place that decides."""
     targets = []
     if settings.alert_smtp_url:
+        to = (on_call_email,) if on_call_email else settings.alert_to
         server = parse_smtp_url(settings.alert_smtp_url).describe()
-        targets.append((EMAIL, f"{', '.join(settings.alert_to)} via {server}"[:255]))
+        targets.append(ChannelTarget(EMAIL, to, f"{', '.join(to)} via {server}"[:255]))
     if settings.alert_webhook_url:
         webhook = WebhookTarget(settings.alert_webhook_url, settings.alert_webhook_secret)
-        targets.append((WEBHOOK, webhook.describe()[:255]))
+        targets.append(ChannelTarget(WEBHOOK, (), webhook.describe()[:255]))
     return targets
 
 
@@ -81,15 +93,17 @@ def deliver_alert(alert_id: int) -> dict[str, int]:
     """RQ job: send alert ``alert_id`` through each channel still due. Safe to run twice."""
     settings = runtime.current().settings
     with db.transaction() as session:
-        facts = _facts(session, alert_id, settings)
-        if facts is None:
+        found = _facts(session, alert_id, settings)
+        if found is None:
             return {"claimed": 0}
+        facts, on_call_email = found
         if facts.handled:
             stood_down = stand_down(session, [alert_id])
             return {"claimed": 0, "stood_down": stood_down}
         lease = timedelta(seconds=2 * settings.alert_timeout_s + LEASE_MARGIN_SECONDS)
         claimed = _claim(session, alert_id, utcnow() + lease)
-    tried = [_try(delivery, facts, settings) for delivery in claimed]
+    targets = {t.channel: t for t in channel_targets(settings, on_call_email=on_call_email)}
+    tried = [_try(delivery, facts, targets.get(delivery.channel), settings) for delivery in claimed]
     with db.transaction() as session:
         _record(session, facts, tried, settings)
     counts = {"claimed": len(claimed), "sent": sum(1 for t in tried if t.ok)}
@@ -97,25 +111,37 @@ def deliver_alert(alert_id: int) -> dict[str, int]:
     return counts
 
 
-def _facts(session: Session, alert_id: int, settings: Settings) -> AlertFacts | None:
+def _facts(session: Session, alert_id: int, settings: Settings) -> tuple[AlertFacts, str] | None:
+    """What the alert says, and its force's on-call address ("" when it has none)."""
     row = session.execute(
-        select(Alert.round, Reply.id, Reply.risk_kinds, Reply.received_at, Reply.handled_at)
+        select(
+            Alert.round,
+            Reply.id,
+            Reply.risk_kinds,
+            Reply.received_at,
+            Reply.handled_at,
+            Force.code,
+            Force.on_call_email,
+        )
         .join(Reply, Reply.id == Alert.reply_id)
+        .outerjoin(Force, Force.id == Alert.force_id)
         .where(Alert.id == alert_id)
     ).first()
     if row is None:
         log.warning("alert %s not found", alert_id)
         return None
-    return facts_for(
+    facts = facts_for(
         alert_id=alert_id,
         reply_id=row.id,
         round_=row.round,
         risk_kinds=row.risk_kinds,
         received_at=row.received_at,
         handled=row.handled_at is not None,
+        force_code=row.code or "",
         public_base_url=settings.public_base_url,
         repeat_minutes=settings.alert_repeat_minutes,
     )
+    return facts, (row.on_call_email or "").strip()
 
 
 def _claim(session: Session, alert_id: int, lease_until: datetime) -> list[_Claimed]:
@@ -134,14 +160,18 @@ def _claim(session: Session, alert_id: int, lease_until: datetime) -> list[_Clai
     return sorted((_Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
-def _try(delivery: _Claimed, facts: AlertFacts, settings: Settings) -> _Tried:
+def _try(
+    delivery: _Claimed, facts: AlertFacts, target: ChannelTarget | None, settings: Settings
+) -> _Tried:
     """One attempt through one channel; never raises."""
     started = utcnow()
     try:
+        if target is None:
+            raise DeliveryFailed(f"channel {delivery.channel} is not configured", retryable=False)
         if delivery.channel == EMAIL:
-            spec = email_spec(facts, sender=settings.alert_from, to=settings.alert_to)
-            target = parse_smtp_url(settings.alert_smtp_url)
-            send_email(target, spec, timeout=settings.alert_timeout_s)
+            spec = email_spec(facts, sender=settings.alert_from, to=target.recipients)
+            server = parse_smtp_url(settings.alert_smtp_url)
+            send_email(server, spec, timeout=settings.alert_timeout_s)
         elif delivery.channel == WEBHOOK:
             webhook = WebhookTarget(settings.alert_webhook_url, settings.alert_webhook_secret)
             payload = webhook_payload(facts, delivery_id=delivery.id)
@@ -203,9 +233,11 @@ def _record(session: Session, facts: AlertFacts, tried: list[_Tried], settings: 
 
 
 def _audit(session: Session, facts: AlertFacts, attempt: _Tried) -> None:
-    target = session.scalar(
-        select(AlertDelivery.target).where(AlertDelivery.id == attempt.delivery.id)
-    )
+    target, force_id = session.execute(
+        select(AlertDelivery.target, AlertDelivery.force_id).where(
+            AlertDelivery.id == attempt.delivery.id
+        )
+    ).one()
     details: dict[str, object] = {
         "alert_id": facts.alert_id,
         "round": facts.round,
@@ -224,6 +256,7 @@ def _audit(session: Session, facts: AlertFacts, attempt: _Tried) -> None:
         object_id=facts.reply_id,
         recipient=target or attempt.delivery.channel,
         details=details,
+        force_id=force_id,
     )
 
 

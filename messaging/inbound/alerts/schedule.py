@@ -19,8 +19,8 @@ from messaging import runtime
 from messaging.config import Settings
 from messaging.db import db, utcnow
 from messaging.inbound.alerts.delivery import channel_targets, deliver_alert, stand_down
-from messaging.inbound.alerts.risk_queue import in_risk_queue, risk_queue_clause
-from messaging.models import Alert, AlertDelivery, Reply
+from messaging.inbound.triage.queues import Queue
+from messaging.models import Alert, AlertDelivery, Force, Reply
 from messaging.queues import ALERTS, enqueue
 
 log = logging.getLogger(__name__)
@@ -28,24 +28,26 @@ REQUEUE_AFTER = timedelta(seconds=30)  # a queued delivery not taken by then is 
 
 
 def open_alert(session: Session, reply_id: int, *, round_: int, settings: Settings) -> Alert:
-    """Add alert round ``round_`` for a reply, with one pending delivery per channel, in the
-    caller's transaction (a second insert of the same round fails: it is unique)."""
+    """Add alert round ``round_`` for a reply (in the reply's force), with one pending
+    delivery per channel, in the caller's transaction (a second insert of the same round
+    fails: it is unique)."""
     now = utcnow()
     alert = Alert(reply_id=reply_id, round=round_, status="open", created_at=now)
     session.add(alert)
     session.flush()
+    on_call = session.scalar(select(Force.on_call_email).where(Force.id == alert.force_id))
     session.add_all(
         AlertDelivery(
             alert_id=alert.id,
-            channel=channel,
-            target=target,
+            channel=target.channel,
+            target=target.description,
             status="pending",
             attempts=0,
             queued_at=now,  # its job is queued once this commits
             created_at=now,
             last_error="",
         )
-        for channel, target in channel_targets(settings)
+        for target in channel_targets(settings, on_call_email=(on_call or "").strip())
     )
     session.flush()
     return alert
@@ -55,7 +57,7 @@ def open_first_alert(session: Session, reply: Reply) -> int | None:
     """Open the first alert for a newly stored reply when it is in the risk queue and
     alerting is configured; its id, for :func:`queue_alert` once the caller commits."""
     settings = runtime.current().settings
-    if not settings.alerting or not in_risk_queue(reply):
+    if not settings.alerting or reply.queue != Queue.RISK:
         return None
     alert = open_alert(session, reply.id, round_=1, settings=settings)
     log.info("reply %s is in the risk queue: alert %s opened", reply.id, alert.id)
@@ -119,7 +121,7 @@ def _open_repeats(settings: Settings) -> int:
         due = session.execute(
             select(Reply.id, func.max(Alert.round))
             .join(Alert, Alert.reply_id == Reply.id)
-            .where(risk_queue_clause(), Reply.handled_at.is_(None))
+            .where(Reply.queue == str(Queue.RISK), Reply.handled_at.is_(None))
             .group_by(Reply.id)
             .having(func.max(Alert.created_at) <= due_before)
         ).all()

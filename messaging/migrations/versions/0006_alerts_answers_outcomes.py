@@ -1,8 +1,13 @@
 """risk alerts, analysts' answers, conversions, A/B arms and the responder permission
 
+The new tables are force-owned (``force_id``, the force of the row they hang from: an
+alert's reply, a delivery's alert, an attempt's delivery, an answer's reply, a conversion's
+campaign text). They are created empty, so the column is required from the start; an
+answer's outbox row carries the answer's force in the outbox's own ``force_id``.
+
 Revision ID: 0006
-Revises: 0003
-Create Date: 2026-12-07 07:00:00
+Revises: 0005
+Create Date: 2026-12-11 07:00:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -28,10 +33,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["reply_id"], ["replies.id"], name=op.f("fk_alerts_reply_id_replies")
         ),
+        sa.Column("force_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["force_id"], ["forces.id"], name=op.f("fk_alerts_force_id_forces")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
         sa.UniqueConstraint("reply_id", "round", name=op.f("uq_alerts_reply_id_round")),
     )
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alerts_force_id"), ["force_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_alerts_reply_id"), ["reply_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_alerts_status"), ["status"], unique=False)
 
@@ -58,10 +68,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["reply_id"], ["replies.id"], name=op.f("fk_conversions_reply_id_replies")
         ),
+        sa.Column("force_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["force_id"], ["forces.id"], name=op.f("fk_conversions_force_id_forces")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversions")),
         sa.UniqueConstraint("outbox_id", "kind", name=op.f("uq_conversions_outbox_id_kind")),
     )
     with op.batch_alter_table("conversions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_conversions_force_id"), ["force_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_conversions_campaign_id"), ["campaign_id"], unique=False
         )
@@ -101,10 +116,15 @@ def upgrade() -> None:
             ["template_versions.id"],
             name=op.f("fk_reply_answers_template_version_id_template_versions"),
         ),
+        sa.Column("force_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["force_id"], ["forces.id"], name=op.f("fk_reply_answers_force_id_forces")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reply_answers")),
         sa.UniqueConstraint("request_key", name=op.f("uq_reply_answers_request_key")),
     )
     with op.batch_alter_table("reply_answers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reply_answers_force_id"), ["force_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_reply_answers_phone_hash"), ["phone_hash"], unique=False
         )
@@ -128,12 +148,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["alert_id"], ["alerts.id"], name=op.f("fk_alert_deliveries_alert_id_alerts")
         ),
+        sa.Column("force_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["force_id"], ["forces.id"], name=op.f("fk_alert_deliveries_force_id_forces")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_deliveries")),
         sa.UniqueConstraint(
             "alert_id", "channel", name=op.f("uq_alert_deliveries_alert_id_channel")
         ),
     )
     with op.batch_alter_table("alert_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_alert_deliveries_force_id"), ["force_id"], unique=False
+        )
         batch_op.create_index(
             "ix_alert_deliveries_status_due", ["status", "next_attempt_at"], unique=False
         )
@@ -151,9 +178,14 @@ def upgrade() -> None:
             ["alert_deliveries.id"],
             name=op.f("fk_alert_attempts_delivery_id_alert_deliveries"),
         ),
+        sa.Column("force_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["force_id"], ["forces.id"], name=op.f("fk_alert_attempts_force_id_forces")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_attempts")),
     )
     with op.batch_alter_table("alert_attempts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alert_attempts_force_id"), ["force_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_alert_attempts_delivery_id"), ["delivery_id"], unique=False
         )
@@ -222,24 +254,29 @@ def downgrade() -> None:
         batch_op.drop_column("template_version_b_id")
 
     with op.batch_alter_table("alert_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_attempts_force_id"))
         batch_op.drop_index(batch_op.f("ix_alert_attempts_delivery_id"))
 
     op.drop_table("alert_attempts")
     with op.batch_alter_table("alert_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_deliveries_force_id"))
         batch_op.drop_index("ix_alert_deliveries_status_due")
 
     op.drop_table("alert_deliveries")
     with op.batch_alter_table("reply_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reply_answers_force_id"))
         batch_op.drop_index(batch_op.f("ix_reply_answers_state"))
         batch_op.drop_index(batch_op.f("ix_reply_answers_reply_id"))
         batch_op.drop_index(batch_op.f("ix_reply_answers_phone_hash"))
 
     op.drop_table("reply_answers")
     with op.batch_alter_table("conversions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_conversions_force_id"))
         batch_op.drop_index(batch_op.f("ix_conversions_campaign_id"))
 
     op.drop_table("conversions")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alerts_force_id"))
         batch_op.drop_index(batch_op.f("ix_alerts_status"))
         batch_op.drop_index(batch_op.f("ix_alerts_reply_id"))
 

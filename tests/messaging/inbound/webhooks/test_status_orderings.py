@@ -23,6 +23,7 @@ from messaging import config, runtime
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db, utcnow
 from messaging.models import Campaign, Contact, DeliveryEvent, Line, OutboxMessage, User
+from messaging.seed import ensure_a_force
 from messaging.sending.receipts import apply_orphaned_events, apply_pending_events, apply_status
 from tests.messaging.inbound.webhooks.helpers import new_sid, status_params
 
@@ -51,6 +52,7 @@ def machine(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
     runtime.configure(settings)
     Base.metadata.create_all(db.engine)
     with db.transaction() as session:
+        force = ensure_a_force(session)  # as the first migration makes
         user = User(email="o@force.test", display_name="o", role="officer", password_hash="x")
         line = Line(reference="ORDER/1", name="Order")
         session.add_all([user, line])
@@ -58,7 +60,7 @@ def machine(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
         campaign = Campaign(name="orderings", sender="+447700900000", created_by_id=user.id)
         session.add(campaign)
         session.flush()
-        ids = {"line": line.id, "campaign": campaign.id}
+        ids = {"line": line.id, "campaign": campaign.id, "force": force.id}
     yield ids
     db.dispose()
 
@@ -71,12 +73,19 @@ def _message(ids: dict, *, sid: str | None, status: str = "queued") -> int:
     with db.transaction() as session:
         contact_id = session.execute(
             insert(Contact)
-            .values(line_id=ids["line"], phone_hash=lookup_hash(phone), phone=phone, kind="mobile")
+            .values(
+                force_id=ids["force"],
+                line_id=ids["line"],
+                phone_hash=lookup_hash(phone),
+                phone=phone,
+                kind="mobile",
+            )
             .returning(Contact.id)
         ).scalar_one()
         return session.execute(
             insert(OutboxMessage)
             .values(
+                force_id=ids["force"],
                 campaign_id=ids["campaign"],
                 contact_id=contact_id,
                 phone_hash=lookup_hash(phone),
