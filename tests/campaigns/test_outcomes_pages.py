@@ -10,10 +10,11 @@ from sqlalchemy import select
 from messaging.db import db
 from messaging.inbound.conversions import record_conversion
 from messaging.models import Campaign, MessageTemplate
+from messaging.tenancy import acting_for
 from tests.campaigns.api.helpers import bearer
 from tests.campaigns.replies.helpers import sign_in, store_reply
 from tests.messaging.inbound.webhooks.helpers import make_campaign, make_outbox
-from tests.support.factories import make_contacts, make_line, make_user
+from tests.support.factories import make_contacts, make_force, make_line, make_user
 
 NUMBERS = [f"+4477009004{i:02d}" for i in range(10)]
 
@@ -128,3 +129,32 @@ def test_no_campaign_is_a_404_in_the_api(client: FlaskClient) -> None:
         "/api/v1/campaigns/999/outcomes", headers=bearer(make_user(role="officer"))
     )
     assert response.status_code == 404
+
+
+@pytest.mark.postgres
+def test_each_force_compares_only_its_own_campaigns(client: FlaskClient) -> None:
+    launched: dict[str, int] = {}
+    officers = {}
+    for code, name, numbers in (("KNT", "Kestrel", NUMBERS[:4]), ("ESX", "Osprey", NUMBERS[4:8])):
+        force = make_force(code)
+        with acting_for(force.id):
+            officers[code] = make_user(role="officer", force=force)
+            line = make_line(force=force)
+            campaign = make_campaign([line], name=f"{name} campaign", user=officers[code])
+            make_outbox(campaign, make_contacts(line, numbers), status="delivered")
+            launched[code] = campaign.id
+    sign_in(client, officers["KNT"])
+    page = client.get("/outcomes").text
+    assert "Kestrel campaign" in page and "Osprey campaign" not in page
+    chart = client.get("/outcomes.json").get_json()
+    assert [group["campaign_id"] for group in chart["groups"]] == [launched["KNT"]]
+    assert client.get(f"/campaigns/{launched['KNT']}/outcomes").status_code == 200
+    for path in (
+        f"/campaigns/{launched['ESX']}/outcomes",
+        f"/campaigns/{launched['ESX']}/outcomes.json",
+    ):
+        assert client.get(path).status_code == 404, path
+    api = client.get(
+        f"/api/v1/campaigns/{launched['ESX']}/outcomes", headers=bearer(officers["KNT"])
+    )
+    assert api.status_code == 404

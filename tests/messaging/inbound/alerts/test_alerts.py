@@ -15,6 +15,7 @@ from messaging.db import db, utcnow
 from messaging.inbound.alerts import alert_tick
 from messaging.models import Alert, AlertAttempt, AlertDelivery, AuditEvent, Reply
 from messaging.notify import SIGNATURE_HEADER, verify
+from messaging.tenancy import acting_for
 from tests.messaging.inbound.alerts.conftest import (
     ON_CALL,
     PUBLIC_BASE_URL,
@@ -25,7 +26,8 @@ from tests.messaging.inbound.alerts.conftest import (
     words_of,
     work,
 )
-from tests.support.factories import login, make_user
+from tests.messaging.inbound.webhooks.helpers import make_campaign, make_outbox
+from tests.support.factories import login, make_contacts, make_force, make_line, make_user
 from tests.support.receivers import SmtpSink, WebhookSink
 
 
@@ -271,3 +273,42 @@ def test_a_job_lost_with_redis_is_queued_again_by_the_tick(
     work()
     assert len(smtp.received) == 1
     assert {d.status for d in _deliveries(reply.id)} == {"sent"}
+
+
+@pytest.mark.postgres
+def test_an_alert_goes_to_its_forces_on_call_address_else_to_the_configured_one(
+    client: FlaskClient, smtp: SmtpSink, hook: WebhookSink
+) -> None:
+    numbers = {"KNT": "+447700900311", "ESX": "+447700900312"}
+    for code, on_call in (("KNT", "duty-desk@kent.test"), ("ESX", "")):
+        force = make_force(code, on_call_email=on_call)
+        with acting_for(force.id):
+            officer = make_user(role="officer", force=force)
+            line = make_line(force=force)
+            make_outbox(make_campaign([line], user=officer), make_contacts(line, [numbers[code]]))
+    replies = {code: reply_from(client, number, RISK_TEXT) for code, number in numbers.items()}
+    work()
+    by_reply = {int(m.message["X-Pester-Alert"]): m for m in smtp.received}
+    alerts = {
+        code: db.session.scalar(select(Alert).where(Alert.reply_id == reply.id))
+        for code, reply in replies.items()
+    }
+    assert by_reply[alerts["KNT"].id].rcpt_tos == ["duty-desk@kent.test"]
+    assert sorted(by_reply[alerts["ESX"].id].rcpt_tos) == sorted(ON_CALL)
+    for code, reply in replies.items():
+        assert alerts[code].force_id == reply.force_id
+        rows = [*_deliveries(reply.id)]
+        rows += db.session.scalars(
+            select(AlertAttempt).where(AlertAttempt.delivery_id.in_([d.id for d in rows]))
+        ).all()
+        assert {row.force_id for row in rows} == {reply.force_id}
+        mail = by_reply[alerts[code].id].message.get_payload(decode=True).decode()
+        assert f"Force:     {code}" in mail
+    targets = {d.target.split(" via ")[0] for d in _deliveries(replies["KNT"].id)}
+    assert "duty-desk@kent.test" in targets
+    codes = sorted(json.loads(p.body)["force"] for p in hook.received)
+    assert codes == ["ESX", "KNT"]
+    sent = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "risk_alert_sent"))
+    assert {(e.object_id, e.force_id) for e in sent} == {
+        (str(r.id), r.force_id) for r in replies.values()
+    }

@@ -18,8 +18,10 @@ from messaging.models import AuditEvent, OutboxMessage, Reply, ReplyAnswer
 from messaging.sending.reconcile import tick
 from messaging.sending.send_window import LONDON
 from messaging.sending.worker import run_worker
+from messaging.tenancy import acting_for
 from tests.messaging.inbound.answers.conftest import OUR_NUMBER, analyst, answer, reply
 from tests.messaging.sending.conftest import Pipeline, drama
+from tests.support.factories import make_force
 
 SUICIDAL = "i cant do this anymore i want to kill myself"
 
@@ -257,3 +259,25 @@ def test_bad_answers_are_refused_with_a_reason(pipeline: Pipeline) -> None:
         db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ReplyAnswer)) == 0
     assert db.session.get(Reply, risk.id).handled_at is None
+
+
+@pytest.mark.postgres
+def test_an_answer_and_its_text_belong_to_the_force_of_the_reply(pipeline: Pipeline) -> None:
+    number = drama(19)
+    pipeline.drive(pipeline.campaign([number]))
+    risk = reply(number, SUICIDAL)
+    person = analyst()
+    other = make_force("ESX")
+    with acting_for(other.id), pytest.raises(AnswerRefused, match="no such reply"):
+        answer(risk.id, person, slug="response_suicidal_thoughts")
+    db.session.rollback()
+    with acting_for(risk.force_id):
+        made = answer(risk.id, person, slug="response_suicidal_thoughts")
+    run_worker(burst=True, tick=False)
+    [row] = _answer_rows()
+    assert row.status in ds.AT_CARRIER
+    assert made.force_id == row.force_id == risk.force_id != other.id
+    handed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "answers_sent_to_gateway")
+    )
+    assert handed.force_id == risk.force_id
