@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from campaigns.audit import record
 from campaigns.auth import current_user
 from campaigns.permissions import requires
+from messaging import tenancy
 from messaging.db import db
 from messaging.records import audit
 from messaging.records.audit import CATEGORIES
@@ -127,8 +128,13 @@ def download():  # type: ignore[no-untyped-def]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     mimetype = "text/csv" if fmt == "csv" else "application/json"
 
+    # The stream is read after the request has ended and left its force's scope (Flask
+    # tears the request down before the body is iterated): its session keeps the scope.
+    scope = tenancy.current_scope()
+
     def body():  # type: ignore[no-untyped-def]
         with db.transaction() as session:
+            session.info["force_scope"] = scope
             yield from export(session, where, fmt)
 
     return Response(

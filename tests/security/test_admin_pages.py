@@ -14,7 +14,7 @@ from messaging.db import db
 from messaging.models import AuditEvent, Line
 from messaging.records import audit
 from tests.security.helpers import NUMBERS, fresh_token, seeded_line, sign_in
-from tests.support.factories import make_user
+from tests.support.factories import make_force, make_user
 
 
 def _admin_client(app: Flask):  # type: ignore[no-untyped-def]
@@ -168,3 +168,17 @@ def test_purge_now_needs_confirmation_then_erases_the_due_lines(app: Flask) -> N
     assert db.session.get(Line, seeded.line.id).purged_at is not None
     erasure = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "line_purged"))
     assert erasure.actor == f"user:{admin.id} {admin.email}"
+
+
+@pytest.mark.postgres
+def test_an_audit_export_streams_only_the_admins_own_forces_entries(app: Flask) -> None:
+    """The body streams after the request has ended: it must still be read in its force."""
+    ours, theirs = make_force("KNT"), make_force("ESX")
+    _entry(reason="ours to see", force_id=ours.id)
+    _entry(reason="theirs alone", force_id=theirs.id)
+    client = app.test_client()
+    sign_in(client, make_user(role="admin", force=ours))
+    for fmt in ("csv", "json"):
+        answer = client.get(f"/admin/audit/export?format={fmt}")
+        assert answer.status_code == 200
+        assert "ours to see" in answer.text and "theirs alone" not in answer.text, fmt
