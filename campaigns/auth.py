@@ -127,7 +127,10 @@ def current_user() -> User | None:
 
 
 def _load_user() -> None:
+    # Both start empty: a token of an earlier request sharing this app context (tests keep
+    # one pushed) must never decide this request's permissions.
     g.user = None
+    g.api_token = None
     if request.path.startswith("/api/"):
         load_api_user()  # the API takes bearer tokens only: a session cookie never counts
         return
