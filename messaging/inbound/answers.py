@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from messaging import delivery_status as ds
@@ -143,8 +144,13 @@ def request_answer(
         requested_by_id=user_id,
         requested_at=utcnow(),
     )
-    session.add(answer)
-    session.flush()
+    try:
+        with session.begin_nested():  # the key is unique across forces, seen only in one
+            session.add(answer)
+    except IntegrityError as exc:
+        raise AnswerRefused(
+            "form_used", "That form was already used: look at the conversation and answer again."
+        ) from exc
     outbox_id = write_outbox_row(session, answer, reply, settings) if goes_now else None
     _audit(session, "answer_requested", answer, user_id, outbox_id=outbox_id)
     return answer, True

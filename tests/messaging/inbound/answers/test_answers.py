@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from messaging import delivery_status as ds
 from messaging import runtime
+from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.inbound.answers import AnswerRefused, AnswerRequest, decide_answer, request_answer
 from messaging.models import AuditEvent, OutboxMessage, Reply, ReplyAnswer
@@ -20,6 +21,7 @@ from messaging.sending.send_window import LONDON
 from messaging.sending.worker import run_worker
 from messaging.tenancy import acting_for
 from tests.messaging.inbound.answers.conftest import OUR_NUMBER, analyst, answer, reply
+from tests.messaging.inbound.webhooks.helpers import new_sid
 from tests.messaging.sending.conftest import Pipeline, drama
 from tests.support.factories import make_force
 
@@ -281,3 +283,17 @@ def test_an_answer_and_its_text_belong_to_the_force_of_the_reply(pipeline: Pipel
         select(AuditEvent).where(AuditEvent.action == "answers_sent_to_gateway")
     )
     assert handed.force_id == risk.force_id
+    # Another force's form that somehow carries this key is refused, not a server error.
+    with acting_for(other.id):
+        theirs = Reply(
+            force_id=other.id,
+            provider_id=new_sid(),
+            phone_hash=lookup_hash(drama(20)),
+            phone=drama(20),
+            body="are you there",
+        )
+        db.session.add(theirs)
+        db.session.commit()
+        with pytest.raises(AnswerRefused, match="already used"):
+            answer(theirs.id, person, text="We are here.", key=made.request_key)
+    db.session.rollback()
