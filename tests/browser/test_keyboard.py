@@ -52,7 +52,8 @@ def test_signing_in_and_the_wizard_work_from_the_keyboard(
         assert outline != "none", "the focused field shows no focus outline"
         page.keyboard.press("Enter")  # submits the empty form
         expect(page.locator(".error-summary")).to_be_visible()
-        assert page.evaluate("() => document.activeElement.className") == "error-summary"
+        # autofocus moves focus at the browser's next rendering step, not at load: wait for it
+        expect(page.locator(".error-summary")).to_be_focused()
         tab.shot("09-keyboard-error-summary")
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")  # the summary's first link goes to its field
