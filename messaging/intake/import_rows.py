@@ -21,6 +21,7 @@ from messaging.db import utcnow
 from messaging.intake.extractions.records import ExtractedInteraction, ExtractedNumber
 from messaging.intake.phone_numbers import NormalisedNumber
 from messaging.models import Contact, ContactSource, Interaction
+from messaging.sealed_columns import place_rows
 
 CHUNK = 5000
 
@@ -243,19 +244,24 @@ def _recount(session: Session, line_id: int, hashes: list[str], ids: dict[str, i
 
 
 def _insert_many(session: Session, table: Any, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys, in chunks."""
+    """Insert rows that all have the same keys, in chunks.
+
+    Each row gets its id first, so its sealed values can be bound to it (see
+    :mod:`messaging.sealed_columns`).
+    """
     batch = list(rows)
     if not batch:
         return
     connection = session.connection()
+    place_rows(connection, table, batch)
     if connection.dialect.name != "sqlite":
         # PostgreSQL: Core's executemany batches the rows into multi-row INSERTs.
         for start in range(0, len(batch), CHUNK):
             connection.execute(table.insert(), batch[start : start + CHUNK])
         return
     # SQLite: the driver's executemany is fast, and Core's generic per-row parameter
-    # handling was a third of an import. Each column's own bind processor (encryption,
-    # UTC times, booleans) still converts every value, as Core would.
+    # handling was a third of an import. Each column's own bind processor (sealing for the
+    # row's place, UTC times, booleans) still converts every value, as Core would.
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=list(batch[0]))
     order = compiled.positiontup or list(batch[0])

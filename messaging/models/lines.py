@@ -17,8 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
+from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.sealed_columns import Encrypted
 
 
 class Line(Base):

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
+from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.sealed_columns import Encrypted
 
 
 class Reply(Base):

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from messaging.crypto import Encrypted
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.sealed_columns import Encrypted
 
 
 class Role(enum.StrEnum):
