@@ -2,8 +2,10 @@
 
 A suppression is global: it applies to every line and campaign, now and later, and adding
 one cancels the number's queued texts (rows a worker has already claimed are caught by the
-worker's own last-moment check). Every change is a :class:`SuppressionEvent` with its
-source (a reply, a carrier error code, a person), time, and for people a reason. The row is
+worker's own last-moment check, which the number's lock, held here until the opt-out
+commits, orders against it: :mod:`messaging.audience.number_lock`). Every change is a
+:class:`SuppressionEvent` with its source (a reply, a carrier error code, a person), time,
+and for people a reason. The row is
 found by the number's keyed hash, so it keeps working after the number itself is purged.
 """
 
@@ -17,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from messaging import delivery_status as ds
+from messaging.audience.number_lock import hold_until_commit
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
 from messaging.intake.phone_numbers import normalise
@@ -104,7 +107,13 @@ def _suppress_hash(
     reason: str = "",
     actor_id: int | None = None,
 ) -> Suppression:
+    # Held until this transaction commits: a worker about to text the number either sees
+    # the opt-out or has already made its call (messaging.audience.number_lock). Taken
+    # before the read, so two opt-outs of one number at once queue instead of both adding.
+    hold_until_commit(session, phone_hash)
     row = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
+    if row is not None and row.active:
+        return row
     now = utcnow()
     if row is None:
         row = Suppression(
@@ -112,8 +121,6 @@ def _suppress_hash(
         )
         session.add(row)
         session.flush()
-    elif row.active:
-        return row
     row.active = True
     row.source, row.source_detail, row.updated_at = source, detail[:120], now
     if row.phone is None and phone is not None:
