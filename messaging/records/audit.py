@@ -8,15 +8,10 @@ breaks the chain at a point :func:`verify` names. Appends lock the single head r
 concurrent writers (web processes, workers on other hosts) queue up instead of forking it.
 
 Old entries leave only through :func:`trim` (audit retention): it moves the head's anchor
-to the last removed entry's hash, so the chain still verifies, and records itself with the
-new anchor and how many entries have left since the chain began; :func:`verify` accepts a
-moved anchor only when the newest such record vouches for it, so cutting the start of the
-chain and moving the anchor by hand is noticed too.
-
-The keyed chain stops someone who can write to the database but does not hold the keys.
-Against someone who holds them too, or who cuts the newest entries and rewrites the head,
-signed checkpoints kept outside the database (:mod:`messaging.records.audit_checkpoints`)
-anchor the chain.
+to the last removed entry's hash, so the chain still verifies, and records the new anchor
+and the count removed so far; :func:`verify` accepts a moved anchor only when the newest
+such record vouches for it. A cut end with the head rewritten, or a chain re-forged with
+the keys, is caught by signed checkpoints (:mod:`messaging.records.audit_checkpoints`).
 """
 
 from __future__ import annotations
@@ -140,14 +135,8 @@ def _lock_head(session: Session) -> AuditHead:
 
 def _create_head(session: Session) -> None:
     """Insert the head row unless a concurrent first append already has (then wait for it)."""
-    values = {
-        "id": 1,
-        "last_hash": GENESIS,
-        "entries": 0,
-        "anchor_hash": GENESIS,
-        "trimmed": 0,
-        "installation_id": str(uuid.uuid4()),
-    }
+    values = {"id": 1, "last_hash": GENESIS, "entries": 0, "anchor_hash": GENESIS, "trimmed": 0}
+    values["installation_id"] = str(uuid.uuid4())
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

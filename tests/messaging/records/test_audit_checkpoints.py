@@ -9,6 +9,7 @@ missing or altered entry.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sqlalchemy import delete, select, text, update
 
 from campaigns.commands.audit import audit as audit_cli
 from messaging import runtime
+from messaging.config import ConfigurationError, load_settings
 from messaging.db import db
 from messaging.models import AuditEvent, AuditHead
 from messaging.records import audit
@@ -33,6 +35,7 @@ from messaging.records.audit_checkpoints import (
     signing_key,
     write_checkpoint,
 )
+from messaging.sending.reconcile import Ticker
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -380,3 +383,61 @@ def test_the_cli_writes_prints_the_public_key_and_verifies_with_it_alone(
         audit_cli, ["verify", "--checkpoints", path, "--public-key", str(other)]
     )
     assert wrong_key.exit_code == 1 and "not signed by the given public key" in wrong_key.output
+
+
+def test_the_workers_tick_writes_checkpoints_as_entries_arrive(app: Flask) -> None:
+    runtime.configure(_settings().with_overrides(audit_checkpoint_every=2))
+    ticker = Ticker(interval=0.05)
+    ticker.start()
+    try:
+        _append(2)
+        deadline = time.monotonic() + 10
+        path = _settings().audit_checkpoint_path
+        while not (path.exists() and path.read_text().strip()):
+            assert time.monotonic() < deadline, "the tick wrote no checkpoint"
+            time.sleep(0.05)
+    finally:
+        ticker.stop()
+        ticker.join(timeout=5)
+    assert Checkpoint.from_line(path.read_text().splitlines()[0]).entries == 2
+
+
+PRODUCTION = {
+    "PESTER_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "PESTER_DATA_KEY": "d" * 40,
+    "PESTER_LOOKUP_KEY": "l" * 40,
+    "DATABASE_URL": "postgresql+psycopg://db/pester",
+    "REDIS_URL": "redis://redis:6379/0",
+}
+
+
+def test_production_refuses_to_start_without_an_audit_signing_key(tmp_path: Path) -> None:
+    env = {**PRODUCTION, "PESTER_INSTANCE_DIR": str(tmp_path)}
+    with pytest.raises(ConfigurationError, match="PESTER_AUDIT_SIGNING_KEY"):
+        load_settings(env)
+    settings = load_settings({**env, "PESTER_AUDIT_SIGNING_KEY": "k" * 40})
+    assert settings.audit_signing_key == "k" * 40
+    assert not (tmp_path / "audit_signing_key").exists()  # never generated in production
+
+
+def test_development_generates_its_signing_key_and_reads_the_checkpoint_settings(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "PESTER_INSTANCE_DIR": str(tmp_path),
+        "PESTER_AUDIT_CHECKPOINT_EVERY": "25",
+        "PESTER_AUDIT_CHECKPOINT_MINUTES": "2.5",
+        "PESTER_AUDIT_CHECKPOINT_PATH": str(tmp_path / "anchors" / "audit.jsonl"),
+    }
+    settings = load_settings(env)
+    assert settings.audit_signing_key == (tmp_path / "audit_signing_key").read_text()
+    assert load_settings(env).audit_signing_key == settings.audit_signing_key  # kept
+    assert (settings.audit_checkpoint_every, settings.audit_checkpoint_minutes) == (25, 2.5)
+    assert settings.audit_checkpoint_path == tmp_path / "anchors" / "audit.jsonl"
+    assert settings.accept_legacy_seals is False
+    with pytest.raises(ConfigurationError, match="PESTER_AUDIT_CHECKPOINT_EVERY"):
+        load_settings({**env, "PESTER_AUDIT_CHECKPOINT_EVERY": "0"})
+    with pytest.raises(ConfigurationError, match="PESTER_LEGACY_SEALS"):
+        load_settings({**env, "PESTER_LEGACY_SEALS": "maybe"})
+    assert load_settings({**env, "PESTER_LEGACY_SEALS": "accept"}).accept_legacy_seals
