@@ -7,15 +7,16 @@ call for it has returned (:mod:`messaging.sending.final_check`). Claim: **a STOP
 commit completes before a text's gateway call begins is never sent.**
 
 Proof. Let C be the STOP's commit, K the worker's check (a fresh read of the database) and
-S the start of its gateway call. The worker takes the lock, then reads (K), then, just
-before S, confirms with one atomic Redis step that the lock is still its own and extends
-it past the call; it releases the lock only after the call returns. A lock that had
-expired would no longer carry the worker's token, so a successful confirmation means the
-worker held the lock without a break from before K until after S. The STOP takes the lock
-before it writes, and before committing confirms the same way that it still holds it (or
-takes it again), releasing only after C has completed. Two holders with different tokens
-never hold one key at once, so the STOP's hold (which contains C) and the worker's hold
-(which contains K and S) do not overlap:
+S the start of its gateway call. The worker asks for the lock at time t0 (by its own
+clock) with a life of L = the longest gateway call + 5 s; Redis sets it after t0, so it
+cannot expire before t0 + L, and nobody else can set the key while it lives (only the
+holder's token deletes it). The worker reads (K) and starts the call (S) only if S comes
+before t0 + L - (longest call + 1 s), so it holds the lock without a break from before K
+until after the call has returned, when it releases it; otherwise it does not send. The
+STOP takes the lock before it writes and, just before committing, confirms with one atomic
+Redis step that the key still carries its token (taking it again if not), releasing only
+after C has completed. Two holders never hold one key at once, so the STOP's hold (which
+contains C) and the worker's hold (which contains K and S) do not overlap:
 
 - if the STOP's hold ends first, C completed before the worker took the lock, so before K,
   and a read that starts after a commit completes sees it (PostgreSQL's read committed,
@@ -24,10 +25,9 @@ never hold one key at once, so the STOP's hold (which contains C) and the worker
   text's call began before the STOP was committed, which the claim allows (and the
   carrier had received it before the commit).
 
-What the proof assumes: Redis keeps the key while it is held (a Redis restart or a
-failover that loses keys mid-hold can reopen the window, for the texts in flight then),
-and neither side's lock is taken from it early (each side confirms it, and gives up
-rather than proceed unconfirmed, except that a STOP always commits: see below).
+What the proof assumes: Redis keeps the key while it lives (a Redis restart or a failover
+that loses keys mid-hold can reopen the window, for the texts in flight then), and clocks
+run at the same rate over a few seconds (the 1 s margin absorbs any drift).
 
 A STOP is never lost to this lock: with no Redis configured, Redis unreachable, or the lock
 still busy after the longest a worker may hold it, the STOP commits without it (logged).
@@ -59,10 +59,25 @@ end
 return 0
 """
 _RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('del', KEYS[1])
+local released = 0
+for i, key in ipairs(KEYS) do
+  if redis.call('get', key) == ARGV[i] then
+    released = released + redis.call('del', key)
+  end
 end
-return 0
+return released
+"""
+# Take many locks at once (a wave of sends): 1 for each taken, 0 for each already held.
+_ACQUIRE_MANY = """
+local taken = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('set', key, ARGV[i], 'NX', 'PX', ARGV[#KEYS + 1]) then
+    taken[i] = 1
+  else
+    taken[i] = 0
+  end
+end
+return taken
 """
 STOP_HOLD_MS = 15_000  # a STOP's hold, extended at commit: far longer than its commit
 _HELD = "pester_number_locks"  # session.info key: the locks this transaction holds
@@ -77,19 +92,29 @@ class NumberLocks:
         self.prefix = prefix
         self._confirm = redis.register_script(_CONFIRM)
         self._release = redis.register_script(_RELEASE)
+        self._acquire_many = redis.register_script(_ACQUIRE_MANY)
 
     def key(self, phone_hash: str) -> str:
         return f"{self.prefix}:number-lock:{phone_hash}"
 
     def acquire(self, phone_hash: str, *, hold_ms: int, wait_s: float) -> str | None:
         """Take the lock (waiting up to ``wait_s``); its token, or None if still busy."""
+        taken = self.acquire_timed(phone_hash, hold_ms=hold_ms, wait_s=wait_s)
+        return taken[0] if taken else None
+
+    def acquire_timed(
+        self, phone_hash: str, *, hold_ms: int, wait_s: float
+    ) -> tuple[str, float] | None:
+        """Take the lock: its token and when (``time.monotonic()``) the successful request
+        was sent. The lock lives ``hold_ms`` from when Redis set it, which is after that."""
         token = secrets.token_hex(8)
         deadline = time.monotonic() + wait_s
         pause = 0.002
         while True:
+            asked = time.monotonic()
             if self.redis.set(self.key(phone_hash), token, nx=True, px=hold_ms):
-                return token
-            if time.monotonic() >= deadline:
+                return token, asked
+            if asked >= deadline:
                 return None
             time.sleep(pause)
             pause = min(pause * 2, 0.02)
@@ -99,12 +124,28 @@ class NumberLocks:
         return bool(self._confirm(keys=[self.key(phone_hash)], args=[token, hold_ms]))
 
     def release(self, phone_hash: str, token: str) -> None:
-        self._release(keys=[self.key(phone_hash)], args=[token])
+        self.release_many([(phone_hash, token)])
+
+    def acquire_many(self, phone_hashes: list[str], *, hold_ms: int) -> list[str | None]:
+        """Take each number's lock if free, in one step: a token per number, or None for
+        each one held by someone else (no waiting)."""
+        tokens = [secrets.token_hex(8) for _ in phone_hashes]
+        taken = self._acquire_many(
+            keys=[self.key(h) for h in phone_hashes], args=[*tokens, hold_ms]
+        )
+        return [t if ok else None for t, ok in zip(tokens, taken, strict=True)]
+
+    def release_many(self, held: list[tuple[str, str]]) -> None:
+        """Let go of these (number, token) locks, each only if it is still that token's."""
+        self._release(keys=[self.key(h) for h, _ in held], args=[t for _, t in held])
+
+
+SEND_CHECK_ROOM_S = 5.0  # a worker's lock lives this much longer than its longest call
 
 
 def longest_send_hold_ms(settings: Any) -> int:
     """How long a worker may hold a number's lock: its check, then one gateway call."""
-    return int((settings.gateway_timeout_s + 5) * 1000)
+    return int((settings.gateway_timeout_s + SEND_CHECK_ROOM_S) * 1000)
 
 
 def _locks() -> tuple[NumberLocks, Any] | None:

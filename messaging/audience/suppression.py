@@ -15,7 +15,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, union_all, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from messaging import delivery_status as ds
@@ -57,6 +58,21 @@ def blocked_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
                 select(DoNotContact.phone_hash).where(DoNotContact.phone_hash.in_(chunk))
             )
         )
+    return blocked
+
+
+def blocked_now(connection: Connection, hashes: Iterable[str]) -> set[str]:
+    """:func:`blocked_hashes` as one statement per 500 numbers on a bare connection: the
+    workers' last check before each gateway call, made many times a second."""
+    wanted = list(set(hashes))
+    blocked: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        opted_out = select(Suppression.phone_hash).where(
+            Suppression.active.is_(True), Suppression.phone_hash.in_(chunk)
+        )
+        listed = select(DoNotContact.phone_hash).where(DoNotContact.phone_hash.in_(chunk))
+        blocked.update(connection.scalars(union_all(opted_out, listed)))
     return blocked
 
 

@@ -42,7 +42,7 @@ from sqlalchemy import select, update
 
 from messaging import delivery_status as ds
 from messaging import runtime
-from messaging.audience.number_lock import NumberLocks, longest_send_hold_ms
+from messaging.audience.number_lock import NumberLocks
 from messaging.audience.suppression import blocked_hashes
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
@@ -97,7 +97,7 @@ def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
     rt = runtime.current()
     final_check = FinalCheck(
         NumberLocks(rt.redis, rt.settings.queue_prefix),
-        hold_ms=longest_send_hold_ms(rt.settings),
+        longest_call_s=rt.settings.gateway_timeout_s,
     )
     sender = BatchSender(guard, shared_limiter(), final_check)
     threads = max(1, min(rt.settings.gateway_concurrency, len(rows)))

@@ -31,29 +31,30 @@ from messaging.inbound.replies import receive_reply
 from messaging.models import Contact, Line, OutboxMessage
 from messaging.sandbox import CarrierConfig
 from messaging.sealed_columns import place_rows
-from messaging.sending.final_check import Clearance, FinalCheck, WaveQuery
+from messaging.sending import final_check
+from messaging.sending.final_check import Clearance, FinalCheck, Waves
 from tests.messaging.sending.conftest import Pipeline, carrier
 from tests.support.factories import make_contacts, make_line
 
 # --- the combined last check ------------------------------------------------------------------
 
 
-def test_concurrent_checks_share_reads_and_each_gets_its_own_answer() -> None:
-    reads: list[list[str]] = []
+def test_concurrent_requests_are_served_in_waves_and_each_gets_its_own_answer() -> None:
+    served: list[list[str]] = []
 
-    def read(hashes: list[str]) -> set[str]:
-        reads.append(hashes)
-        time.sleep(0.01)  # a database round trip: later askers gather meanwhile
-        return {h for h in hashes if h.startswith("blocked")}
+    def serve(hashes: list[str]) -> list[bool]:
+        served.append(hashes)
+        time.sleep(0.01)  # a round trip: later askers gather meanwhile
+        return [h.startswith("blocked") for h in hashes]
 
-    waves = WaveQuery(read)
+    waves: Waves[str, bool] = Waves(serve)
     asks = [f"blocked-{i}" if i % 3 == 0 else f"fine-{i}" for i in range(60)]
     answers: dict[str, bool] = {}
     barrier = threading.Barrier(len(asks))
 
     def ask(phone_hash: str) -> None:
         barrier.wait()
-        answers[phone_hash] = waves.blocked(phone_hash)
+        answers[phone_hash] = waves.ask(phone_hash)
 
     threads = [threading.Thread(target=ask, args=(h,)) for h in asks]
     for t in threads:
@@ -61,23 +62,58 @@ def test_concurrent_checks_share_reads_and_each_gets_its_own_answer() -> None:
     for t in threads:
         t.join()
     assert answers == {h: h.startswith("blocked") for h in asks}
-    assert sorted(h for wave in reads for h in wave) == sorted(asks)  # each read once
-    assert len(reads) < len(asks) / 4  # combined into a few waves
+    assert sorted(h for wave in served for h in wave) == sorted(asks)  # each served once
+    assert len(served) < len(asks) / 4  # combined into a few waves
 
 
-def test_a_failed_read_reaches_every_waiter_of_its_wave_and_the_next_wave_reads_again() -> None:
+def test_a_failed_wave_reaches_every_member_and_the_next_wave_is_served_again() -> None:
     calls = []
 
-    def read(hashes: list[str]) -> set[str]:
-        calls.append(hashes)
+    def serve(items: list[str]) -> list[bool]:
+        calls.append(items)
         if len(calls) == 1:
             raise ConnectionError("database gone")
-        return set(hashes)
+        return [True for _ in items]
 
-    waves = WaveQuery(read)
+    waves: Waves[str, bool] = Waves(serve)
     with pytest.raises(ConnectionError):
-        waves.blocked("a")
-    assert waves.blocked("b") is True
+        waves.ask("a")
+    assert waves.ask("b") is True
+
+
+@pytest.mark.postgres
+def test_a_wave_takes_each_numbers_lock_before_its_read_and_lets_go_after(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(final_check, "ACQUIRE_WAIT_S", 0.2)
+    rt = runtime.current()
+    locks = NumberLocks(rt.redis, rt.settings.queue_prefix)
+    numbers = [lookup_hash(f"+4477009004{i:02d}") for i in range(8)]
+    held_during_read: list[bool] = []
+
+    def read(hashes: list[str]) -> set[str]:
+        held_during_read.extend(rt.redis.exists(locks.key(h)) == 1 for h in hashes)
+        return {numbers[0]}
+
+    busy = locks.acquire(numbers[1], hold_ms=60_000, wait_s=0)  # someone else's
+    check = FinalCheck(locks, longest_call_s=5.0, read=read, gather_s=0.02)
+    seen: dict[str, Clearance] = {}
+
+    def clear(phone_hash: str) -> None:
+        with check.clearance(phone_hash) as cleared:
+            seen[phone_hash] = cleared
+
+    threads = [threading.Thread(target=clear, args=(h,)) for h in numbers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen[numbers[0]] is Clearance.SUPPRESSED
+    assert seen[numbers[1]] is Clearance.BUSY  # waited its turn, then gave up
+    assert all(seen[h] is Clearance.GO for h in numbers[2:])
+    assert held_during_read and all(held_during_read)
+    assert [rt.redis.exists(locks.key(h)) for h in numbers] == [0, 1] + [0] * 6
+    locks.release(numbers[1], busy or "")
 
 
 # --- the per-number lock ------------------------------------------------------------------------
@@ -100,7 +136,7 @@ def test_a_lock_is_confirmed_only_by_its_holder_and_only_while_unbroken(redis: R
 
 def _final_check() -> FinalCheck:
     rt = runtime.current()
-    return FinalCheck(NumberLocks(rt.redis, rt.settings.queue_prefix), hold_ms=10_000)
+    return FinalCheck(NumberLocks(rt.redis, rt.settings.queue_prefix), longest_call_s=5.0)
 
 
 @pytest.mark.postgres
@@ -146,6 +182,26 @@ def test_a_number_on_do_not_contact_or_opted_out_before_the_check_is_never_clear
         assert cleared is Clearance.SUPPRESSED
     with check.clearance(contacts[1].phone_hash or "") as cleared:
         assert cleared is Clearance.GO
+
+
+def test_a_check_too_slow_for_the_lock_to_outlive_the_call_does_not_clear_the_text(
+    app: Flask,
+) -> None:
+    rt = runtime.current()
+
+    def slow_read(hashes: list[str]) -> set[str]:
+        time.sleep(0.2)
+        return set()
+
+    check = FinalCheck(
+        NumberLocks(rt.redis, rt.settings.queue_prefix), longest_call_s=5.0, read=slow_read
+    )
+    check._start_by_s = 0.1  # as if the read had taken most of the lock's spare life
+    with check.clearance(lookup_hash("+447700900351")) as cleared:
+        assert cleared is Clearance.LOST
+    check._start_by_s = 1.0
+    with check.clearance(lookup_hash("+447700900351")) as cleared:
+        assert cleared is Clearance.GO  # and the first clearance let go of the lock
 
 
 def test_a_stop_held_past_its_lock_takes_it_again_before_committing(app: Flask) -> None:
