@@ -20,10 +20,11 @@ not rotate: opt-outs kept only as that hash must still match after the numbers a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -64,8 +65,7 @@ class LegacySealRefused(DecryptionError):
         )
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """Where a sealed value lives: table, column and the row's primary key."""
 
     table: str
@@ -73,12 +73,16 @@ class Place:
     row_id: int
 
     def associated_data(self, key_id: bytes) -> bytes:
-        return b"\x00".join(
-            (b"pester-seal/2", self.table.encode(), self.column.encode(), b"%d" % self.row_id)
-        ) + (b"\x00" + key_id)
+        """What the seal authenticates besides the value: format, table, column, row, key."""
+        return _column_prefix(self.table, self.column) + b"%d\x00" % self.row_id + key_id
 
     def __str__(self) -> str:
         return f"{self.table}.{self.column} of row {self.row_id}"
+
+
+@functools.lru_cache(maxsize=256)
+def _column_prefix(table: str, column: str) -> bytes:
+    return b"\x00".join((b"pester-seal/2", table.encode(), column.encode(), b""))
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:

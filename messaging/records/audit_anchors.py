@@ -11,7 +11,9 @@ of entries, and the entry at that place must be the one whose hash was signed. S
   whose hash differs from the one signed at its place: something at or before it, after
   the last checkpoint that still matches, was changed, removed or inserted, and the first
   entry no intact checkpoint vouches for is named;
-- a checkpoint that does not verify with the public key is a forgery and is reported.
+- a checkpoint that does not verify with the public key is a forgery and is reported, and
+  one that names another installation than the database's audit head shows the head (or
+  the whole log) was replaced.
 """
 
 from __future__ import annotations
@@ -89,8 +91,18 @@ def verify_anchored(
                 f"the checkpoint on {read.where} is not signed by the given public key: "
                 "it was forged or altered",
             )
-        if cp.installation == installation:
-            ours.append(cp)
+        if cp.installation != installation:
+            # The id lives in the head row, which a database writer can replace: a file of
+            # checkpoints that no longer match it is as telling as a chain that does not.
+            return ChainCheck(
+                False,
+                chain.entries,
+                None,
+                f"the checkpoint on {read.where} names installation {cp.installation}, but "
+                f"the database's audit head names {installation or 'none'}: the head was "
+                "replaced, or the file belongs to another installation",
+            )
+        ours.append(cp)
     ours.sort(key=lambda c: (c.entries, c.at))
     problem = _compare(session, ours, trimmed=trimmed, total=trimmed + chain.entries, head=head)
     if problem is not None:

@@ -180,6 +180,14 @@ def _cut_the_start(ids: list[int]) -> int:
     return ids[3]
 
 
+def _replace_the_head_and_everything(ids: list[int]) -> None:
+    db.session.execute(delete(AuditEvent))
+    db.session.execute(delete(AuditHead))
+    db.session.commit()
+    assert audit.verify(db.session).ok  # an empty log, as far as the chain can tell
+    return None
+
+
 TAMPERS: dict[str, Callable[[list[int]], int | None]] = {
     "edit": _edit,
     "delete": _delete,
@@ -189,6 +197,7 @@ TAMPERS: dict[str, Callable[[list[int]], int | None]] = {
     "forged-self-consistent-chain": _forge_whole_chain,
     "replaced-by-an-invented-chain": _replace_with_an_invented_chain,
     "start-cut-as-if-trimmed": _cut_the_start,
+    "everything-deleted-head-and-all": _replace_the_head_and_everything,
 }
 
 
