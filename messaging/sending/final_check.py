@@ -18,6 +18,7 @@ combined the same way, without the wait.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import threading
@@ -26,6 +27,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Connection
 
 from messaging.audience.number_lock import SEND_CHECK_ROOM_S, NumberLocks
 from messaging.audience.suppression import blocked_now
@@ -115,11 +118,33 @@ class Waves(Generic[Item, Answer]):
                 self._serving = False
 
 
-def read_blocked(hashes: list[str]) -> set[str]:
-    """One fresh read: which of these numbers are opted out or on do-not-contact now."""
-    assert db.engine is not None
-    with db.engine.connect() as connection:
-        return blocked_now(connection, hashes)
+class BlockedReader:
+    """Fresh reads of the opt-outs on one connection kept for a batch (taking one from the
+    pool for every wave would cost a round trip more on PostgreSQL). Waves are served one
+    at a time, so the connection is never used by two threads at once."""
+
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+
+    def __call__(self, hashes: list[str]) -> set[str]:
+        if self._connection is None:
+            assert db.engine is not None
+            self._connection = db.engine.connect()
+        try:
+            found = blocked_now(self._connection, hashes)
+            # Each read is its own transaction, so the next one sees every commit made
+            # before it starts (PostgreSQL's snapshot is taken per statement anyway).
+            self._connection.rollback()
+        except Exception:
+            self.close()  # a broken connection is not reused
+            raise
+        return found
+
+    def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(Exception):
+                connection.close()
 
 
 @dataclass(frozen=True)
@@ -137,11 +162,12 @@ class FinalCheck:
         locks: NumberLocks,
         *,
         longest_call_s: float,
-        read: Callable[[list[str]], set[str]] = read_blocked,
+        read: Callable[[list[str]], set[str]] | None = None,
         gather_s: float = WAVE_GATHER_S,
     ) -> None:
         self._locks = locks
-        self._read = read
+        self._reader = BlockedReader() if read is None else None
+        self._read = read or self._reader  # type: ignore[assignment]
         # The lock lives for the check and the longest call, with room to spare; the call
         # may start only while that much of its life is left (see number_lock's proof).
         self._hold_ms = int((longest_call_s + SEND_CHECK_ROOM_S) * 1000)
@@ -150,6 +176,11 @@ class FinalCheck:
         self._release_mutex = threading.Lock()
         self._to_release: list[tuple[str, str]] = []
         self._releasing = False
+
+    def close(self) -> None:
+        """Give back the connection the reads used (at the end of the batch)."""
+        if self._reader is not None:
+            self._reader.close()
 
     @contextmanager
     def clearance(self, phone_hash: str) -> Iterator[Clearance]:

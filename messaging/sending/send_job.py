@@ -101,8 +101,11 @@ def _dispatch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
     )
     sender = BatchSender(guard, shared_limiter(), final_check)
     threads = max(1, min(rt.settings.gateway_concurrency, len(rows)))
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:
-        return list(pool.map(sender.send, rows))
+    try:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:
+            return list(pool.map(sender.send, rows))
+    finally:
+        final_check.close()
 
 
 def _queue_again(campaign_id: int, ids: list[int]) -> None:
