@@ -119,6 +119,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
     from messaging.db import Base, db, utcnow
     from messaging.models import Campaign, CampaignState, Contact, Line, OutboxMessage, User
     from messaging.sealed_columns import place_rows
+    from messaging.seed import ensure_a_force
 
     runtime.configure(load_settings(env))
     Base.metadata.create_all(db.engine)
@@ -126,6 +127,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
     numbers = [f"+4477009{i:05d}" for i in range(recipients)]  # synthetic, never sent
     sids = [f"SM{i:032x}" for i in range(1, recipients + 1)]
     with db.transaction() as session:
+        force_id = ensure_a_force(session).id
         user = User(
             email="bench@pester.test", display_name="bench", role="officer", password_hash="-"
         )
@@ -139,7 +141,14 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
         session.flush()
         hashes = [lookup_hash(n) for n in numbers]
         contacts = [
-            {"line_id": line.id, "phone_hash": h, "phone": n, "kind": "mobile", "textable": True}
+            {
+                "force_id": force_id,
+                "line_id": line.id,
+                "phone_hash": h,
+                "phone": n,
+                "kind": "mobile",
+                "textable": True,
+            }
             for h, n in zip(hashes, numbers, strict=True)
         ]
         # Ids first: each number is sealed bound to its own row.
@@ -147,6 +156,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
         session.execute(insert(Contact), contacts)
         outbox = [
             {
+                "force_id": force_id,
                 "campaign_id": campaign.id,
                 "contact_id": contact["id"],
                 "phone_hash": h,

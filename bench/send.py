@@ -132,6 +132,7 @@ def load_line(reference: str, phones: list[str]) -> int:
         session.flush()
         rows = [
             {
+                "force_id": line.force_id,
                 "line_id": line.id,
                 "phone_hash": lookup_hash(p),
                 "phone": p,

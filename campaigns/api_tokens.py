@@ -82,6 +82,8 @@ def authenticate(session: Session, secret: str) -> ApiToken | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
+    if token.force_id != token.user.force_id:
+        return None  # issued in another force than the user's now: it acts for neither
     return token
 
 

@@ -9,6 +9,7 @@ from flask import g, has_request_context, request
 from messaging.db import db
 from messaging.models import User
 from messaging.records import audit
+from messaging.tenancy import current_force_id
 
 
 def download_recipient(user: User | None = None) -> str:
@@ -38,8 +39,10 @@ def record(
     reason: str = "",
     actor: User | None = None,
     commit: bool = True,
+    force_id: int | None = None,
 ) -> None:
-    """Append an audit entry for the current request's user, committing by default."""
+    """Append an audit entry for the current request's user, committing by default; it
+    belongs to the request's force (or ``force_id``, or the actor's)."""
     user = actor or (g.get("user") if has_request_context() else None)
     ip, user_agent = request_origin()
     audit.append(
@@ -55,6 +58,7 @@ def record(
         ip=ip,
         user_agent=user_agent,
         reason=reason,
+        force_id=force_id or current_force_id() or (user.force_id if user else None),
     )
     if commit:
         db.session.commit()

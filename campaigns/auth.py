@@ -29,8 +29,8 @@ from sqlalchemy import func, select
 from campaigns.api_tokens import load_api_user
 from campaigns.audit import record
 from campaigns.login_throttle import LoginThrottle, Throttled, shared_redis
-from campaigns.permissions import PUBLIC, SPECIAL, permission_of, requires, role_has
-from messaging import runtime
+from campaigns.permissions import PUBLIC, SPECIAL, WEBHOOK, permission_of, requires, role_has
+from messaging import runtime, tenancy
 from messaging.db import db, utcnow
 from messaging.models import Role, User
 
@@ -59,16 +59,24 @@ def hash_password(password: str) -> str:
 
 
 def create_user(
-    email: str, role: str, *, password: str | None = None, name: str = ""
+    email: str,
+    role: str,
+    *,
+    password: str | None = None,
+    name: str = "",
+    force_id: int | None = None,
 ) -> tuple[User, str]:
-    """Add a user; returns it and the password (a one-time one when none was given)."""
+    """Add a user (to ``force_id``, else the scope's force, else the only force); returns it
+    and the password (a one-time one when none was given). Emails are unique across forces:
+    an email signs one person in."""
     if role not in set(Role):
         raise ValueError(f"role must be one of {', '.join(Role)}")
     email = email.strip().lower()
     if "@" not in email:
         raise ValueError("that does not look like an email address")
     session_ = db.session
-    if session_.scalar(select(User).where(func.lower(User.email) == email)):
+    taken = select(User.id).where(func.lower(User.email) == email)
+    if session_.scalar(tenancy.across_forces(taken)):
         raise ValueError("a user with that email already exists")
     one_time = password is None
     password = password or secrets.token_urlsafe(12)
@@ -79,6 +87,8 @@ def create_user(
         password_hash=hash_password(password),
         must_change_password=one_time,
     )
+    if force_id is not None:
+        user.force_id = force_id
     session_.add(user)
     session_.commit()
     return user, password
@@ -148,6 +158,33 @@ def session_cap() -> timedelta:
     return current_app.config["SESSION_MAX_AGE"]
 
 
+# Signing in finds a person by email (or a half-signed-in one by id) whatever their force; these
+# views show no force's data. Carrier webhooks are the pipeline, which works for every force.
+SIGN_IN_ENDPOINTS = frozenset({"auth.login", "account.second_factor"})
+
+
+def _request_scope() -> tenancy.ForceScope:
+    """The force this request acts for: the signed-in user's (or token's), else none."""
+    user = current_user()
+    if user is not None:
+        return user.force_id
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint in SIGN_IN_ENDPOINTS or (view and permission_of(view) == WEBHOOK):
+        return tenancy.ALL_FORCES
+    return tenancy.NO_FORCE
+
+
+def enter_force_scope() -> None:
+    """Scope every query of this request to its force (set once, here, for every view)."""
+    g.force_scope = tenancy.enter(_request_scope())
+
+
+def leave_force_scope(_exc: BaseException | None) -> None:
+    token = g.pop("force_scope", None)
+    if token is not None:
+        tenancy.leave(token)
+
+
 def enforce_permission() -> None:
     """Refuse any request whose view has not declared a permission, or lacks it."""
     if request.endpoint is None:
@@ -184,7 +221,9 @@ CHANGE_PASSWORD_FIRST_EXEMPT = frozenset({"account.index", "account.password", "
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_load_user)
+    app.before_request(_load_user)  # before the scope: finding the user needs no force
+    app.before_request(enter_force_scope)
+    app.teardown_request(leave_force_scope)
     app.before_request(enforce_permission)
     app.register_blueprint(bp)
 
@@ -253,7 +292,13 @@ def complete_sign_in(user: User, target: str | None, *, second_factor: bool = Fa
     now = datetime.now(UTC).timestamp()
     session["signed_in_at"] = session["last_seen"] = now
     record(
-        "access", "signed_in", "user", user.id, actor=user, details={"second_factor": second_factor}
+        "access",
+        "signed_in",
+        "user",
+        user.id,
+        actor=user,
+        details={"second_factor": second_factor},
+        force_id=user.force_id,
     )
     return redirect(_safe_next(target))
 

@@ -14,12 +14,13 @@ from flask.cli import FlaskGroup, with_appcontext
 import campaigns.commands
 from campaigns.app import create_app
 from campaigns.auth import create_user
-from campaigns.commands._setup import cli_actor
+from campaigns.commands._setup import cli_actor, force_option, resolve_force
 from campaigns.demo import load_demo
 from campaigns.devserver import run_all_in_one
+from messaging import runtime
 from messaging.db import db
 from messaging.migrate import upgrade
-from messaging.models import Campaign
+from messaging.models import Campaign, Role
 from messaging.records import audit
 from messaging.seed import seed_reference_data
 from messaging.sending.progress import campaign_progress
@@ -51,7 +52,7 @@ def db_upgrade() -> None:
     assert db.engine is not None
     upgrade(db.engine)
     with db.transaction() as session:
-        added = seed_reference_data(session)
+        added = seed_reference_data(session, default_force=runtime.current().settings.default_force)
     click.echo(
         f"database is up to date ({added['versions']} template versions, "
         f"{added['services']} services added)"
@@ -70,19 +71,21 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("email")
-@click.option(
-    "--role", required=True, type=click.Choice(["officer", "supervisor", "analyst", "admin"])
-)
+@click.option("--role", required=True, type=click.Choice([str(role) for role in Role]))
+@force_option
 @click.option("--name", default="", help="Display name.")
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from stdin instead of generating one."
 )
 @with_appcontext
-def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
-    """Add a user; prints a one-time password unless one is given on stdin."""
+def user_add(
+    email: str, role: str, force_code: str | None, name: str, password_stdin: bool
+) -> None:
+    """Add a user to a force; prints a one-time password unless one is given on stdin."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    force = resolve_force(db.session, force_code)
     try:
-        user, secret = create_user(email, role, password=password, name=name)
+        user, secret = create_user(email, role, password=password, name=name, force_id=force.id)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     # As when an admin adds someone on the web: an account change, recorded with who ran it.
@@ -94,9 +97,10 @@ def user_add(email: str, role: str, name: str, password_stdin: bool) -> None:
         object_type="user",
         object_id=user.id,
         details={"role": user.role, "one_time_password": not password_stdin},
+        force_id=force.id,
     )
     db.session.commit()
-    click.echo(f"added {user.email} as {user.role}")
+    click.echo(f"added {user.email} as {user.role} of {force.code}")
     if not password_stdin:
         click.echo(f"one-time password: {secret}")
 

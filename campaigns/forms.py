@@ -232,7 +232,10 @@ class CampaignForm(CampaignRecipientsForm, CampaignMessageForm, CampaignSendingF
 
 # --- Administration -------------------------------------------------------------------------
 
-ROLE_CHOICE = validate.OneOf([str(r) for r in Role], error="Choose a role from the list.")
+# A force's administrators give their own force's roles; the national role is given by
+# whoever runs the installation (``pester user add --role nclcc``).
+FORCE_ROLES = tuple(str(r) for r in Role if r != Role.NCLCC)
+ROLE_CHOICE = validate.OneOf(FORCE_ROLES, error="Choose a role from the list.")
 
 
 class UserForm(BlankToNone):

@@ -10,11 +10,14 @@ from messaging.models import Role
 F = TypeVar("F", bound=Callable[..., Any])
 
 OFFICER, SUPERVISOR, ANALYST, ADMIN = Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN
+NCLCC = Role.NCLCC
 
-# A permission names an action on personal data or settings; roles hold permissions.
+# A permission names an action on personal data or settings; roles hold permissions. Every
+# permission but "national:read" acts within the user's own force (campaigns.auth scopes each
+# request); the NCLCC role holds only that one, which shows counts across forces.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "dashboard": frozenset({OFFICER, SUPERVISOR, ANALYST, ADMIN}),
-    "account": frozenset({OFFICER, SUPERVISOR, ANALYST, ADMIN}),
+    "dashboard": frozenset({OFFICER, SUPERVISOR, ANALYST, ADMIN, NCLCC}),
+    "account": frozenset({OFFICER, SUPERVISOR, ANALYST, ADMIN, NCLCC}),
     "lines:read": frozenset({OFFICER, SUPERVISOR, ANALYST}),
     "lines:write": frozenset({OFFICER}),
     "contacts:import": frozenset({OFFICER}),
@@ -27,9 +30,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "replies:read": frozenset({ANALYST, SUPERVISOR}),
     "replies:write": frozenset({ANALYST}),
     "replies:export": frozenset({ANALYST}),
+    "reports:read": frozenset({ANALYST, SUPERVISOR}),
+    "reports:write": frozenset({ANALYST}),
     "suppressions:write": frozenset({ANALYST, ADMIN}),
     "admin": frozenset({ADMIN}),
     "audit:read": frozenset({ADMIN}),
+    "national:read": frozenset({NCLCC}),
 }
 
 # Decisions that are not a role check; each still has to be declared explicitly.

@@ -82,6 +82,8 @@ class Settings:
     max_upload_bytes: int = 100 * 2**20
     background_import_bytes: int = 2 * 2**20  # larger uploads import in a worker
     trusted_proxies: int = 0  # reverse proxies in front of the web app (X-Forwarded-For hops)
+    # The force a single-force installation's rows live in (created by the first migration).
+    default_force: str = "DEFAULT"
     testing: bool = False
 
     @property
@@ -198,6 +200,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
         session_max_hours=_positive(env, "PESTER_SESSION_MAX_HOURS", 12.0),
         trusted_proxies=_int(env, "PESTER_TRUSTED_PROXIES", 0),
+        default_force=(env.get("PESTER_DEFAULT_FORCE") or "DEFAULT").strip().upper()[:12],
         testing=mode == "testing",
     )
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -70,12 +70,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
+class PesterSession(Session):
+    """pester's sessions: ``get`` also asks ``row_filters`` whether it may hand a row out.
+
+    ``get`` answers from the identity map without any SQL when the row is already loaded,
+    so statement-level filters (the force scope, :mod:`messaging.tenancy`) never see it.
+    """
+
+    row_filters: ClassVar[list[Callable[[Session, Any], bool]]] = []
+
+    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        found = super().get(entity, ident, **kwargs)
+        if found is not None and not all(allowed(self, found) for allowed in self.row_filters):
+            return None
+        return found
+
+
 class Database:
     """Holds the engine and a thread-scoped session; configured once per process."""
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self._factory = sessionmaker(expire_on_commit=False)
+        self._factory = sessionmaker(class_=PesterSession, expire_on_commit=False)
         self.session = scoped_session(self._factory)
 
     @property

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from redis import Redis
 
+from messaging import tenancy  # noqa: F401  (scopes every session by force)
 from messaging.config import Settings
 from messaging.crypto import configure_cipher
 from messaging.db import db

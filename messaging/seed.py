@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from messaging.content.sms_templates import SmsTemplate, load_shipped_templates
-from messaging.models import MessageTemplate, Service, TemplateVersion
+from messaging.models import Force, MessageTemplate, Service, TemplateVersion
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +38,32 @@ NATIONAL_SERVICES = (
 )
 
 
+def ensure_a_force(session: Session, code: str = "DEFAULT") -> Force:
+    """The installation's first force (``code``) when it has none yet; else its first one.
+
+    Migrations create it on a database they build; this covers one made from the models.
+    """
+    first = session.scalar(select(Force).order_by(Force.id).limit(1))
+    if first is None:
+        first = Force(code=code, name=code)
+        session.add(first)
+        session.flush()
+        log.info("created the default force %s", first.id)
+    return first
+
+
 def seed_reference_data(
-    session: Session, *, shipped_templates: Sequence[SmsTemplate] | None = None
+    session: Session,
+    *,
+    shipped_templates: Sequence[SmsTemplate] | None = None,
+    default_force: str = "DEFAULT",
 ) -> dict[str, int]:
-    """Add missing shipped templates (or a new version when a file's text is new) and services.
+    """Add missing shipped templates (or a new version when a file's text is new) and services,
+    and the default force when there is no force at all.
 
     ``shipped_templates`` defaults to the files in ``templates/sms/``.
     """
+    ensure_a_force(session, default_force)
     added = {"templates": 0, "versions": 0, "services": 0, "local_edits_kept": 0}
     if shipped_templates is None:
         shipped_templates = load_shipped_templates()

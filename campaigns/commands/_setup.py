@@ -1,4 +1,4 @@
-"""Shared set-up for the pipeline's commands: the runtime, and who is running them."""
+"""Shared set-up for the commands: the runtime, who is running them, and for which force."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import getpass
 from datetime import UTC, datetime
 
 import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from messaging import runtime
 from messaging.config import load_settings
+from messaging.models import Force
 
 
 def configured_runtime() -> runtime.Runtime:
@@ -43,3 +46,28 @@ class WhenType(click.ParamType):
 
 
 WHEN = WhenType()
+
+
+def force_option(function):  # type: ignore[no-untyped-def]
+    """``--force CODE``: which force a command acts for (needed once there are several)."""
+    return click.option(
+        "--force",
+        "force_code",
+        default=None,
+        help="The force's code, e.g. WMP (needed when there is more than one force).",
+    )(function)
+
+
+def resolve_force(session: Session, code: str | None) -> Force:
+    """The force ``code`` names, or the only force when none is named."""
+    if code:
+        force = session.scalar(select(Force).where(Force.code == code.strip().upper()))
+        if force is None:
+            raise click.ClickException(f"no force {code!r} (see: pester force list)")
+        return force
+    forces = session.scalars(select(Force).order_by(Force.id).limit(2)).all()
+    if len(forces) != 1:
+        raise click.ClickException(
+            "name the force with --force CODE" if forces else "add a force first: pester force add"
+        )
+    return forces[0]

@@ -36,6 +36,7 @@ def reset_two_factor(email: str, reason: str) -> None:
             object_type="user",
             object_id=user.id,
             reason=reason,
+            force_id=user.force_id,
         )
     click.echo(f"two-step sign-in turned off for {email}; they should set it up again")
 

@@ -11,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from campaigns.commands._setup import force_option, resolve_force
 from messaging import runtime
 from messaging.crypto import lookup_hash
 from messaging.db import db
@@ -37,6 +38,7 @@ def lines() -> None:
 @click.option("--number", "line_number", default=None, help="The line's own phone number.")
 @click.option("--seized-on", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--retention-days", type=click.IntRange(1, 3650), default=None)
+@force_option
 @with_appcontext
 def add_line(
     reference: str,
@@ -47,13 +49,17 @@ def add_line(
     line_number: str | None,
     seized_on: date | None,
     retention_days: int | None,
+    force_code: str | None,
 ) -> None:
-    """Register a seized line."""
+    """Register a seized line of a force."""
     settings = runtime.current().settings
     with db.transaction() as session:
-        if session.scalar(select(Line.id).where(Line.reference == reference)) is not None:
+        force = resolve_force(session, force_code)
+        taken = select(Line.id).where(Line.reference == reference, Line.force_id == force.id)
+        if session.scalar(taken) is not None:
             raise click.ClickException(f"a line with reference {reference!r} already exists")
         line = Line(
+            force_id=force.id,
             reference=reference,
             name=name,
             exhibit_reference=exhibit,
@@ -76,6 +82,7 @@ def add_line(
             actor=CLI_ACTOR,
             object_type="line",
             object_id=line.id,
+            force_id=force.id,
         )
     click.echo(f"registered line {reference} (id {line.id})")
 
@@ -95,6 +102,7 @@ def contacts() -> None:
 @click.option("--name-column", default=None, help="CSV column holding the saved name.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
+@force_option
 @with_appcontext
 def import_file(
     path: Path,
@@ -104,13 +112,17 @@ def import_file(
     name_column: str | None,
     as_json: bool,
     dry_run: bool,
+    force_code: str | None,
 ) -> None:
     """Import an extraction (CSV, vCard, Cellebrite XLSX or UFDR) into a line, atomically."""
     settings = runtime.current().settings
     column_map = ColumnMap(numbers=number_columns, name=name_column) if number_columns else None
     try:
         with db.transaction() as session:
-            line = session.scalar(select(Line).where(Line.reference == reference))
+            force = resolve_force(session, force_code)
+            line = session.scalar(
+                select(Line).where(Line.reference == reference, Line.force_id == force.id)
+            )
             if line is None:
                 raise click.ClickException(f"no line with reference {reference!r}")
             report = import_contacts(
@@ -132,6 +144,7 @@ def import_file(
                     object_type="line",
                     object_id=line.id,
                     details=report.audit_details(),
+                    force_id=force.id,
                 )
     except ImportRefused as exc:
         click.echo(f"refused: {exc.message}", err=True)

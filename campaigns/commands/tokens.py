@@ -47,6 +47,7 @@ def create(email: str, name: str, role: str | None) -> None:
             object_type="api_token",
             object_id=issued.id,
             details={"user_id": user.id, "role": issued.role},
+            force_id=user.force_id,
         )
     click.echo(
         f"token {issued.id} for {user.email} ({issued.role}): keep it safe, it is shown once"
@@ -72,6 +73,7 @@ def revoke(token_id: int) -> None:
             object_type="api_token",
             object_id=revoked.id,
             details={"user_id": revoked.user_id},
+            force_id=revoked.force_id,
         )
     click.echo(f"token {token_id} revoked")
 

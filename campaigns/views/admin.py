@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from campaigns.audit import record
 from campaigns.auth import create_user, current_user, hash_password
-from campaigns.forms import RoleForm, UserForm, first_errors
+from campaigns.forms import FORCE_ROLES, RoleForm, UserForm, first_errors
 from campaigns.permissions import requires, role_has
 from messaging.db import db
 from messaging.models import Role, User
@@ -99,7 +99,7 @@ def new_user():  # type: ignore[no-untyped-def]
         "admin/user_new.html",
         errors=errors,
         form=request.form,
-        roles=list(Role),
+        roles=FORCE_ROLES,
         role_help=ROLE_HELP,
     ), 200 if not errors else 422
 
@@ -116,7 +116,7 @@ def user(user_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "admin/user.html",
         person=person,
-        roles=list(Role),
+        roles=FORCE_ROLES,
         role_help=ROLE_HELP,
         errors={},
         is_me=person.id == current_user().id,
@@ -141,7 +141,7 @@ def change_role(user_id: int):  # type: ignore[no-untyped-def]
         return render_template(
             "admin/user.html",
             person=person,
-            roles=list(Role),
+            roles=FORCE_ROLES,
             role_help=ROLE_HELP,
             errors=first_errors(exc),
             is_me=person.id == current_user().id,

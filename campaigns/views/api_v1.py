@@ -6,6 +6,7 @@ browser would send on its own, so a cross-site request carries no credentials he
 
 from campaigns.api import (  # noqa: F401  (importing the view modules registers their routes)
     campaign_views,
+    intel_views,
     line_views,
     openapi,
     reference_views,

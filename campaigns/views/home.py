@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from campaigns.auth import current_user
@@ -74,6 +74,8 @@ def _needs_me(user_id: int, role: str) -> dict[str, list[Campaign]]:
 @requires("dashboard")
 def index():  # type: ignore[no-untyped-def]
     user = current_user()
+    if role_has(user.role, "national:read") and "national.index" in current_app.view_functions:
+        return redirect(url_for("national.index"))  # the NCLCC's home is the national picture
     session = db.session
     by_state = dict(
         session.execute(select(Campaign.state, func.count()).group_by(Campaign.state)).all()

@@ -43,10 +43,11 @@ def rejected_csv(line_id: int, import_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _status_or_404(job_id: str) -> dict:  # type: ignore[type-arg]
+def _status_or_404(line_id: int, job_id: str) -> dict:  # type: ignore[type-arg]
+    """The job's status, only under its own line, and only when that line is in the force."""
     rt = runtime.current()
     status = import_status(rt.redis, job_id, prefix=rt.settings.queue_prefix)
-    if status is None:
+    if status is None or status["line"] != line_id or db.session.get(Line, line_id) is None:
         abort(404)
     return status
 
@@ -58,7 +59,7 @@ def job(line_id: int, job_id: str):  # type: ignore[no-untyped-def]
     line = db.session.get(Line, line_id)
     if line is None:
         abort(404)
-    status = _status_or_404(job_id)
+    status = _status_or_404(line_id, job_id)
     return render_template(
         "lines/import_job.html",
         line=line,
@@ -82,4 +83,4 @@ def _first_rejected(line_id: int, status: dict) -> list[dict[str, str]]:  # type
 @bp.route("/<int:line_id>/imports/jobs/<job_id>.json")
 @requires("contacts:import")
 def job_status(line_id: int, job_id: str):  # type: ignore[no-untyped-def]
-    return jsonify(_status_or_404(job_id))
+    return jsonify(_status_or_404(line_id, job_id))

@@ -14,13 +14,15 @@ from campaigns.audit import record, request_origin
 from campaigns.auth import current_user
 from campaigns.forms import LineForm, first_errors
 from campaigns.line_facts import line_facts, retention_by_line
-from campaigns.permissions import requires
+from campaigns.permissions import requires, role_has
 from campaigns.search import line_matches
 from campaigns.uploads import UploadError, safe_filename, save_upload, upload_path
 from campaigns.views.imports import REJECTED_SHOWN
 from messaging import runtime
+from messaging.audience.cross_force import cross_force_links
 from messaging.crypto import lookup_hash
 from messaging.db import db, utcnow
+from messaging.inbound.reports import reports_for_line
 from messaging.intake.contact_import import ImportRefused, import_contacts
 from messaging.intake.extractions import ColumnMap
 from messaging.intake.import_jobs import queue_import
@@ -124,14 +126,30 @@ def _line_or_404(line_id: int) -> Line:
 def show(line_id: int):  # type: ignore[no-untyped-def]
     line = _line_or_404(line_id)
     facts = line_facts(db.session, line)
+    links = cross_force_links(db.session, line.force_id, line_id=line.id)
+    role = current_user().role
+    reports = reports_for_line(db.session, line.id) if role_has(role, "reports:read") else None
     record(
         "consultation",
         "line_viewed",
         "line",
         line.id,
-        details={"contacts": facts.contacts, "imports": len(facts.imports)},
+        details={
+            "contacts": facts.contacts,
+            "imports": len(facts.imports),
+            "cross_force_numbers": len(links.numbers),
+            "cross_force_forces": len(links.forces),
+        },
     )
-    return render_template("lines/show.html", line=line, facts=facts, now=utcnow())
+    return render_template(
+        "lines/show.html",
+        line=line,
+        facts=facts,
+        now=utcnow(),
+        cross_force=links,
+        reports=reports,
+        can_write_reports=role_has(role, "reports:write"),
+    )
 
 
 @bp.route("/<int:line_id>/import", methods=["POST"])

@@ -16,6 +16,7 @@ from campaigns.audit import record
 from campaigns.auth import current_user, local_path
 from campaigns.forms import BlankToNone
 from campaigns.permissions import requires, role_has
+from messaging.audience.cross_force import cross_force_links
 from messaging.db import db, utcnow
 from messaging.inbound.intelligence import mention_context
 from messaging.inbound.replies import annotate, mark_handled, mark_reviewed, parse_tags
@@ -189,6 +190,7 @@ def show(reply_id: int):  # type: ignore[no-untyped-def]
         line_refs=line_refs,
         now=utcnow(),
         can_write=role_has(current_user().role, "replies:write"),
+        can_write_reports=role_has(current_user().role, "reports:write"),
     )
 
 
@@ -198,6 +200,7 @@ def conversation_view(phone_hash: str):  # type: ignore[no-untyped-def]
     talk = conversation(db.session, phone_hash)
     if talk is None:
         abort(404)
+    links = cross_force_links(db.session, current_user().force_id, phone_hashes=[phone_hash])
     record(
         "consultation",
         "conversation_viewed",
@@ -208,7 +211,7 @@ def conversation_view(phone_hash: str):  # type: ignore[no-untyped-def]
             "reply_ids": [r.id for r in talk.replies],
         },
     )
-    return render_template("replies/conversation.html", talk=talk, now=utcnow())
+    return render_template("replies/conversation.html", talk=talk, now=utcnow(), cross_force=links)
 
 
 def _back(reply: Reply):  # type: ignore[no-untyped-def]

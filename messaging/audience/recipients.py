@@ -27,6 +27,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from messaging.models import Contact, DoNotContact, Interaction, Suppression
+from messaging.tenancy import every_forces
 
 DEFAULT_KINDS = ("mobile",)
 
@@ -74,15 +75,17 @@ class RecipientsRule:
 
 
 def _recipients_query(rule: RecipientsRule) -> Select[Any]:
+    opted_out, do_not_contact = every_forces(Suppression), every_forces(DoNotContact)
     conditions = [
         Contact.line_id.in_(rule.line_ids),
         Contact.kind.in_(rule.kinds),
         Contact.phone_hash.is_not(None),
         Contact.phone.is_not(None),  # purged at the end of retention
+        # Opt-outs and do-not-contact numbers are national: every force's rows exclude.
         Contact.phone_hash.not_in(
-            select(Suppression.phone_hash).where(Suppression.active.is_(True))
+            select(opted_out.c.phone_hash).where(opted_out.c.active.is_(True))
         ),
-        Contact.phone_hash.not_in(select(DoNotContact.phone_hash)),
+        Contact.phone_hash.not_in(select(do_not_contact.c.phone_hash)),
     ]
     if rule.textable_only:
         conditions.append(Contact.textable.is_(True))

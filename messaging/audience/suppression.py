@@ -1,11 +1,15 @@
 """Opt-outs and do-not-contact: who must never be texted, and the history of each change.
 
-A suppression is global: it applies to every line and campaign, now and later, and adding
-one cancels the number's queued texts (rows a worker has already claimed are caught by the
-worker's own last-moment check, which the number's lock, held here until the opt-out
-commits, orders against it: :mod:`messaging.audience.number_lock`). Every change is a
-:class:`SuppressionEvent` with its source (a reply, a carrier error code, a person), time,
-and for people a reason. The row is
+A suppression is national: it applies to every force's lines and campaigns, now and later,
+and adding one cancels the number's queued texts in every force (rows a worker has already
+claimed are caught by the worker's own last-moment check, which the number's lock, held
+here until the opt-out commits, orders against it: :mod:`messaging.audience.number_lock`).
+Its row belongs to the force that received it (the latest, when a lifted one is made
+again), which alone lists and may lift it. Do-not-contact entries are each force's own (its
+reasons are its own business), but the check is national too: an officer's or a known
+victim's phone must not get another force's text either. Every lookup of a number here is
+therefore across forces, by keyed hash. Every change is a :class:`SuppressionEvent` with its
+source (a reply, a carrier error code, a person), time, and for people a reason. The row is
 found by the number's keyed hash, so it keeps working after the number itself is purged.
 """
 
@@ -27,6 +31,7 @@ from messaging.intake.phone_numbers import normalise
 from messaging.models import DoNotContact, OutboxMessage, Suppression, SuppressionEvent
 from messaging.models.suppressions import SuppressionSource
 from messaging.records import audit
+from messaging.tenancy import across_forces, current_force_id
 
 log = logging.getLogger(__name__)
 MIN_REASON_LENGTH = 5
@@ -48,14 +53,18 @@ def blocked_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
         chunk = wanted[start : start + 500]
         blocked.update(
             session.scalars(
-                select(Suppression.phone_hash).where(
-                    Suppression.active.is_(True), Suppression.phone_hash.in_(chunk)
+                across_forces(
+                    select(Suppression.phone_hash).where(
+                        Suppression.active.is_(True), Suppression.phone_hash.in_(chunk)
+                    )
                 )
             )
         )
         blocked.update(
             session.scalars(
-                select(DoNotContact.phone_hash).where(DoNotContact.phone_hash.in_(chunk))
+                across_forces(
+                    select(DoNotContact.phone_hash).where(DoNotContact.phone_hash.in_(chunk))
+                )
             )
         )
     return blocked
@@ -72,7 +81,8 @@ def blocked_now(connection: Connection, hashes: Iterable[str]) -> set[str]:
             Suppression.active.is_(True), Suppression.phone_hash.in_(chunk)
         )
         listed = select(DoNotContact.phone_hash).where(DoNotContact.phone_hash.in_(chunk))
-        blocked.update(connection.scalars(union_all(opted_out, listed)))
+        # National, like every check of a number (a bare connection is not scoped anyway).
+        blocked.update(connection.scalars(across_forces(union_all(opted_out, listed))))
     return blocked
 
 
@@ -84,8 +94,10 @@ def suppressed_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
         chunk = wanted[start : start + 500]
         found.update(
             session.scalars(
-                select(Suppression.phone_hash).where(
-                    Suppression.active.is_(True), Suppression.phone_hash.in_(chunk)
+                across_forces(
+                    select(Suppression.phone_hash).where(
+                        Suppression.active.is_(True), Suppression.phone_hash.in_(chunk)
+                    )
                 )
             )
         )
@@ -100,8 +112,12 @@ def suppress(
     detail: str = "",
     reason: str = "",
     actor_id: int | None = None,
+    force_id: int | None = None,
 ) -> Suppression:
-    """Opt a number (E.164) out everywhere, now and later, and cancel its queued texts."""
+    """Opt a number (E.164) out everywhere, now and later, and cancel its queued texts.
+
+    ``force_id`` is the force that received the opt-out (the scope's force by default).
+    """
     return _suppress_hash(
         session,
         lookup_hash(phone),
@@ -110,6 +126,14 @@ def suppress(
         detail=detail,
         reason=reason,
         actor_id=actor_id,
+        force_id=force_id,
+    )
+
+
+def _row_for(session: Session, phone_hash: str) -> Suppression | None:
+    """The number's opt-out row, whichever force received it."""
+    return session.scalar(
+        across_forces(select(Suppression).where(Suppression.phone_hash == phone_hash))
     )
 
 
@@ -122,12 +146,14 @@ def _suppress_hash(
     detail: str = "",
     reason: str = "",
     actor_id: int | None = None,
+    force_id: int | None = None,
 ) -> Suppression:
+    force_id = force_id or current_force_id(session)
     # Held until this transaction commits: a worker about to text the number either sees
     # the opt-out or has already made its call (messaging.audience.number_lock). Taken
     # before the read, so two opt-outs of one number at once queue instead of both adding.
     hold_until_commit(session, phone_hash)
-    row = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
+    row = _row_for(session, phone_hash)
     if row is not None and row.active:
         return row
     now = utcnow()
@@ -135,18 +161,24 @@ def _suppress_hash(
         row = Suppression(
             phone_hash=phone_hash, phone=phone, source=source, source_detail=detail[:120]
         )
+        if force_id is not None:
+            row.force_id = force_id
         session.add(row)
         session.flush()
+    elif force_id is not None:
+        row.force_id = force_id  # made again: it is now the receiving force's
     row.active = True
     row.source, row.source_detail, row.updated_at = source, detail[:120], now
     if row.phone is None and phone is not None:
         row.phone = phone
     _record(session, row, "suppress", source, detail=detail, reason=reason, actor_id=actor_id)
-    cancelled = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.phone_hash == phone_hash, OutboxMessage.status == ds.PENDING)
-        .values(status=ds.SUPPRESSED, final_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+    cancelled = session.execute(  # every force's queued texts to the number
+        across_forces(
+            update(OutboxMessage)
+            .where(OutboxMessage.phone_hash == phone_hash, OutboxMessage.status == ds.PENDING)
+            .values(status=ds.SUPPRESSED, final_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     ).rowcount
     log.info("suppression %s added from %s; %s queued texts cancelled", row.id, source, cancelled)
     return row
@@ -162,7 +194,7 @@ def unsuppress(
     detail: str = "",
 ) -> Suppression | None:
     """Lift an opt-out (a START reply, or an admin undoing one with a reason)."""
-    row = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
+    row = _row_for(session, phone_hash)
     if row is None or not row.active:
         return row
     row.active, row.updated_at = False, utcnow()
@@ -180,7 +212,7 @@ def unsuppress_by_reply(
     lifted; one added or reinstated by hand is left alone (and the do-not-contact list is
     never touched). Returns the row when it was lifted, else None.
     """
-    row = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
+    row = _row_for(session, phone_hash)
     if row is None or not row.active:
         return None
     if row.source not in SELF_SERVICE_SOURCES:
@@ -224,6 +256,7 @@ def _record(
             object_type="suppression",
             object_id=row.id,
             details={"source": source, "source_detail": detail[:120]},
+            force_id=row.force_id,
         )
 
 
@@ -234,9 +267,7 @@ def add_by_hand(session: Session, raw_number: str, *, actor_id: int, reason: str
     if number.e164 is None:
         raise SuppressionError("That is not a valid phone number.")
     reason = _checked_reason(reason)
-    existing = session.scalar(
-        select(Suppression).where(Suppression.phone_hash == lookup_hash(number.e164))
-    )
+    existing = _row_for(session, lookup_hash(number.e164))
     if existing is not None and existing.active:
         raise SuppressionError("That number is already opted out.")
     return suppress(
@@ -300,9 +331,9 @@ class NumberStatus:
 def status_of(session: Session, phone_hash: str) -> NumberStatus:
     """The opt-out and do-not-contact state of one number (by its lookup hash)."""
     return NumberStatus(
-        suppression=session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash)),
+        suppression=_row_for(session, phone_hash),
         do_not_contact=session.scalar(
-            select(DoNotContact.id).where(DoNotContact.phone_hash == phone_hash)
+            across_forces(select(DoNotContact.id).where(DoNotContact.phone_hash == phone_hash))
         )
         is not None,
     )

@@ -2,7 +2,11 @@
 
 A reply is stored once per MessageSid against the outbox message it answers (the latest
 text pester sent that number, from the same sender when it can tell), that message's
-campaign, and the line the number came from. Keywords act at once: STOP-type replies put
+campaign, and the line the number came from; it belongs to that campaign's force. A reply
+answering no text of ours goes to the force that last texted from the number it was sent to,
+else to the force of the latest line holding the number, else to the installation's first
+force. This runs in the webhook for every force (the pipeline), so each lookup that picks
+a line stays inside the reply's force. Keywords act at once: STOP-type replies put
 the number on the global suppression list, START / UNSTOP / YES lift it, HELP gets the help
 text. The classifier's labels and reasons are stored with the reply; numbers written in it
 are linked to a known line, a contact of a known line, or recorded as new.
@@ -29,6 +33,7 @@ from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, S
 from messaging.models.campaigns import Campaign
 from messaging.models.suppressions import SuppressionSource
 from messaging.records import audit
+from messaging.seed import ensure_a_force
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +75,15 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     phone_hash = lookup_hash(sender_number)
     answered = _answered_message(session, phone_hash, to_sender)
     campaign = session.get(Campaign, answered.campaign_id) if answered else None
-    line_id = _line_of(session, answered) if answered else _line_for_number(session, phone_hash)
+    if answered is not None:
+        force_id, line_id = answered.force_id, _line_of(session, answered)
+    else:
+        force_id, line_id = _unanswered(session, phone_hash, to_sender)
     # The replier's own number and ours are neither listed nor treated as intelligence.
     not_intel = _own_numbers(session, campaign, to_sender) | {sender_number}
     result = classify(body, service_numbers=not_intel)
     reply = Reply(
+        force_id=force_id,
         provider_id=sid,
         phone_hash=phone_hash,
         phone=sender_number,
@@ -92,28 +101,51 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     )
     session.add(reply)
     session.flush()
-    mentions = [_mention(session, reply.id, number) for number in result.numbers]
+    mentions = [_mention(session, reply, number) for number in result.numbers]
     session.add_all(mentions)
     match = keyword_action(body)
+    _act_on_keyword(session, reply, match)
+    _audit_reply(session, reply, mentions)
+    log.info("reply %s stored (campaign %s, urgent %s)", reply.id, reply.campaign_id, reply.urgent)
+    return ReplyResult(reply.id, False, match.action, reply.urgent)
+
+
+def _act_on_keyword(session: Session, reply: Reply, match: Any) -> None:
+    """STOP-type words opt the number out (nationally: every force's texts stop); START-type
+    words lift an opt-out the person made themself."""
     if match.action is KeywordAction.OPT_OUT:
-        suppress(session, sender_number, source=SuppressionSource.REPLY, detail=f"reply {reply.id}")
+        suppress(
+            session,
+            reply.phone or "",
+            source=SuppressionSource.REPLY,
+            detail=f"reply {reply.id}",
+            force_id=reply.force_id,
+        )
     elif match.action is KeywordAction.OPT_IN:
         unsuppress_by_reply(
-            session, phone_hash, reason=f"{match.rule} reply", detail=f"reply {reply.id}"
+            session,
+            reply.phone_hash or "",
+            reason=f"{match.rule} reply",
+            detail=f"reply {reply.id}",
         )
+
+
+def _audit_reply(session: Session, reply: Reply, mentions: list[ReplyNumber]) -> None:
     audit.record_reply_received(
         session,
         reply_id=reply.id,
         campaign_id=reply.campaign_id,
-        line_id=line_id,
+        line_id=reply.line_id,
         labels=reply.labels,
         mentions=len(mentions),
+        force_id=reply.force_id,
     )
     audit.record_reply_links(
-        session, reply_id=reply.id, links=[(m.link, m.line_id) for m in mentions]
+        session,
+        reply_id=reply.id,
+        links=[(m.link, m.line_id) for m in mentions],
+        force_id=reply.force_id,
     )
-    log.info("reply %s stored (campaign %s, urgent %s)", reply.id, reply.campaign_id, reply.urgent)
-    return ReplyResult(reply.id, False, match.action, reply.urgent)
 
 
 def _answered_message(session: Session, phone_hash: str, to_sender: str) -> OutboxMessage | None:
@@ -131,10 +163,23 @@ def _line_of(session: Session, message: OutboxMessage) -> int | None:
     return session.scalar(select(Contact.line_id).where(Contact.id == message.contact_id))
 
 
-def _line_for_number(session: Session, phone_hash: str) -> int | None:
-    return session.scalar(
-        select(Contact.line_id).where(Contact.phone_hash == phone_hash).order_by(Contact.id.desc())
+def _unanswered(session: Session, phone_hash: str, to_sender: str) -> tuple[int, int | None]:
+    """(force, line) of a reply that answers no text: see the module's docstring."""
+    force_id = session.scalar(
+        select(OutboxMessage.force_id)
+        .where(OutboxMessage.sender == to_sender, OutboxMessage.provider_id.is_not(None))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
     )
+    latest = select(Contact.force_id, Contact.line_id).where(Contact.phone_hash == phone_hash)
+    if force_id is not None:
+        latest = latest.where(Contact.force_id == force_id)
+    found = session.execute(latest.order_by(Contact.id.desc()).limit(1)).first()
+    if found is not None:
+        return found[0], found[1]
+    if force_id is None:  # a reply is never lost, even before any force was set up
+        force_id = ensure_a_force(session).id
+    return force_id, None
 
 
 def _own_numbers(session: Session, campaign: Campaign | None, to_sender: str) -> set[str]:
@@ -149,24 +194,28 @@ def _own_numbers(session: Session, campaign: Campaign | None, to_sender: str) ->
     return own
 
 
-def _mention(session: Session, reply_id: int, number: str) -> ReplyNumber:
-    """Link a number written in a reply to a known line, a known contact, or nothing yet."""
+def _mention(session: Session, reply: Reply, number: str) -> ReplyNumber:
+    """Link a number written in a reply to a known line, a known contact, or nothing yet,
+    among the reply's own force's lines (other forces learn of it as a cross-force link)."""
     phone_hash = lookup_hash(number)
     line_id = session.scalar(
-        select(Line.id).where(Line.line_number_hash == phone_hash).order_by(Line.id).limit(1)
+        select(Line.id)
+        .where(Line.line_number_hash == phone_hash, Line.force_id == reply.force_id)
+        .order_by(Line.id)
+        .limit(1)
     )
     if line_id is not None:
         link = "known_line"
     else:
         line_id = session.scalar(
             select(Contact.line_id)
-            .where(Contact.phone_hash == phone_hash)
+            .where(Contact.phone_hash == phone_hash, Contact.force_id == reply.force_id)
             .order_by(Contact.id)
             .limit(1)
         )
         link = "known_contact" if line_id is not None else "new"
     return ReplyNumber(
-        reply_id=reply_id, phone_hash=phone_hash, phone=number, link=link, line_id=line_id
+        reply_id=reply.id, phone_hash=phone_hash, phone=number, link=link, line_id=line_id
     )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from messaging.audience.suppression import history
+from messaging.audience.suppression import history, suppressed_hashes
 from messaging.crypto import lookup_hash
 from messaging.inbound.triage.labels import Label
 from messaging.intake.phone_numbers import normalise
@@ -297,6 +297,8 @@ class Conversation:
     replies: list[Reply]
     suppression: Suppression | None
     suppression_history: list = field(default_factory=list)
+    # Opt-outs are national: one another force received still stops this force's texts.
+    opted_out_elsewhere: bool = False
 
     def timeline(self) -> list[tuple[datetime, str, object]]:
         """Sent texts and replies in time order, as (when, kind, item)."""
@@ -350,6 +352,7 @@ def conversation(session: Session, phone_hash: str) -> Conversation | None:
         (m.to for m in messages if m.to), None
     )
     suppression = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
+    elsewhere = suppression is None and bool(suppressed_hashes(session, [phone_hash]))
     return Conversation(
         phone_hash=phone_hash,
         phone=phone,
@@ -358,4 +361,5 @@ def conversation(session: Session, phone_hash: str) -> Conversation | None:
         replies=replies,
         suppression=suppression,
         suppression_history=history(session, suppression.id) if suppression else [],
+        opted_out_elsewhere=elsewhere,
     )

@@ -39,6 +39,7 @@ from messaging.intake.matching import Matches, match_numbers
 from messaging.intake.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
 from messaging.models import ContactImport, Line
 from messaging.records import audit
+from messaging.tenancy import acting_for
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
@@ -182,24 +183,26 @@ def import_contacts(
     progress("normalising numbers", 0.3)
     numbers = _normalise_all(extraction, report, textable_regions)
     progress("checking opt-outs and other lines", 0.5)
-    matches = match_numbers(session, line.id, list(numbers))
-    new = _count(report, numbers, matches)
-    if dry_run:
-        return report
-    record, ours = _record_import(session, line, report, user_id=user_id)
-    if not ours:  # another confirm of the same file into this line committed first
-        log.info("import into line %s: the same file was imported concurrently", line.id)
-        return _already_imported(line, record, filename)
-    _write(session, record, numbers, new, matches, report, progress)
-    audit.record_cross_line_links(  # combination (DPA 2018 s.62): linked to other lines
-        session,
-        line_id=line.id,
-        import_id=record.id,
-        phone_hashes=matches.elsewhere,
-        user_id=user_id,
-        ip=ip,
-        user_agent=user_agent,
-    )
+    # "Other lines" are the line's own force's, wherever the import runs (a worker, the CLI).
+    with acting_for(line.force_id):
+        matches = match_numbers(session, line.id, list(numbers))
+        new = _count(report, numbers, matches)
+        if dry_run:
+            return report
+        record, ours = _record_import(session, line, report, user_id=user_id)
+        if not ours:  # another confirm of the same file into this line committed first
+            log.info("import into line %s: the same file was imported concurrently", line.id)
+            return _already_imported(line, record, filename)
+        _write(session, record, numbers, new, matches, report, progress)
+        audit.record_cross_line_links(  # combination (DPA 2018 s.62): linked to other lines
+            session,
+            line_id=line.id,
+            import_id=record.id,
+            phone_hashes=matches.elsewhere,
+            user_id=user_id,
+            ip=ip,
+            user_agent=user_agent,
+        )
     return report
 
 
@@ -280,11 +283,16 @@ def _write(
     """Write the new contacts, every sighting's provenance and the deduplicated logs."""
     ids = dict(matches.known)
     progress("writing contacts", 0.6)
-    ids.update(insert_contacts(session, record.line_id, new, matches.blocked, matches.suppressed))
+    force_id = record.force_id
+    ids.update(
+        insert_contacts(
+            session, record.line_id, new, matches.blocked, matches.suppressed, force_id=force_id
+        )
+    )
     progress("writing where each number came from", 0.8)
-    insert_sources(session, record.id, numbers, ids)
+    insert_sources(session, record.id, numbers, ids, force_id=force_id)
     report.interactions, report.duplicate_interactions = insert_interactions(
-        session, record.line_id, record.id, numbers, ids
+        session, record.line_id, record.id, numbers, ids, force_id=force_id
     )
     record.summary = {k: v for k, v in report.as_json().items() if k != "rejected"}
     record.summary["rejected"] = len(report.rejected)

@@ -72,7 +72,13 @@ def queue_import(
     )
     redis.hset(
         status_key(prefix, job.id),
-        mapping={"state": "queued", "stage": "waiting for a worker", "fraction": 0},
+        # The line's id goes with the status: a page shows a job only under its own line.
+        mapping={
+            "state": "queued",
+            "stage": "waiting for a worker",
+            "fraction": 0,
+            "line": line_id,
+        },
     )
     redis.expire(status_key(prefix, job.id), STATUS_TTL)
     return job.id
@@ -85,6 +91,7 @@ def import_status(redis: Redis, job_id: str, *, prefix: str = "pester") -> dict[
         return None
     data = {k.decode(): v.decode() for k, v in raw.items()}
     data["fraction"] = float(data.get("fraction", 0))
+    data["line"] = int(data.get("line") or 0)
     for key in ("report", "refusal"):
         if key in data:
             data[key] = json.loads(data[key])
@@ -193,6 +200,7 @@ def _import_upload(
                 ip=ip,
                 user_agent=user_agent,
                 details=report.audit_details(),
+                force_id=line.force_id,
             )
     return report
 

@@ -2,6 +2,10 @@
 
 Split from :mod:`messaging.intake.contact_import`, which decides what to write; this module only
 writes it, in bulk (Core executemany is the fast path on SQLite and PostgreSQL alike).
+
+These Core writes bypass the session's force scope (:mod:`messaging.tenancy`), so every row
+carries the line's force explicitly, and every update names contact ids this import read
+through its scoped session.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from messaging.intake.extractions.records import ExtractedInteraction, Extracted
 from messaging.intake.phone_numbers import NormalisedNumber
 from messaging.models import Contact, ContactSource, Interaction
 from messaging.sealed_columns import place_rows
+from messaging.tenancy import scoped_by_caller
 
 CHUNK = 5000
 
@@ -62,14 +67,21 @@ def _second(occurred_at: datetime) -> datetime:
 
 
 def insert_contacts(
-    session: Session, line_id: int, new: list[Number], blocked: set[str], suppressed: set[str]
+    session: Session,
+    line_id: int,
+    new: list[Number],
+    blocked: set[str],
+    suppressed: set[str],
+    *,
+    force_id: int,
 ) -> dict[str, int]:
-    """Insert the line's new contacts; returns their ids by phone hash."""
+    """Insert the line's new contacts (of the line's force); returns their ids by phone hash."""
     if not new:
         return {}
     now = utcnow()
     rows = [
         {
+            "force_id": force_id,
             "line_id": line_id,
             "phone_hash": n.phone_hash,
             "phone": n.normalised.e164,
@@ -96,7 +108,12 @@ def insert_contacts(
 
 
 def insert_sources(
-    session: Session, import_id: int, numbers: dict[str, Number], ids: dict[str, int]
+    session: Session,
+    import_id: int,
+    numbers: dict[str, Number],
+    ids: dict[str, int],
+    *,
+    force_id: int,
 ) -> None:
     """One provenance row per sighting: address-book entries and log parties alike."""
     rows = [
@@ -109,6 +126,8 @@ def insert_sources(
         for phone_hash, number in numbers.items()
         for i in number.interactions
     ]
+    for row in rows:
+        row["force_id"] = force_id
     _insert_many(session, ContactSource.__table__, rows)
 
 
@@ -144,7 +163,13 @@ def log_label(item: ExtractedInteraction) -> str:
 
 
 def insert_interactions(
-    session: Session, line_id: int, import_id: int, numbers: dict[str, Number], ids: dict[str, int]
+    session: Session,
+    line_id: int,
+    import_id: int,
+    numbers: dict[str, Number],
+    ids: dict[str, int],
+    *,
+    force_id: int,
 ) -> tuple[int, int]:
     """Store each call or message once per line; returns (stored, already known).
 
@@ -165,6 +190,7 @@ def insert_interactions(
                 keys.add(key)
             rows.append(
                 {
+                    "force_id": force_id,
                     "line_id": line_id,
                     "import_id": import_id,
                     "phone_hash": phone_hash,
@@ -209,6 +235,7 @@ def _insert_ignoring_known(session: Session, rows: list[dict[str, Any]]) -> None
         statement = module.insert(table).on_conflict_do_nothing(
             index_elements=["line_id", "natural_key"]
         )
+    statement = scoped_by_caller(statement)  # every row carries the line's force
     for start in range(0, len(rows), CHUNK):
         session.execute(statement, rows[start : start + CHUNK])
 

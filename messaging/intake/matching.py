@@ -1,9 +1,10 @@
 """Matching an import's numbers against what pester already holds, by keyed lookup hash.
 
 For the numbers of one file: which are already contacts of the line, which have opted out
-or are on the do-not-contact list, and which are contacts of other lines (a cross-line
-link, which the import reports and audits). The hashes go into a temporary table so each
-question is one join, not an IN list of a hundred thousand values.
+or are on the do-not-contact list (any force's: both are national), and which are contacts
+of the force's other lines (a cross-line link, which the import reports and audits). The
+hashes go into a temporary table so each question is one join, not an IN list of a hundred
+thousand values.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.models import Contact, DoNotContact, Line, Suppression
+from messaging.tenancy import across_forces
 
 
 @dataclass
@@ -42,17 +44,22 @@ def match_numbers(session: Session, line_id: int, hashes: list[str]) -> Matches:
                 .where(Contact.line_id == line_id)
             ).all()
         )
+        # Opt-outs and do-not-contact numbers are national: every force's count here.
         matches.suppressed = set(
             session.scalars(
-                select(Suppression.phone_hash)
-                .join(scratch, scratch.c.phone_hash == Suppression.phone_hash)
-                .where(Suppression.active.is_(True))
+                across_forces(
+                    select(Suppression.phone_hash)
+                    .join(scratch, scratch.c.phone_hash == Suppression.phone_hash)
+                    .where(Suppression.active.is_(True))
+                )
             )
         )
         matches.blocked = matches.suppressed | set(
             session.scalars(
-                select(DoNotContact.phone_hash).join(
-                    scratch, scratch.c.phone_hash == DoNotContact.phone_hash
+                across_forces(
+                    select(DoNotContact.phone_hash).join(
+                        scratch, scratch.c.phone_hash == DoNotContact.phone_hash
+                    )
                 )
             )
         )

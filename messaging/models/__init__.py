@@ -4,6 +4,7 @@ from messaging.db import Base
 from messaging.models.audit import AuditEvent, AuditHead
 from messaging.models.campaigns import Campaign, CampaignState, campaign_lines
 from messaging.models.content import MessageTemplate, Service, TemplateVersion
+from messaging.models.forces import Force, ForceOwned
 from messaging.models.lines import (
     Contact,
     ContactImport,
@@ -14,6 +15,7 @@ from messaging.models.lines import (
 )
 from messaging.models.outbox import DeliveryEvent, OutboxMessage, TestSend
 from messaging.models.replies import Reply, ReplyNumber
+from messaging.models.reports import IntelligenceReport
 from messaging.models.suppressions import Suppression, SuppressionEvent, SuppressionSource
 from messaging.models.users import ApiToken, Role, User
 from messaging.sealed_columns import place_sealed_columns
@@ -32,6 +34,9 @@ __all__ = [
     "ContactSource",
     "DeliveryEvent",
     "DoNotContact",
+    "Force",
+    "ForceOwned",
+    "IntelligenceReport",
     "Interaction",
     "Line",
     "MessageTemplate",

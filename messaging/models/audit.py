@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 
 
-class AuditEvent(Base):
+class AuditEvent(ForceOwned, Base):
     """Who did what with personal data, when, from where: ids and counts, never the data."""
 
     __tablename__ = "audit_events"
@@ -31,6 +32,12 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The force of the actor or subject; None for the system's own entries (a trim).
+    force_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        ForeignKey("forces.id"), index=True, nullable=True
+    )
+    # 1: entries written before forces, whose hash does not cover force_id; 2: it does.
+    chain_version: Mapped[int] = mapped_column(Integer, default=2)
 
 
 class AuditHead(Base):

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 from messaging.models.lines import Line
 
 
@@ -41,7 +42,7 @@ campaign_lines = Table(
 )
 
 
-class Campaign(Base):
+class Campaign(ForceOwned, Base):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,16 +19,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 from messaging.sealed_columns import Encrypted
 
 
-class Line(Base):
+class Line(ForceOwned, Base):
     """A seized (or court-closed) deal line phone: the origin of a contact list."""
 
     __tablename__ = "lines"
+    # References are the force's own: two forces may both have an "OP/1".
+    __table_args__ = (UniqueConstraint("force_id", "reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(120))  # the line's brand, e.g. "Tony"
     force_area: Mapped[str] = mapped_column(String(120), default="")
     operation: Mapped[str] = mapped_column(String(120), default="")
@@ -47,11 +50,16 @@ class Line(Base):
     contacts: Mapped[list[Contact]] = relationship(back_populates="line")
 
 
-class Contact(Base):
+class Contact(ForceOwned, Base):
     """One distinct number found on a line (deduplicated within the line)."""
 
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("line_id", "phone_hash"),)
+    __table_args__ = (
+        UniqueConstraint("line_id", "phone_hash"),
+        # Cross-force links group by number and force.
+        Index("ix_contacts_phone_force", "phone_hash", "force_id"),
+    )
+    force_parent = ("line_id", "Line")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), index=True)
@@ -72,11 +80,12 @@ class Contact(Base):
     sources: Mapped[list[ContactSource]] = relationship(back_populates="contact")
 
 
-class ContactImport(Base):
+class ContactImport(ForceOwned, Base):
     """One extraction file imported into a line (or refused)."""
 
     __tablename__ = "contact_imports"
     __table_args__ = (UniqueConstraint("line_id", "file_sha256"),)
+    force_parent = ("line_id", "Line")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), index=True)
@@ -89,10 +98,11 @@ class ContactImport(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ContactSource(Base):
+class ContactSource(ForceOwned, Base):
     """Provenance: one sighting of a number in an extraction."""
 
     __tablename__ = "contact_sources"
+    force_parent = ("contact_id", "Contact")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
@@ -108,7 +118,7 @@ class ContactSource(Base):
     contact: Mapped[Contact] = relationship(back_populates="sources")
 
 
-class Interaction(Base):
+class Interaction(ForceOwned, Base):
     """A call or message between the line and a number, from the extraction's logs.
 
     ``natural_key`` identifies the event itself (number, kind, time to the second; see
@@ -121,6 +131,7 @@ class Interaction(Base):
         Index("ix_interactions_line_phone", "line_id", "phone_hash"),
         UniqueConstraint("line_id", "natural_key"),
     )
+    force_parent = ("line_id", "Line")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
@@ -133,13 +144,18 @@ class Interaction(Base):
     natural_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-class DoNotContact(Base):
-    """Numbers never to text: officers, professionals, known victims (admin-managed)."""
+class DoNotContact(ForceOwned, Base):
+    """Numbers never to text: officers, professionals, known victims (admin-managed).
+
+    Each force keeps (and sees) its own list, with its own reasons; the check before a text
+    goes is national (:func:`messaging.audience.suppression.blocked_hashes`).
+    """
 
     __tablename__ = "do_not_contact"
+    __table_args__ = (UniqueConstraint("force_id", "phone_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone_hash: Mapped[str] = mapped_column(String(LOOKUP_HASH_LENGTH), unique=True)
+    phone_hash: Mapped[str] = mapped_column(String(LOOKUP_HASH_LENGTH), index=True)
     phone: Mapped[str | None] = mapped_column(Encrypted, nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 from messaging.sealed_columns import Encrypted
 
 
-class OutboxMessage(Base):
+class OutboxMessage(ForceOwned, Base):
     """A text to one recipient of one campaign; unique per (campaign, contact)."""
 
     __tablename__ = "outbox_messages"
@@ -33,6 +34,7 @@ class OutboxMessage(Base):
         # The tick looks for claimed rows whose lease ran out, across every campaign.
         Index("ix_outbox_status_lease", "status", "lease_until"),
     )
+    force_parent = ("campaign_id", "Campaign")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
@@ -59,10 +61,11 @@ class OutboxMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DeliveryEvent(Base):
+class DeliveryEvent(ForceOwned, Base):
     """A status callback as received; kept even when its message id is unknown."""
 
     __tablename__ = "delivery_events"
+    force_parent = ("outbox_id", "OutboxMessage")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -74,13 +77,18 @@ class DeliveryEvent(Base):
     applied: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)  # without To/From/Body
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None for a callback about no text pester knows: no force's, seen by the pipeline only.
+    force_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        ForeignKey("forces.id"), index=True, nullable=True
+    )
 
 
-class TestSend(Base):
+class TestSend(ForceOwned, Base):
     """A test text to an officer's own phone; never counts as a campaign send."""
 
     __tablename__ = "test_sends"
     __test__ = False  # not a pytest test class, whatever its name
+    force_parent = ("campaign_id", "Campaign")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 from messaging.sealed_columns import Encrypted
 
 
-class Reply(Base):
+class Reply(ForceOwned, Base):
     """A text someone sent back; stored once per provider message id."""
 
     __tablename__ = "replies"
@@ -43,10 +44,11 @@ class Reply(Base):
     mentions: Mapped[list[ReplyNumber]] = relationship(back_populates="reply")
 
 
-class ReplyNumber(Base):
+class ReplyNumber(ForceOwned, Base):
     """A phone number written in a reply, linked to what pester already knows of it."""
 
     __tablename__ = "reply_numbers"
+    force_parent = ("reply_id", "Reply")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 from messaging.sealed_columns import Encrypted
 
 
@@ -19,8 +20,12 @@ class SuppressionSource:
     MANUAL = "manual"  # an analyst or admin added a number asked for by another route
 
 
-class Suppression(Base):
-    """A number that must not be texted; kept as a keyed hash after its number is purged."""
+class Suppression(ForceOwned, Base):
+    """A number that must not be texted; kept as a keyed hash after its number is purged.
+
+    Opt-outs are national: one row per number, checked for every force's texts. The row
+    belongs to the force that received the opt-out (the latest one, when it is made again).
+    """
 
     __tablename__ = "suppressions"
 
@@ -34,10 +39,11 @@ class Suppression(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SuppressionEvent(Base):
+class SuppressionEvent(ForceOwned, Base):
     """One change to a suppression: who or what, when, and why."""
 
     __tablename__ = "suppression_events"
+    force_parent = ("suppression_id", "Suppression")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     suppression_id: Mapped[int] = mapped_column(ForeignKey("suppressions.id"), index=True)

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.db import Base, UTCDateTime, utcnow
+from messaging.models.forces import ForceOwned
 from messaging.sealed_columns import Encrypted
 
 
@@ -17,9 +18,10 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     ANALYST = "analyst"
     ADMIN = "admin"
+    NCLCC = "nclcc"  # the national coordination centre: aggregates across forces only
 
 
-class User(Base):
+class User(ForceOwned, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,10 +44,11 @@ class User(Base):
         return f"<User {self.id} {self.role}>"
 
 
-class ApiToken(Base):
+class ApiToken(ForceOwned, Base):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
+    force_parent = ("user_id", "User")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -12,6 +12,11 @@ to the last removed entry's hash, so the chain still verifies, and records the n
 and the count removed so far; :func:`verify` accepts a moved anchor only when the newest
 such record vouches for it. A cut end with the head rewritten, or a chain re-forged with
 the keys, is caught by signed checkpoints (:mod:`messaging.records.audit_checkpoints`).
+
+Each entry belongs to the force of its actor or subject (None for the system's own), and a
+force's administrators see only their force's entries. The chain itself is one, across all
+forces, so :func:`verify` and :func:`trim` read it whole. Entries written since forces exist
+(``chain_version`` 2) hash their force too; older ones keep the hash they were written with.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ from sqlalchemy.orm import Session
 from messaging.crypto import cipher
 from messaging.db import utcnow
 from messaging.models import AuditEvent, AuditHead, Contact
+from messaging.tenancy import across_forces, default_force_id
 
 GENESIS = "0" * 64
 TRIM_ACTION = "audit_trimmed"
+CHAIN_VERSION = 2  # entries hash their force (1: written before forces existed)
 WORKER_ACTOR = "worker"
 SYSTEM_ACTOR = "system"
 CARRIER_ACTOR = "carrier"  # what arrives through the carrier's signed webhooks
@@ -57,6 +64,14 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 def _fields(event: AuditEvent) -> dict[str, Any]:
     at: datetime = event.at
+    fields = _common_fields(event, at)
+    if event.chain_version >= 2:
+        fields["force_id"] = event.force_id
+        fields["chain_version"] = event.chain_version
+    return fields
+
+
+def _common_fields(event: AuditEvent, at: datetime) -> dict[str, Any]:
     return {
         "at": at.isoformat(),
         "actor_id": event.actor_id,
@@ -87,9 +102,11 @@ def append(
     ip: str = "",
     user_agent: str = "",
     reason: str = "",
+    force_id: int | None = None,
 ) -> AuditEvent:
     """Add an entry in the caller's transaction. ``details`` holds ids and counts, never data.
 
+    ``force_id`` is the force of the actor or subject (the scope's force when not given).
     Call it last in a transaction where you can: the head row stays locked until commit.
     """
     if category not in CATEGORIES:
@@ -109,6 +126,9 @@ def append(
         user_agent=user_agent[:255],
         reason=reason,
         prev_hash=head.last_hash,
+        # Settled before hashing: the hash covers it.
+        force_id=force_id or default_force_id(session),
+        chain_version=CHAIN_VERSION,
     )
     event.hash = entry_hash(head.last_hash, _fields(event))
     session.add(event)
@@ -173,7 +193,8 @@ def verify(session: Session) -> ChainCheck:
     expected_prev = head.anchor_hash if head else GENESIS
     count = 0
     trim_record: AuditEvent | None = None
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+    entries = across_forces(select(AuditEvent).order_by(AuditEvent.id))  # the whole chain
+    for event in session.scalars(entries).yield_per(1000):
         count += 1
         if event.prev_hash != expected_prev:
             return ChainCheck(False, count, event.id, "does not link to the entry before it")
@@ -186,7 +207,7 @@ def verify(session: Session) -> ChainCheck:
         return ChainCheck(False, count, None, "entries after the last one were removed")
     problem = _unvouched_start(head, trim_record)
     if problem:
-        first = session.scalar(select(func.min(AuditEvent.id)))
+        first = session.scalar(across_forces(select(func.min(AuditEvent.id))))
         return ChainCheck(False, count, first, problem)
     return ChainCheck(True, count, head_hash=expected_prev)
 
@@ -231,8 +252,10 @@ def trim(
     through, removed = _trim_extent(session, before)
     if through is None:
         return TrimResult(0, None, before)
-    last_removed = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == through))
-    session.execute(delete(AuditEvent).where(AuditEvent.id <= through))
+    last_removed = session.scalar(
+        across_forces(select(AuditEvent.hash).where(AuditEvent.id == through))
+    )
+    session.execute(across_forces(delete(AuditEvent).where(AuditEvent.id <= through)))
     head.anchor_hash = last_removed or head.anchor_hash
     head.entries = max(0, head.entries - removed)
     head.trimmed += removed
@@ -257,11 +280,13 @@ def trim(
 
 def _trim_extent(session: Session, before: datetime) -> tuple[int | None, int]:
     # Only a prefix of the chain can go: stop at the first entry that is young enough.
-    first_kept = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.at >= before))
+    first_kept = session.scalar(
+        across_forces(select(func.min(AuditEvent.id)).where(AuditEvent.at >= before))
+    )
     query = select(func.max(AuditEvent.id), func.count())
     if first_kept is not None:
         query = query.where(AuditEvent.id < first_kept)
-    through, removed = session.execute(query).one()
+    through, removed = session.execute(across_forces(query)).one()
     return through, int(removed or 0)
 
 
@@ -281,7 +306,13 @@ def _handed_over(outcome: _BatchOutcome) -> bool:
 
 
 def record_gateway_handover(
-    session: Session, campaign_id: int, batch: str, outcomes: Iterable[_BatchOutcome], gateway: str
+    session: Session,
+    campaign_id: int,
+    batch: str,
+    outcomes: Iterable[_BatchOutcome],
+    gateway: str,
+    *,
+    force_id: int | None = None,
 ) -> AuditEvent | None:
     """Record a send batch's disclosure to the SMS gateway (counts only, one entry a batch)."""
     handed_over = [o for o in outcomes if _handed_over(o)]
@@ -298,6 +329,7 @@ def record_gateway_handover(
         object_id=campaign_id,
         recipient=gateway,
         details={"batch": batch, "handed_over": handed, "accepted": accepted},
+        force_id=force_id,
     )
 
 
@@ -355,6 +387,7 @@ def record_reply_received(
     line_id: int | None,
     labels: list[str],
     mentions: int,
+    force_id: int | None = None,
 ) -> AuditEvent:
     """Record an inbound reply stored from the carrier (collection): ids and labels only."""
     return append(
@@ -370,11 +403,16 @@ def record_reply_received(
             "labels": list(labels),
             "numbers_mentioned": mentions,
         },
+        force_id=force_id,
     )
 
 
 def record_reply_links(
-    session: Session, *, reply_id: int, links: Iterable[tuple[str, int | None]]
+    session: Session,
+    *,
+    reply_id: int,
+    links: Iterable[tuple[str, int | None]],
+    force_id: int | None = None,
 ) -> AuditEvent | None:
     """Record that numbers written in a reply were matched to known lines or their contacts
     (combination, DPA 2018 s.62). ``links`` are (link kind, line id) pairs; nothing is
@@ -394,4 +432,5 @@ def record_reply_links(
             "known_contacts": sum(1 for kind, _ in known if kind == "known_contact"),
             "line_ids": sorted({line_id for _, line_id in known}),
         },
+        force_id=force_id,
     )

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from messaging.models import AuditEvent, AuditHead
 from messaging.records.audit import GENESIS, ChainCheck, verify
 from messaging.records.audit_checkpoints import Checkpoint, key_id
+from messaging.tenancy import across_forces
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def _entries_at(session: Session, positions: set[int]) -> dict[int, tuple[int, s
     if not positions:
         return found
     highest = max(positions)
-    query = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id)
+    query = across_forces(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id))
     result = session.execute(query.execution_options(yield_per=5000))
     try:
         for position, (entry_id, entry_hash) in enumerate(result, start=1):

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from messaging.config import Settings
 from messaging.db import db, utcnow
 from messaging.models import AuditEvent, AuditHead
+from messaging.tenancy import across_forces
 
 log = logging.getLogger(__name__)
 VERSION = 1
@@ -148,8 +149,8 @@ def chain_state(session: Session) -> ChainState | None:
     head = session.get(AuditHead, 1)
     if head is None:
         return None
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.at).where(AuditEvent.hash == head.last_hash)
+    last = session.execute(  # the chain is one across all forces
+        across_forces(select(AuditEvent.id, AuditEvent.at).where(AuditEvent.hash == head.last_hash))
     ).first()
     return ChainState(
         installation=head.installation_id,

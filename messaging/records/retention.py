@@ -40,6 +40,7 @@ from messaging.records.erasure import (
     purge_orphans,
 )
 from messaging.records.uploads import sweep_stale_uploads
+from messaging.tenancy import current_force_id
 
 log = logging.getLogger(__name__)
 HOLDING_STATES = (
@@ -182,6 +183,8 @@ def purge(
 ) -> PurgeReport:
     """Purge every due line, old unlinked data, and audit entries past audit retention.
 
+    In a force's scope (an administrator's request) only that force's lines and data go.
+
     Each line is purged (and audited) in its own transaction, so a long purge that stops
     half-way leaves every finished line consistent and the next run carries on.
     """
@@ -206,6 +209,10 @@ def purge(
             if dry_run
             else purge_orphans(session, orphan_cutoff, actor=actor)
         )
+    if current_force_id() is not None:
+        # A force's administrator purges the force's own lines and replies. The audit chain
+        # is every force's: only the scheduled (national) purge trims it.
+        return report
     report.audit_cutoff = now - timedelta(days=settings.audit_retention_days)
     with db.transaction() as session:
         trimmed = audit.trim(session, before=report.audit_cutoff, actor=actor, dry_run=dry_run)

@@ -101,8 +101,10 @@ def write_outbox(
     ).rowcount
     if not moved:
         raise LaunchError("only an approved campaign can be launched, and only once")
+    force_id = session.scalar(select(Campaign.force_id).where(Campaign.id == plan.campaign_id))
     rows = [
         {
+            "force_id": force_id,
             "campaign_id": plan.campaign_id,
             "contact_id": contact_id,
             "phone_hash": phone_hash,

@@ -99,6 +99,56 @@ _FINAL = _param_update(
 def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> list[int]:
     """Write a batch's outcomes; return the ids released for sending again straight away
     (only while the campaign is still sending)."""
+    groups = _parameter_groups(token, outcomes)
+    statements = {"sent": _SENT, "released": _RELEASED, "unknown": _UNKNOWN, "final": _FINAL}
+    with db.transaction() as session:
+        # Lock the campaign first (as a cancel does, by updating it): a cancel either
+        # committed before, and is read below, or waits for this commit and then sees the
+        # rows released here as pending. Without the lock, rows released after a cancel's
+        # commit would stay pending in a cancelled campaign, which nothing queues again.
+        force_id = session.execute(
+            select(Campaign.force_id).where(Campaign.id == campaign_id).with_for_update()
+        ).scalar()
+        for name, params in groups.items():
+            if params:
+                session.execute(statements[name], params)
+        for o in outcomes:
+            if o.suppress_phone:
+                suppress(
+                    session,
+                    o.suppress_phone,
+                    source="error_code",
+                    detail=str(o.error_code),
+                    force_id=force_id,
+                )
+        apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
+        expired = sum(1 for o in outcomes if o.status == ds.EXPIRED)
+        if expired:
+            note_window_closed(session, campaign_id, expired)
+        blocked = next((o for o in outcomes if o.blocked), None)
+        if blocked is not None:
+            pause_for_carrier_block(session, campaign_id, blocked.error_code, blocked.blocked)
+        state = session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
+        if state == CampaignState.CANCELLED:
+            # Texts this batch released after a cancel must not wait for a resume.
+            cancel_pending(session, campaign_id)
+        # The audit (a disclosure to the gateway) goes last: the audit head is then the last
+        # lock taken, as in every other transaction, so the two orders cannot deadlock.
+        record_gateway_handover(
+            session,
+            campaign_id,
+            token,
+            outcomes,
+            runtime.current().settings.sms_gateway,
+            force_id=force_id,
+        )
+        if state != CampaignState.SENDING:
+            return []
+        return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
+
+
+def _parameter_groups(token: str, outcomes: list[Outcome]) -> dict[str, list[dict[str, Any]]]:
+    """The batch's outcomes as parameters of the statement that records each kind."""
     now = utcnow()
     groups: dict[str, list[dict[str, Any]]] = {
         "sent": [],
@@ -118,40 +168,7 @@ def record_outcomes(campaign_id: int, token: str, outcomes: list[Outcome]) -> li
             groups["unknown"].append({**base, "b_error": o.error_code})
         else:
             groups["final"].append({**base, "b_status": o.status, "b_error": o.error_code})
-    statements = {"sent": _SENT, "released": _RELEASED, "unknown": _UNKNOWN, "final": _FINAL}
-    with db.transaction() as session:
-        # Lock the campaign first (as a cancel does, by updating it): a cancel either
-        # committed before, and is read below, or waits for this commit and then sees the
-        # rows released here as pending. Without the lock, rows released after a cancel's
-        # commit would stay pending in a cancelled campaign, which nothing queues again.
-        session.execute(
-            select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
-        ).first()
-        for name, params in groups.items():
-            if params:
-                session.execute(statements[name], params)
-        for o in outcomes:
-            if o.suppress_phone:
-                suppress(session, o.suppress_phone, source="error_code", detail=str(o.error_code))
-        apply_pending_events(session, [o.provider_id for o in outcomes if o.provider_id])
-        expired = sum(1 for o in outcomes if o.status == ds.EXPIRED)
-        if expired:
-            note_window_closed(session, campaign_id, expired)
-        blocked = next((o for o in outcomes if o.blocked), None)
-        if blocked is not None:
-            pause_for_carrier_block(session, campaign_id, blocked.error_code, blocked.blocked)
-        state = session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
-        if state == CampaignState.CANCELLED:
-            # Texts this batch released after a cancel must not wait for a resume.
-            cancel_pending(session, campaign_id)
-        # The audit (a disclosure to the gateway) goes last: the audit head is then the last
-        # lock taken, as in every other transaction, so the two orders cannot deadlock.
-        record_gateway_handover(
-            session, campaign_id, token, outcomes, runtime.current().settings.sms_gateway
-        )
-        if state != CampaignState.SENDING:
-            return []
-        return [o.id for o in outcomes if o.status == ds.PENDING and o.retry_at is None]
+    return groups
 
 
 def _carrier_status(status: str) -> str:

@@ -62,7 +62,9 @@ class StatusResult:
 # session's connection cost a fraction of building ORM statements per callback.
 _OUTBOX = OutboxMessage.__table__
 _EVENTS = DeliveryEvent.__table__
-_FIND_MESSAGE = select(_OUTBOX.c.id).where(_OUTBOX.c.provider_id == bindparam("sid"))
+_FIND_MESSAGE = select(_OUTBOX.c.id, _OUTBOX.c.force_id).where(
+    _OUTBOX.c.provider_id == bindparam("sid")
+)
 _INSERT_EVENT = insert(_EVENTS)
 
 
@@ -84,7 +86,7 @@ def _advance_statement(incoming: str) -> Update:
             _OUTBOX.c.status.in_([literal_column(f"'{s}'") for s in MOVABLE_FROM[incoming]]),
         )
         .values(values)
-        .returning(_OUTBOX.c.id)
+        .returning(_OUTBOX.c.id, _OUTBOX.c.force_id)
     )
 
 
@@ -104,17 +106,20 @@ def apply_status(db_: Session | Connection, params: Mapping[str, str]) -> Status
     error_code = _int_or_none(params.get("ErrorCode"))
     now = utcnow()
     connection = db_.connection() if isinstance(db_, Session) else db_
-    outbox_id = _advance(connection, sid, status, error_code, now) if sid else None
-    applied = outbox_id is not None
+    # The pipeline: callbacks arrive for every force's texts. The event takes its text's force.
+    message = _advance(connection, sid, status, error_code, now) if sid else None
+    applied = message is not None
     if not applied and sid:
-        outbox_id = connection.execute(_FIND_MESSAGE, {"sid": sid}).scalar()
-        if outbox_id is None:
-            outbox_id, applied = _after_in_flight_sends(
+        message = connection.execute(_FIND_MESSAGE, {"sid": sid}).first()
+        if message is None:
+            message, applied = _after_in_flight_sends(
                 connection, sid, status, error_code, now, params.get("To", "")
             )
+    outbox_id, force_id = message if message is not None else (None, None)
     connection.execute(
         _INSERT_EVENT,
         {
+            "force_id": force_id,
             "provider_id": sid,
             "outbox_id": outbox_id,
             "status": status,
@@ -141,14 +146,14 @@ def apply_status(db_: Session | Connection, params: Mapping[str, str]) -> Status
 
 def _advance(
     connection: Connection, sid: str, status: str, error_code: int | None, now: datetime
-) -> int | None:
-    """Move the message with ``sid`` to ``status`` if that is forward; its id when it moved."""
+) -> tuple[int, int] | None:
+    """Move the message with ``sid`` to ``status`` if that is forward; (its id, its force)
+    when it moved."""
     statement = _ADVANCE.get(status)
     if statement is None:
         return None
-    return connection.execute(
-        statement, {"sid": sid, "now": now, "error_code": error_code}
-    ).scalar()
+    row = connection.execute(statement, {"sid": sid, "now": now, "error_code": error_code}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _after_in_flight_sends(
@@ -158,9 +163,9 @@ def _after_in_flight_sends(
     error_code: int | None,
     now: datetime,
     recipient: str,
-) -> tuple[int | None, bool]:
+) -> tuple[tuple[int, int] | None, bool]:
     """Look for the message again once any send to this recipient still in flight has been
-    recorded; returns (outbox id, applied).
+    recorded; returns ((outbox id, force), applied).
 
     A carrier can call back before the worker has committed the message id. Locking the
     recipient's claimed rows waits for that worker's transaction (PostgreSQL; SQLite
@@ -184,13 +189,22 @@ def _after_in_flight_sends(
     moved = _advance(connection, sid, status, error_code, now)
     if moved is not None:
         return moved, True
-    return connection.execute(_FIND_MESSAGE, {"sid": sid}).scalar(), False
+    found = connection.execute(_FIND_MESSAGE, {"sid": sid}).first()
+    return (None if found is None else (found[0], found[1])), False
 
 
 def _suppress_recipient(session: Session, outbox_id: int, error_code: int | None) -> None:
-    phone = session.scalar(select(OutboxMessage.to).where(OutboxMessage.id == outbox_id))
-    if phone:
-        suppress(session, phone, source="error_code", detail=f"{error_code} on message {outbox_id}")
+    found = session.execute(
+        select(OutboxMessage.to, OutboxMessage.force_id).where(OutboxMessage.id == outbox_id)
+    ).first()
+    if found is not None and found.to:
+        suppress(
+            session,
+            found.to,
+            source="error_code",
+            detail=f"{error_code} on message {outbox_id}",
+            force_id=found.force_id,
+        )
 
 
 def apply_pending_events(session: Session, provider_ids: list[str]) -> int:
@@ -234,9 +248,16 @@ def _apply_kept_event(session: Session, event: DeliveryEvent) -> None:
         session.connection(), event.provider_id, event.status, event.error_code, utcnow()
     )
     event.applied = moved is not None
-    event.outbox_id = moved or session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.provider_id == event.provider_id)
+    found = (
+        moved
+        or session.execute(
+            select(OutboxMessage.id, OutboxMessage.force_id).where(
+                OutboxMessage.provider_id == event.provider_id
+            )
+        ).first()
     )
+    if found is not None:
+        event.outbox_id, event.force_id = found[0], found[1]
     if event.outbox_id is not None and event.error_code in SUPPRESSING_CODES:
         _suppress_recipient(session, event.outbox_id, event.error_code)
 

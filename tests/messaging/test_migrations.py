@@ -85,6 +85,150 @@ def test_interaction_provenance_migration_keeps_existing_log_rows(database_url: 
         engine.dispose()
 
 
+_BEFORE_FORCES = [
+    "INSERT INTO users (id, email, display_name, role, password_hash, active,"
+    " must_change_password, failed_logins, created_at)"
+    " VALUES (1, 'o@force.test', 'o', 'officer', 'x', true, false, 0, CURRENT_TIMESTAMP)",
+    "INSERT INTO lines (id, reference, name, force_area, operation, exhibit_reference,"
+    " retention_days, created_at) VALUES (1, 'OP/1', 'Tony', '', '', '', 90, CURRENT_TIMESTAMP)",
+    "INSERT INTO contacts (id, line_id, phone_hash, kind, textable, drama, suppressed_at_import,"
+    " do_not_contact_at_import, interactions, created_at)"
+    " VALUES (1, 1, 'h1', 'mobile', true, true, false, false, 0, CURRENT_TIMESTAMP)",
+    "INSERT INTO campaigns (id, name, state, sender, placeholder_values, recipients_rule,"
+    " urgent, urgency_reason, created_by_id, created_at, updated_at, review_comment,"
+    " recipient_count, stop_reason, stop_code) VALUES (1, 'c', 'completed', 'S', '{}', '{}',"
+    " false, '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '', 1, '', '')",
+    "INSERT INTO campaign_lines (campaign_id, line_id) VALUES (1, 1)",
+    "INSERT INTO outbox_messages (id, campaign_id, contact_id, phone_hash, body, sender,"
+    " segments, urgent, status, attempts, provider_id, created_at, updated_at)"
+    " VALUES (1, 1, 1, 'h1', 'b', 'S', 1, false, 'delivered', 1, 'SM1', CURRENT_TIMESTAMP,"
+    " CURRENT_TIMESTAMP)",
+    "INSERT INTO delivery_events (id, provider_id, outbox_id, status, applied, payload,"
+    " received_at) VALUES (1, 'SM1', 1, 'delivered', true, '{}', CURRENT_TIMESTAMP)",
+    "INSERT INTO delivery_events (id, provider_id, status, applied, payload, received_at)"
+    " VALUES (2, 'SM-unknown', 'delivered', false, '{}', CURRENT_TIMESTAMP)",
+    "INSERT INTO replies (id, provider_id, phone_hash, to_sender, received_at, line_id,"
+    " campaign_id, labels, risk_kinds, why, urgent, tags) VALUES (1, 'SMR', 'h1', 'S',"
+    " CURRENT_TIMESTAMP, 1, 1, '[]', '[]', '{}', false, '[]')",
+    "INSERT INTO suppressions (id, phone_hash, active, source, source_detail, created_at,"
+    " updated_at) VALUES (1, 'h1', true, 'reply', 'reply 1', CURRENT_TIMESTAMP,"
+    " CURRENT_TIMESTAMP)",
+]
+
+
+def _old_audit_entries(conn, count: int) -> None:  # type: ignore[no-untyped-def]
+    """Entries chained as before forces existed (their hash covers no force)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from messaging.records.audit import GENESIS, entry_hash
+
+    prev = GENESIS
+    for number in range(1, count + 1):
+        at = datetime(2026, 1, number, tzinfo=UTC)
+        fields = {
+            "at": at.isoformat(),
+            "actor_id": 1,
+            "actor": "user:1 o@force.test",
+            "category": "consultation",
+            "action": "line_viewed",
+            "object_type": "line",
+            "object_id": "1",
+            "details": {},
+            "recipient": "",
+            "ip": "",
+            "user_agent": "",
+            "reason": "",
+        }
+        digest = entry_hash(prev, fields)
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (at, actor_id, actor, category, action,"
+                " object_type, object_id, details, recipient, ip, user_agent, reason, prev_hash,"
+                " hash) VALUES (:at, 1, :actor, 'consultation', 'line_viewed', 'line', '1',"
+                " '{}', '', '', '', '', :prev, :hash)"
+            ),
+            {"at": at, "actor": fields["actor"], "prev": prev, "hash": digest},
+        )
+        prev = digest
+    conn.execute(
+        text(
+            "INSERT INTO audit_head (id, last_hash, entries, anchor_hash)"
+            " VALUES (1, :last, :n, :genesis)"
+        ),
+        {"last": prev, "n": count, "genesis": GENESIS},
+    )
+
+
+@pytest.mark.postgres
+def test_the_forces_migration_moves_an_installation_into_its_default_force(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from messaging.db import Database
+    from messaging.models import AuditEvent, Line
+    from messaging.records import audit
+    from messaging.tenancy import acting_for
+
+    configure_cipher("migration-test-key")
+    engine = _fresh(database_url)
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            for statement in _BEFORE_FORCES:
+                conn.execute(text(statement))
+            _old_audit_entries(conn, 3)
+        monkeypatch.setenv("PESTER_DEFAULT_FORCE", "wmp")
+        monkeypatch.setenv("PESTER_DEFAULT_FORCE_NAME", "West Midlands Police")
+        upgrade(engine)
+        assert is_current(engine)
+        with engine.connect() as conn:
+            forces = conn.execute(text("SELECT id, code, name FROM forces")).all()
+            assert forces == [(1, "WMP", "West Midlands Police")]
+            for table in (
+                "users",
+                "lines",
+                "contacts",
+                "campaigns",
+                "outbox_messages",
+                "replies",
+                "suppressions",
+                "audit_events",
+            ):
+                owners = conn.execute(text(f"SELECT DISTINCT force_id FROM {table}")).scalars()  # noqa: S608
+                assert list(owners) == [1], table
+            events = dict(conn.execute(text("SELECT id, force_id FROM delivery_events")).all())
+            assert events == {1: 1, 2: None}  # a callback about no known text has no force
+            versions = conn.execute(text("SELECT DISTINCT chain_version FROM audit_events"))
+            assert list(versions.scalars()) == [1]
+        database = Database()
+        database.configure(database_url)
+        with database.transaction() as session:
+            assert audit.verify(session).ok  # the old entries' hashes still hold
+            appended = audit.append(
+                session, category="consultation", action="line_viewed", actor="t"
+            ).id
+        with database.transaction() as session:
+            check = audit.verify(session)
+            assert check.ok and check.entries == 4
+            newest = session.get(AuditEvent, appended)
+            assert (newest.force_id, newest.chain_version) == (1, 2)
+            newest.force_id = None  # the new entry's hash covers its force
+        with database.transaction() as session:
+            assert audit.verify(session).first_broken_id == appended
+            session.add(Line(reference="OP/1", name="Again"))  # one force, as before
+            with pytest.raises(IntegrityError):
+                session.flush()
+        with database.transaction() as session, acting_for(1):
+            assert [line.reference for line in session.query(Line)] == ["OP/1"]
+        database.dispose()
+    finally:
+        engine.dispose()
+
+
 OLD_ERA = {  # written as pester wrote them before 0005: sealed, bound to the key only
     ("lines", "line_number"): "+447700900999",
     ("contacts", "phone"): "+447700900101",
@@ -95,7 +239,8 @@ OLD_ERA = {  # written as pester wrote them before 0005: sealed, bound to the ke
 
 
 def _old_era_rows(engine) -> None:  # type: ignore[no-untyped-def]
-    """Rows of every kind 0005 re-seals, as a database at 0003 held them."""
+    """Rows of every kind 0005 re-seals, as a database before it held them (written at
+    0003: 0004 moves them into the default force, sealed values untouched)."""
     from sqlalchemy import LargeBinary, bindparam, text
 
     seal = cipher().seal_legacy
@@ -184,7 +329,7 @@ def test_0005_reseals_old_values_bound_to_their_place_and_downgrades_back(
         with engine.begin() as conn:
             conn.execute(text("UPDATE replies SET notes = NULL"))
 
-        command.downgrade(_config(engine), "0003")
+        command.downgrade(_config(engine), "0004")
         stored = _stored(engine)
         assert ("replies", "notes") not in stored  # emptied above
         assert {blob[:2] for blob in stored.values()} == {LEGACY_FORMAT}

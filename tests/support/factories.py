@@ -16,8 +16,8 @@ from messaging.config import Settings, test_settings
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db
 from messaging.intake.phone_numbers import normalise
-from messaging.models import Contact, Line, User
-from messaging.seed import seed_reference_data
+from messaging.models import Contact, Force, Line, User
+from messaging.seed import ensure_a_force, seed_reference_data
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -63,13 +63,40 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def make_user(*, role: str = "officer", email: str | None = None, password: str = PASSWORD) -> User:
+def make_user(
+    *,
+    role: str = "officer",
+    email: str | None = None,
+    password: str = PASSWORD,
+    force: Force | None = None,
+) -> User:
+    """A user of ``force`` (the installation's only force when not given)."""
     email = email or f"{role}{next(_counter)}@force.test"
-    user, _ = create_user(email, role, password=password)
+    if force is None:
+        ensure_a_force(db.session)
+    user, _ = create_user(email, role, password=password, force_id=force.id if force else None)
     return user
 
 
-def make_line(*, reference: str | None = None, name: str = "Tony", **fields: object) -> Line:
+def make_force(code: str, *, name: str = "", contact_name: str = "", **fields: object) -> Force:
+    """A force (a second one makes the installation multi-force: rows then name theirs)."""
+    force = Force(code=code, name=name or f"{code} Police", contact_name=contact_name, **fields)
+    db.session.add(force)
+    db.session.commit()
+    return force
+
+
+def make_line(
+    *,
+    reference: str | None = None,
+    name: str = "Tony",
+    force: Force | None = None,
+    **fields: object,
+) -> Line:
+    if force is None:
+        ensure_a_force(db.session)
+    else:
+        fields["force_id"] = force.id
     line = Line(reference=reference or f"LINE/{next(_counter)}", name=name, **fields)
     db.session.add(line)
     db.session.commit()

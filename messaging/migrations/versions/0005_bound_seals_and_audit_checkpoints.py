@@ -2,7 +2,7 @@
 and names its installation
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-10 09:00:00
 
 Every value sealed in the old format (``p1``: bound to its key only) is opened and sealed
@@ -20,7 +20,7 @@ from alembic import op
 from messaging.crypto import BOUND_FORMAT, LEGACY_FORMAT, Place, cipher, cipher_configured
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -28,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 SEALED = (
     ("contacts", "phone"),
     ("contact_imports", "rejected"),
+    ("intelligence_reports", "body"),
     ("contact_sources", "raw"),
     ("contact_sources", "saved_name"),
     ("contact_sources", "account"),

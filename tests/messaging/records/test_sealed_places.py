@@ -118,7 +118,12 @@ def test_a_value_copied_to_another_row_of_the_same_column_is_refused(app: Flask)
 @pytest.mark.postgres
 def test_writing_a_sealed_value_without_its_row_is_refused(app: Flask) -> None:
     line = make_line()
-    row = {"line_id": line.id, "phone_hash": lookup_hash(NUMBERS[0]), "phone": NUMBERS[0]}
+    row = {
+        "force_id": line.force_id,
+        "line_id": line.id,
+        "phone_hash": lookup_hash(NUMBERS[0]),
+        "phone": NUMBERS[0],
+    }
     with pytest.raises(StatementError, match="must name its row") as refused:
         db.session.execute(insert(Contact), [{**row, "kind": "mobile"}])
     assert isinstance(refused.value.orig, UnplacedValueError)
@@ -133,7 +138,7 @@ def test_writing_a_sealed_value_without_its_row_is_refused(app: Flask) -> None:
 
 def test_every_sealed_column_knows_its_place(app: Flask) -> None:
     places = [(t.name, c.name, c.type) for t, c in encrypted_columns()]
-    assert len(places) == 15
+    assert len(places) == 16
     for table, column, kind in places:
         assert isinstance(kind, Encrypted)
         assert (kind.table, kind.column) == (table, column)
@@ -196,6 +201,7 @@ def test_the_import_fast_path_binds_each_value_to_its_own_row(app: Flask) -> Non
     line = db.session.get(Line, make_line().id)
     rows = [
         {
+            "force_id": line.force_id,
             "line_id": line.id,
             "phone_hash": lookup_hash(n),
             "phone": n,

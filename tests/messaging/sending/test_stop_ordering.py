@@ -248,6 +248,7 @@ def _launched_campaign(pipeline: Pipeline, numbers: list[str]) -> int:
         session.flush()
         rows = [
             {
+                "force_id": line.force_id,
                 "line_id": line.id,
                 "phone_hash": lookup_hash(n),
                 "phone": n,

@@ -23,6 +23,7 @@ from messaging import config, runtime
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db, utcnow
 from messaging.models import Campaign, Contact, DeliveryEvent, Line, OutboxMessage, User
+from messaging.seed import ensure_a_force
 from messaging.sending.receipts import apply_orphaned_events, apply_pending_events, apply_status
 from tests.messaging.inbound.webhooks.helpers import new_sid, status_params
 
@@ -51,6 +52,7 @@ def machine(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
     runtime.configure(settings)
     Base.metadata.create_all(db.engine)
     with db.transaction() as session:
+        force = ensure_a_force(session)  # as the first migration makes
         user = User(email="o@force.test", display_name="o", role="officer", password_hash="x")
         line = Line(reference="ORDER/1", name="Order")
         session.add_all([user, line])
@@ -58,7 +60,7 @@ def machine(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
         campaign = Campaign(name="orderings", sender="+447700900000", created_by_id=user.id)
         session.add(campaign)
         session.flush()
-        ids = {"line": line.id, "campaign": campaign.id}
+        ids = {"line": line.id, "campaign": campaign.id, "force": force.id}
     yield ids
     db.dispose()
 
@@ -70,11 +72,16 @@ def _message(ids: dict, *, sid: str | None, status: str = "queued") -> int:
     phone = f"+4477009{next(_numbers):05d}"
     with db.transaction() as session:
         contact = Contact(
-            line_id=ids["line"], phone_hash=lookup_hash(phone), phone=phone, kind="mobile"
+            force_id=ids["force"],
+            line_id=ids["line"],
+            phone_hash=lookup_hash(phone),
+            phone=phone,
+            kind="mobile",
         )
         session.add(contact)
         session.flush()
         message = OutboxMessage(
+            force_id=ids["force"],
             campaign_id=ids["campaign"],
             contact_id=contact.id,
             phone_hash=lookup_hash(phone),

@@ -1,0 +1,262 @@
+"""Cross-force links: a force's numbers that other forces' seized lines also hold.
+
+A number *appears* on a line as one of its contacts or as the line's own number. Another
+force learns only that one of its numbers is "also on N lines in M other forces", which
+forces those are and whom there to call: never their line references, names, saved contact
+names or anything else of theirs. Matching uses only the keyed lookup hashes: no force's
+numbers are decrypted for another, and no other force's row is loaded as an object. These
+are deliberate reads across forces (:func:`messaging.tenancy.across_forces`), of hash,
+force and line ids only; what leaves this module about other forces is counts and codes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import distinct, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from messaging.models import Contact, Force, Line
+from messaging.tenancy import across_forces
+
+
+def appearances() -> Any:
+    """(phone_hash, force_id, line_id, role) for every contact and every line's own number."""
+    return union_all(
+        select(
+            Contact.phone_hash.label("phone_hash"),
+            Contact.force_id.label("force_id"),
+            Contact.line_id.label("line_id"),
+            literal("contact").label("role"),
+        ).where(Contact.phone_hash.is_not(None)),
+        select(
+            Line.line_number_hash.label("phone_hash"),
+            Line.force_id.label("force_id"),
+            Line.id.label("line_id"),
+            literal("line_number").label("role"),
+        ).where(Line.line_number_hash.is_not(None)),
+    ).subquery("appearances")
+
+
+@dataclass(frozen=True)
+class OtherForce:
+    """Another force holding some of the numbers: who to call there, and how much they hold."""
+
+    code: str
+    name: str
+    contact_name: str
+    contact_email: str
+    lines: int  # how many of its lines hold any of the numbers
+    numbers: int  # how many of the numbers it holds
+
+
+@dataclass
+class LinkedNumber:
+    """One of the force's numbers that other forces' lines hold too."""
+
+    phone_hash: str
+    own_lines: list[int]
+    other_lines: int
+    other_forces: list[str]  # codes
+
+    def sentence(self) -> str:
+        return also_on(self.other_lines, len(self.other_forces))
+
+
+@dataclass
+class CrossForceLinks:
+    """What one force (or one of its lines) shares with other forces."""
+
+    force_id: int
+    numbers: list[LinkedNumber] = field(default_factory=list)
+    forces: list[OtherForce] = field(default_factory=list)
+
+    @property
+    def other_lines(self) -> int:
+        return sum(f.lines for f in self.forces)
+
+    def sentence(self) -> str:
+        return also_on(self.other_lines, len(self.forces))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "numbers_linked": len(self.numbers),
+            "other_lines": self.other_lines,
+            "other_forces": len(self.forces),
+            "summary": self.sentence() if self.numbers else "",
+            "forces": [vars(f) for f in self.forces],
+        }
+
+
+def also_on(lines: int, forces: int) -> str:
+    line_word = "line" if lines == 1 else "lines"
+    force_word = "other force" if forces == 1 else "other forces"
+    return f"also on {lines} {line_word} in {forces} {force_word}"
+
+
+def cross_force_links(
+    session: Session,
+    force_id: int,
+    *,
+    line_id: int | None = None,
+    phone_hashes: Iterable[str] | None = None,
+) -> CrossForceLinks:
+    """The force's numbers (or one line's, or these) that other forces' lines hold too."""
+    found = appearances()
+    mine_query = select(found.c.phone_hash, found.c.line_id).where(found.c.force_id == force_id)
+    if line_id is not None:
+        mine_query = mine_query.where(found.c.line_id == line_id)
+    if phone_hashes is not None:
+        mine_query = mine_query.where(found.c.phone_hash.in_(list(set(phone_hashes))))
+    own: dict[str, set[int]] = defaultdict(set)
+    for phone_hash, own_line in session.execute(across_forces(mine_query)):
+        own[phone_hash].add(own_line)
+    if not own:
+        return CrossForceLinks(force_id)
+    elsewhere = select(found.c.phone_hash, found.c.force_id, found.c.line_id).where(
+        found.c.phone_hash.in_(mine_query.with_only_columns(found.c.phone_hash)),
+        found.c.force_id != force_id,
+    )
+    rows = session.execute(across_forces(elsewhere.distinct())).all()
+    return _links(session, force_id, own, rows)
+
+
+def _links(
+    session: Session,
+    force_id: int,
+    own: dict[str, set[int]],
+    rows: Iterable[tuple[str, int, int]],
+) -> CrossForceLinks:
+    """Fold (hash, other force, other line) rows into the force's links."""
+    by_number: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for phone_hash, other_force, other_line in rows:
+        by_number[phone_hash][other_force].add(other_line)
+    if not by_number:
+        return CrossForceLinks(force_id)
+    forces = _forces(session, {f for per in by_number.values() for f in per})
+    numbers: list[LinkedNumber] = []
+    lines_of: dict[int, set[int]] = defaultdict(set)
+    numbers_of: dict[int, int] = defaultdict(int)
+    for phone_hash, per_force in by_number.items():
+        numbers.append(
+            LinkedNumber(
+                phone_hash=phone_hash,
+                own_lines=sorted(own.get(phone_hash, ())),
+                other_lines=sum(len(lines) for lines in per_force.values()),
+                other_forces=sorted(forces[f].code for f in per_force),
+            )
+        )
+        for other_force, lines in per_force.items():
+            lines_of[other_force] |= lines
+            numbers_of[other_force] += 1
+    numbers.sort(key=lambda n: (-n.other_lines, n.phone_hash))
+    others = [
+        OtherForce(
+            code=forces[f].code,
+            name=forces[f].name,
+            contact_name=forces[f].contact_name,
+            contact_email=forces[f].contact_email,
+            lines=len(lines_of[f]),
+            numbers=numbers_of[f],
+        )
+        for f in sorted(lines_of, key=lambda f: forces[f].code)
+    ]
+    return CrossForceLinks(force_id, numbers, others)
+
+
+def _forces(session: Session, ids: set[int]) -> dict[int, Force]:
+    return {f.id: f for f in session.scalars(select(Force).where(Force.id.in_(ids)))}
+
+
+def every_forces_links(session: Session) -> dict[int, CrossForceLinks]:
+    """Every force's cross-force links at once: one pass over the numbers two or more forces
+    hold (contacts grouped along the (number, force) index, then the lines' own numbers), for
+    the benchmark and any national job."""
+    held: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    shared = (
+        select(Contact.phone_hash)
+        .where(Contact.phone_hash.is_not(None))
+        .group_by(Contact.phone_hash)
+        .having(func.count(distinct(Contact.force_id)) > 1)
+    )
+    holders = select(Contact.phone_hash, Contact.force_id, Contact.line_id)
+    for phone_hash, force_id, line_id in session.execute(
+        across_forces(holders.where(Contact.phone_hash.in_(shared)))
+    ):
+        held[phone_hash][force_id].add(line_id)
+    own_numbers = session.execute(
+        across_forces(
+            select(Line.line_number_hash, Line.force_id, Line.id).where(
+                Line.line_number_hash.is_not(None)
+            )
+        )
+    ).all()
+    wanted = sorted({phone_hash for phone_hash, _, _ in own_numbers} - set(held))
+    for start in range(0, len(wanted), 500):
+        chunk = holders.where(Contact.phone_hash.in_(wanted[start : start + 500]))
+        for phone_hash, force_id, line_id in session.execute(across_forces(chunk)):
+            held[phone_hash][force_id].add(line_id)
+    for phone_hash, force_id, line_id in own_numbers:
+        held[phone_hash][force_id].add(line_id)
+    return _fold_national(session, held)
+
+
+def _fold_national(
+    session: Session, held: dict[str, dict[int, set[int]]]
+) -> dict[int, CrossForceLinks]:
+    """Every force's links from (number → force → lines), in one pass over the numbers."""
+    shared = {h: per_force for h, per_force in held.items() if len(per_force) > 1}
+    forces = _forces(session, {f for per_force in shared.values() for f in per_force})
+    codes = {force_id: force.code for force_id, force in forces.items()}
+    found: dict[int, CrossForceLinks] = {}
+    lines_of: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    numbers_of: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for phone_hash, per_force in shared.items():
+        total = sum(len(lines) for lines in per_force.values())
+        holders = sorted(per_force, key=codes.__getitem__)
+        for force_id, lines in per_force.items():
+            links = found.get(force_id) or found.setdefault(force_id, CrossForceLinks(force_id))
+            links.numbers.append(
+                LinkedNumber(
+                    phone_hash=phone_hash,
+                    own_lines=sorted(lines),
+                    other_lines=total - len(lines),
+                    other_forces=[codes[f] for f in holders if f != force_id],
+                )
+            )
+            for other, other_lines in per_force.items():
+                if other != force_id:
+                    lines_of[force_id][other] |= other_lines
+                    numbers_of[force_id][other] += 1
+    for force_id, links in found.items():
+        links.numbers.sort(key=lambda n: (-n.other_lines, n.phone_hash))
+        links.forces = [
+            OtherForce(
+                code=forces[other].code,
+                name=forces[other].name,
+                contact_name=forces[other].contact_name,
+                contact_email=forces[other].contact_email,
+                lines=len(lines_of[force_id][other]),
+                numbers=numbers_of[force_id][other],
+            )
+            for other in sorted(lines_of[force_id], key=codes.__getitem__)
+        ]
+    return found
+
+
+def pair_counts(session: Session) -> dict[tuple[str, str], int]:
+    """How many numbers each pair of forces shares (codes in order): counts, nothing else."""
+    found = appearances()
+    pairs = select(found.c.phone_hash, found.c.force_id).distinct().subquery()
+    a, b = pairs.alias("a"), pairs.alias("b")
+    query = (
+        select(a.c.force_id, b.c.force_id, func.count())
+        .join(b, (a.c.phone_hash == b.c.phone_hash) & (a.c.force_id < b.c.force_id))
+        .group_by(a.c.force_id, b.c.force_id)
+    )
+    rows = session.execute(across_forces(query)).all()
+    codes = dict(session.execute(select(Force.id, Force.code)).all())
+    return {(codes[x], codes[y]): n for x, y, n in rows}
