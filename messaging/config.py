@@ -36,7 +36,7 @@ class Settings:
     data_key: str = ""  # encryption and keyed-hash key material for personal data
     old_data_keys: tuple[str, ...] = ()  # previous keys still accepted for decryption
     lookup_key: str = ""  # keys the lookup hashes; never rotated (purged opt-outs rely on it)
-    # Open values sealed in the old format (bound to their key only, before migration 0005)?
+    # Open values sealed in the old format (bound to their key only, before migration 0006)?
     accept_legacy_seals: bool = False
     audit_signing_key: str = ""  # signs audit checkpoints (Ed25519 seed derived from it)
     audit_checkpoint_path: Path = DEFAULT_INSTANCE_DIR / "audit-checkpoints.jsonl"

@@ -9,7 +9,7 @@ value). Each ciphertext names the key it was sealed with, so old keys
 re-seals everything.
 
 Two formats exist. ``p2`` (bound, above) is the only one written. ``p1`` (before migration
-0005) is bound to the key only; migration 0005 re-seals every ``p1`` value as ``p2``, and a
+0006) is bound to the key only; migration 0006 re-seals every ``p1`` value as ``p2``, and a
 ``p1`` value met afterwards is refused (:class:`LegacySealRefused`) unless
 ``PESTER_LEGACY_SEALS=accept``: it could have been moved from any row or column, or
 planted from an old backup.
@@ -61,7 +61,7 @@ class LegacySealRefused(DecryptionError):
         super().__init__(
             f"{place}: sealed in the old format, which is not bound to its row and column; "
             "refused (run `pester keys rotate` with PESTER_LEGACY_SEALS=accept if pester "
-            "wrote it before migration 0005)"
+            "wrote it before migration 0006)"
         )
 
 
@@ -151,7 +151,7 @@ class DataCipher:
             raise MisplacedValueError(place) from exc
 
     def open_legacy(self, blob: bytes, *, where: str = "a value") -> str:
-        """Open an old-format value (bound to its key only): migration 0005 and rotation."""
+        """Open an old-format value (bound to its key only): migration 0006 and rotation."""
         if len(blob) < _MINIMUM or blob[:2] != LEGACY_FORMAT:
             raise DecryptionError(f"{where}: not an old-format pester ciphertext")
         key_id, nonce, body = blob[2:6], blob[6:18], blob[18:]
@@ -161,7 +161,7 @@ class DataCipher:
             raise DecryptionError(f"{where}: ciphertext failed authentication") from exc
 
     def seal_legacy(self, plaintext: str) -> bytes:
-        """The old, unbound format: only for migration 0005's downgrade and its tests."""
+        """The old, unbound format: only for migration 0006's downgrade and its tests."""
         nonce = os.urandom(12)
         key_id, aead = self._current
         return LEGACY_FORMAT + key_id + nonce + aead.encrypt(nonce, plaintext.encode(), key_id)

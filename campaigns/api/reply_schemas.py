@@ -11,7 +11,9 @@ from campaigns.api.pagination import PageQuery
 from campaigns.api.schemas import PHONE_TEXT
 from messaging.audience.suppression import MIN_REASON_LENGTH
 from messaging.inbound.replies import MAX_TAG_LENGTH, MAX_TAGS
+from messaging.inbound.reply_log import SORTS
 from messaging.inbound.triage.labels import Label
+from messaging.inbound.triage.queues import QUEUES
 from messaging.models.suppressions import SuppressionSource
 
 TAG = rf"[a-z0-9_][a-z0-9_-]{{0,{MAX_TAG_LENGTH - 1}}}"  # as the reply log's tag box makes them
@@ -29,6 +31,21 @@ class ReplyQuery(PageQuery):
     urgent = QueryBool(load_default=None)
     handled = QueryBool(load_default=None)
     since = AwareDateTime(load_default=None, metadata={"description": "Received at or after."})
+    queue = fields.String(
+        load_default=None,
+        validate=validate.OneOf(QUEUES),
+        metadata={"description": "Only replies in this triage queue."},
+    )
+    sort = fields.String(
+        load_default="urgent",
+        validate=validate.OneOf(["urgent", *[s for s in SORTS if s != "newest"]]),
+        metadata={
+            "description": "urgent (default): unhandled risk disclosures first, then newest. "
+            "queue: by triage queue (risk, needs_person, help_seeking, opt_out, hostile, "
+            "supply_intel, wrong_number, opt_in, other), highest score first within a queue, "
+            "then newest."
+        },
+    )
 
 
 class MentionOut(Schema):
@@ -49,7 +66,23 @@ class ReplyOut(Schema):
     )
     labels = fields.List(fields.String())
     risk_kinds = fields.List(fields.String())
-    urgent = fields.Boolean()
+    urgent = fields.Boolean(
+        metadata={"description": "In the risk queue: the reply is a risk disclosure."}
+    )
+    queue = fields.String(
+        validate=validate.OneOf(QUEUES),
+        metadata={
+            "description": "The triage queue: risk, needs_person (nothing placed it "
+            "confidently), or the reply's most urgent label."
+        },
+    )
+    score = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "The triage model's probability (0–1) that the reply discloses a "
+            "risk; null for replies stored before the model, until they are re-triaged."
+        },
+    )
     handled_at = fields.DateTime(allow_none=True)
     handled_by_id = fields.Integer(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)

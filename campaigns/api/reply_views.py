@@ -23,6 +23,7 @@ from campaigns.audit import record
 from campaigns.auth import current_user
 from messaging.db import db
 from messaging.inbound.replies import MAX_TAGS, mark_handled, mark_reviewed
+from messaging.inbound.reply_log import queue_order
 from messaging.models import Reply, ReplyNumber
 
 
@@ -52,6 +53,8 @@ def _reply_out(
         "labels": list(reply.labels or []),
         "risk_kinds": list(reply.risk_kinds or []),
         "urgent": reply.urgent,
+        "queue": reply.queue,
+        "score": reply.score,
         "handled_at": reply.handled_at,
         "handled_by_id": reply.handled_by_id,
         "reviewed_at": reply.reviewed_at,
@@ -72,13 +75,19 @@ def _reply_out(
     paged=True,
 )
 def list_replies(query: dict[str, Any]) -> Page:
-    """Filter by ``campaign``, ``line``, ``label``, ``urgent``, ``handled`` and ``since``.
-    Numbers are masked; ``GET /replies/{reply_id}`` shows them in full."""
-    statement = select(Reply).order_by(
-        (Reply.urgent & Reply.handled_at.is_(None)).desc(),
-        Reply.received_at.desc(),
-        Reply.id.desc(),
-    )
+    """Filter by ``campaign``, ``line``, ``label``, ``queue``, ``urgent``, ``handled`` and
+    ``since``; ``sort=queue`` orders by triage queue. Numbers are masked;
+    ``GET /replies/{reply_id}`` shows them in full."""
+    if query["sort"] == "queue":
+        statement = select(Reply).order_by(*queue_order())
+    else:
+        statement = select(Reply).order_by(
+            (Reply.urgent & Reply.handled_at.is_(None)).desc(),
+            Reply.received_at.desc(),
+            Reply.id.desc(),
+        )
+    if query["queue"] is not None:
+        statement = statement.where(Reply.queue == query["queue"])
     if query["campaign"] is not None:
         statement = statement.where(Reply.campaign_id == query["campaign"])
     if query["line"] is not None:

@@ -18,18 +18,21 @@ from campaigns.forms import BlankToNone
 from campaigns.permissions import requires, role_has
 from messaging.audience.cross_force import cross_force_links
 from messaging.db import db, utcnow
+from messaging.inbound.conversations import conversation
 from messaging.inbound.intelligence import mention_context
 from messaging.inbound.replies import annotate, mark_handled, mark_reviewed, parse_tags
 from messaging.inbound.reply_log import (
     LABELS,
     SEARCH_WINDOW,
+    SORTS,
     ReplyFilter,
-    conversation,
     find_replies,
     mentions_of,
     names_for,
+    needs_person_queue,
     urgent_queue,
 )
+from messaging.inbound.triage.queues import QUEUES
 from messaging.models import Campaign, Line, Reply
 
 bp = Blueprint("replies", __name__, url_prefix="/replies")
@@ -59,6 +62,10 @@ class ReplyFilterForm(BlankToNone):
     urgent = fields.String(validate=YES_NO)
     tag = fields.String(
         validate=validate.Regexp(r"^[a-z0-9_-]{1,30}$", error="Tags are lower-case words.")
+    )
+    queue = fields.String(validate=validate.OneOf(QUEUES, error="Choose a queue from the list."))
+    sort = fields.String(
+        validate=validate.OneOf(SORTS, error="Sort by newest or by queue."), load_default="newest"
     )
     q = fields.String(validate=validate.Length(max=200, error="Search for at most 200 characters."))
     page = fields.Integer(validate=validate.Range(min=1), load_default=1)
@@ -95,6 +102,8 @@ def parse_filter(args: Any) -> tuple[ReplyFilter, int, dict[str, str]]:
             intelligence=flag("intel"),
             urgent=flag("urgent"),
             tag=data.get("tag"),
+            queue=data.get("queue"),
+            sort=data["sort"],
             q=data.get("q", ""),
         ),
         data["page"],
@@ -117,9 +126,10 @@ def _choices() -> tuple[list, list]:
 def index():  # type: ignore[no-untyped-def]
     reply_filter, page_number, errors = parse_filter(request.args)
     urgent = urgent_queue(db.session)
+    unplaced = needs_person_queue(db.session)
     page = find_replies(db.session, reply_filter, page=page_number, per_page=PER_PAGE)
     shown = page.replies
-    lines, campaigns = names_for(db.session, shown + urgent)
+    lines, campaigns = names_for(db.session, shown + urgent + unplaced)
     mentions = mentions_of(db.session, [r.id for r in shown])
     lines_choice, campaigns_choice = _choices()
     record(
@@ -134,6 +144,7 @@ def index():  # type: ignore[no-untyped-def]
             "page": page.page,
             "reply_ids": [r.id for r in shown],
             "urgent_ids": [r.id for r in urgent],
+            "needs_person_ids": [r.id for r in unplaced],
         },
     )
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -142,12 +153,14 @@ def index():  # type: ignore[no-untyped-def]
         page=page,
         replies=shown,
         urgent=urgent,
+        unplaced=unplaced,
         mentions=mentions,
         line_names=lines,
         campaign_names=campaigns,
         lines_choice=lines_choice,
         campaigns_choice=campaigns_choice,
         labels=LABELS,
+        queues=QUEUES,
         form=request.args,
         args=args,
         errors=errors,

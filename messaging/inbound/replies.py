@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from messaging.audience.suppression import suppress, unsuppress_by_reply
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
-from messaging.inbound.triage.classifier import classify
+from messaging.inbound.triage.classifier import Classification, classify
 from messaging.inbound.triage.keywords import KeywordAction, keyword_action
 from messaging.intake.phone_numbers import normalise
 from messaging.models import Contact, Line, OutboxMessage, Reply, ReplyNumber, Service
@@ -80,7 +80,7 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
     else:
         force_id, line_id = _unanswered(session, phone_hash, to_sender)
     # The replier's own number and ours are neither listed nor treated as intelligence.
-    not_intel = _own_numbers(session, campaign, to_sender) | {sender_number}
+    not_intel = own_numbers(session, campaign, to_sender) | {sender_number}
     result = classify(body, service_numbers=not_intel)
     reply = Reply(
         force_id=force_id,
@@ -93,11 +93,8 @@ def receive_reply(session: Session, params: Mapping[str, str]) -> ReplyResult:
         line_id=line_id,
         campaign_id=campaign.id if campaign else None,
         outbox_id=answered.id if answered else None,
-        labels=[str(label) for label in result.labels],
-        risk_kinds=[str(kind) for kind in result.risk_kinds],
-        why=result.why,
-        urgent=result.urgent,
         tags=[],
+        **triage_fields(result),
     )
     session.add(reply)
     session.flush()
@@ -148,6 +145,18 @@ def _audit_reply(session: Session, reply: Reply, mentions: list[ReplyNumber]) ->
     )
 
 
+def triage_fields(result: Classification) -> dict[str, Any]:
+    """What a reply stores of its triage: labels, kinds, reasons, urgency, queue and score."""
+    return {
+        "labels": [str(label) for label in result.labels],
+        "risk_kinds": [str(kind) for kind in result.risk_kinds],
+        "why": result.why,
+        "urgent": result.urgent,
+        "queue": str(result.queue),
+        "score": result.score,
+    }
+
+
 def _answered_message(session: Session, phone_hash: str, to_sender: str) -> OutboxMessage | None:
     """The latest text pester sent to this number (from this sender when it can tell)."""
     query = (
@@ -182,7 +191,7 @@ def _unanswered(session: Session, phone_hash: str, to_sender: str) -> tuple[int,
     return force_id, None
 
 
-def _own_numbers(session: Session, campaign: Campaign | None, to_sender: str) -> set[str]:
+def own_numbers(session: Session, campaign: Campaign | None, to_sender: str) -> set[str]:
     """Numbers quoted back that are ours, not intelligence: the sender and the signposted
     service."""
     own = {to_sender} if to_sender.startswith("+") else set()

@@ -18,33 +18,32 @@ database only sees ciphertext. So search works in two ways:
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import String, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from messaging.audience.suppression import history, suppressed_hashes
 from messaging.crypto import lookup_hash
 from messaging.inbound.triage.labels import Label
+from messaging.inbound.triage.queues import QUEUES, Queue
 from messaging.intake.phone_numbers import normalise
 from messaging.models import (
     Campaign,
-    Contact,
-    DeliveryEvent,
     Line,
-    OutboxMessage,
     Reply,
     ReplyNumber,
-    Suppression,
 )
 from messaging.sending.send_window import LONDON
 
 SEARCH_WINDOW = 5000  # replies decrypted at most per word search
 EXPORT_LIMIT = 20000  # rows per export; larger sets must be narrowed first
 LABELS: tuple[str, ...] = tuple(str(label) for label in Label)
+# How the log can be ordered: newest first, or by queue (risk, needs a person, help, opt-out,
+# …; within a queue the model's risk score, highest first; then newest first).
+SORTS: tuple[str, ...] = ("newest", "queue")
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,8 @@ class ReplyFilter:
     intelligence: bool | None = None
     urgent: bool | None = None
     tag: str | None = None
+    queue: str | None = None
+    sort: str = "newest"
     q: str = ""
 
     def for_audit(self) -> dict[str, Any]:
@@ -72,6 +73,8 @@ class ReplyFilter:
             for name, value in self.__dict__.items()
             if name not in ("q", "tag") and value is not None
         }
+        if self.sort == "newest":
+            details.pop("sort")
         if self.tag:
             details["tag"] = True
         if self.q:
@@ -88,9 +91,34 @@ def searched_number(q: str) -> str | None:
     return normalise(text).e164
 
 
+def queue_rank() -> Any:
+    """SQL for a reply's queue as a number, most urgent (risk) first."""
+    return case(
+        {queue: rank for rank, queue in enumerate(QUEUES)}, value=Reply.queue, else_=len(QUEUES)
+    )
+
+
+def queue_order() -> tuple[Any, ...]:
+    """ORDER BY for the queues: most urgent queue first, highest risk score within it, then
+    newest (replies never scored sort after scored ones in their queue)."""
+    return (
+        queue_rank(),
+        Reply.score.is_(None),
+        Reply.score.desc(),
+        Reply.received_at.desc(),
+        Reply.id.desc(),
+    )
+
+
 def filtered_query(f: ReplyFilter) -> Select:
-    """Replies matching every SQL-side filter, newest first (search words are not applied)."""
-    query = select(Reply).order_by(Reply.received_at.desc(), Reply.id.desc())
+    """Replies matching every SQL-side filter, in the order asked for (newest first unless
+    sorted by queue); search words are not applied."""
+    if f.sort == "queue":
+        query = select(Reply).order_by(*queue_order())
+    else:
+        query = select(Reply).order_by(Reply.received_at.desc(), Reply.id.desc())
+    if f.queue:
+        query = query.where(Reply.queue == f.queue)
     if f.line_id is not None:
         query = query.where(Reply.line_id == f.line_id)
     if f.campaign_id is not None:
@@ -252,6 +280,18 @@ def mentions_of(session: Session, reply_ids: list[int]) -> dict[int, list[ReplyN
     return found
 
 
+def needs_person_queue(session: Session, *, limit: int = 100) -> list[Reply]:
+    """Replies triage could not place that nobody has reviewed yet, longest waiting first."""
+    return list(
+        session.scalars(
+            select(Reply)
+            .where(Reply.queue == str(Queue.NEEDS_PERSON), Reply.reviewed_at.is_(None))
+            .order_by(Reply.received_at, Reply.id)
+            .limit(limit)
+        )
+    )
+
+
 def urgent_queue(session: Session, *, limit: int = 100) -> list[Reply]:
     """Risk disclosures nobody has marked handled yet, longest waiting first."""
     return list(
@@ -277,89 +317,3 @@ def names_for(session: Session, replies: list[Reply]) -> tuple[dict[int, str], d
         ).all()
     )
     return lines, campaigns
-
-
-@dataclass
-class SentMessage:
-    message: OutboxMessage
-    campaign_name: str
-    events: list[DeliveryEvent] = field(default_factory=list)
-
-
-@dataclass
-class Conversation:
-    """Everything pester sent one number and everything it sent back."""
-
-    phone_hash: str
-    phone: str | None
-    lines: list[tuple[int, str]]
-    sent: list[SentMessage]
-    replies: list[Reply]
-    suppression: Suppression | None
-    suppression_history: list = field(default_factory=list)
-    # Opt-outs are national: one another force received still stops this force's texts.
-    opted_out_elsewhere: bool = False
-
-    def timeline(self) -> list[tuple[datetime, str, object]]:
-        """Sent texts and replies in time order, as (when, kind, item)."""
-        items: list[tuple[datetime, str, object]] = [
-            (s.message.submitted_at or s.message.created_at, "sent", s) for s in self.sent
-        ]
-        items.extend((r.received_at, "reply", r) for r in self.replies)
-        return sorted(items, key=lambda item: item[0])
-
-
-def conversation(session: Session, phone_hash: str) -> Conversation | None:
-    """The conversation with one number (by lookup hash); None when pester has none."""
-    messages = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.phone_hash == phone_hash)
-            .order_by(OutboxMessage.created_at, OutboxMessage.id)
-        )
-    )
-    replies = list(
-        session.scalars(
-            select(Reply).where(Reply.phone_hash == phone_hash).order_by(Reply.received_at)
-        )
-    )
-    if not messages and not replies:
-        return None
-    names = dict(
-        session.execute(
-            select(Campaign.id, Campaign.name).where(
-                Campaign.id.in_({m.campaign_id for m in messages})
-            )
-        ).all()
-    )
-    sent = {m.id: SentMessage(m, names.get(m.campaign_id, "")) for m in messages}
-    for event in session.scalars(
-        select(DeliveryEvent)
-        .where(DeliveryEvent.outbox_id.in_(list(sent)))
-        .order_by(DeliveryEvent.received_at, DeliveryEvent.id)
-    ):
-        sent[event.outbox_id].events.append(event)
-    lines = [
-        (line_id, reference)
-        for line_id, reference in session.execute(
-            select(Line.id, Line.reference)
-            .join(Contact, Contact.line_id == Line.id)
-            .where(Contact.phone_hash == phone_hash)
-            .order_by(Line.id)
-        )
-    ]
-    phone = next((r.phone for r in replies if r.phone), None) or next(
-        (m.to for m in messages if m.to), None
-    )
-    suppression = session.scalar(select(Suppression).where(Suppression.phone_hash == phone_hash))
-    elsewhere = suppression is None and bool(suppressed_hashes(session, [phone_hash]))
-    return Conversation(
-        phone_hash=phone_hash,
-        phone=phone,
-        lines=lines,
-        sent=list(sent.values()),
-        replies=replies,
-        suppression=suppression,
-        suppression_history=history(session, suppression.id) if suppression else [],
-        opted_out_elsewhere=elsewhere,
-    )

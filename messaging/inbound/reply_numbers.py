@@ -48,6 +48,9 @@ HELPLINE_NUMBERS: frozenset[str] = frozenset(
         "+448088005000",  # NSPCC helpline
         "+448082000247",  # National Domestic Abuse Helpline
         "+448000121700",  # Modern Slavery & Exploitation Helpline
+        "+448000684141",  # Papyrus HOPELINE247 (young people, suicide)
+        "+44800585858",  # CALM
+        "+443001233393",  # Mind infoline
     }
 )
 
@@ -61,6 +64,9 @@ _DIGIT_GROUP = re.compile(r"\+?\d+")
 _GROUP_GAP = re.compile(r"[ \t\r\n\-.()]{1,3}")
 _MAX_GROUPS_PER_NUMBER = 6
 _MIN_DIGITS = 10  # the shortest UK number we care about, without the trunk 0
+# Fewer digits than this cannot be a number worth finding, even with letter o for zero
+# (which needs digits to outnumber the o's in a run of at least _MIN_DIGITS characters).
+_MIN_DIGITS_TO_LOOK = _MIN_DIGITS // 2 + 1
 _MAX_DIGITS = 15  # the E.164 maximum
 _GB_NATIONAL_DIGITS = (10, 11)  # a UK number written with its trunk 0
 
@@ -91,6 +97,8 @@ def find_numbers(
 
     Help and emergency lines, and any E.164 numbers in ``exclude``, are left out.
     """
+    if sum(map(str.isdigit, text)) < _MIN_DIGITS_TO_LOOK:
+        return ()  # most replies hold no number: skip the matcher's cost
     prepared = _read_letter_o_as_zero(text)
     unwanted = HELPLINE_NUMBERS | frozenset(exclude)
     found: list[FoundNumber] = []

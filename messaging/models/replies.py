@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messaging.crypto import LOOKUP_HASH_LENGTH
@@ -33,7 +33,12 @@ class Reply(ForceOwned, Base):
     labels: Mapped[list] = mapped_column(JSON, default=list)
     risk_kinds: Mapped[list] = mapped_column(JSON, default=list)
     why: Mapped[dict] = mapped_column(JSON, default=dict)
+    # In the risk queue (a risk disclosure): messaging.inbound.triage.queues.in_risk_queue.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The triage queue (messaging.inbound.triage.queues.Queue) and the model's risk score
+    # (0–1; None for replies triaged before the model, until `pester replies retriage`).
+    queue: Mapped[str] = mapped_column(String(20), default="other", index=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

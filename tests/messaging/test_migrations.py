@@ -229,7 +229,7 @@ def test_the_forces_migration_moves_an_installation_into_its_default_force(
         engine.dispose()
 
 
-OLD_ERA = {  # written as pester wrote them before 0005: sealed, bound to the key only
+OLD_ERA = {  # written as pester wrote them before 0006: sealed, bound to the key only
     ("lines", "line_number"): "+447700900999",
     ("contacts", "phone"): "+447700900101",
     ("replies", "body"): "Who is this? new number +447700900199",
@@ -239,7 +239,7 @@ OLD_ERA = {  # written as pester wrote them before 0005: sealed, bound to the ke
 
 
 def _old_era_rows(engine) -> None:  # type: ignore[no-untyped-def]
-    """Rows of every kind 0005 re-seals, as a database before it held them (written at
+    """Rows of every kind 0006 re-seals, as a database before it held them (written at
     0003: 0004 moves them into the default force, sealed values untouched)."""
     from sqlalchemy import LargeBinary, bindparam, text
 
@@ -295,7 +295,7 @@ def _stored(engine) -> dict[tuple[str, str], bytes]:  # type: ignore[no-untyped-
 
 
 @pytest.mark.postgres
-def test_0005_reseals_old_values_bound_to_their_place_and_downgrades_back(
+def test_0006_reseals_old_values_bound_to_their_place_and_downgrades_back(
     database_url: str,
 ) -> None:
     from sqlalchemy import select, text
@@ -329,7 +329,7 @@ def test_0005_reseals_old_values_bound_to_their_place_and_downgrades_back(
         with engine.begin() as conn:
             conn.execute(text("UPDATE replies SET notes = NULL"))
 
-        command.downgrade(_config(engine), "0004")
+        command.downgrade(_config(engine), "0005")
         stored = _stored(engine)
         assert ("replies", "notes") not in stored  # emptied above
         assert {blob[:2] for blob in stored.values()} == {LEGACY_FORMAT}
@@ -339,7 +339,7 @@ def test_0005_reseals_old_values_bound_to_their_place_and_downgrades_back(
 
 
 @pytest.mark.postgres
-def test_0005_needs_the_data_keys_when_there_is_data_to_reseal(database_url: str) -> None:
+def test_0006_needs_the_data_keys_when_there_is_data_to_reseal(database_url: str) -> None:
     import messaging.crypto
 
     configure_cipher("migration-test-key")
@@ -363,3 +363,46 @@ def _config(engine):  # type: ignore[no-untyped-def]
     from messaging.migrate import alembic_config
 
     return alembic_config(engine.url.render_as_string(hide_password=False))
+
+
+@pytest.mark.postgres
+def test_reply_queue_migration_files_existing_replies_by_their_labels(database_url: str) -> None:
+    """0005 adds the queue and score; replies already stored get the queue their labels give
+    (risk when urgent), and no score until they are re-triaged."""
+    from sqlalchemy import text
+
+    engine = _fresh(database_url)
+    stored = [
+        ("SM1", '["risk_disclosure", "opt_out"]', True),
+        ("SM2", '["opt_out", "wrong_number"]', False),
+        ("SM3", '["supply_intel", "wrong_number"]', False),
+        ("SM4", '["other"]', False),
+        ("SM5", "[]", False),
+    ]
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            for sid, labels, urgent in stored:
+                conn.execute(
+                    text(
+                        "INSERT INTO replies (provider_id, to_sender, received_at, labels,"
+                        " risk_kinds, why, urgent, tags)"
+                        " VALUES (:sid, '', CURRENT_TIMESTAMP, :labels, '[]', '{}', :urgent, '[]')"
+                    ),
+                    {"sid": sid, "labels": labels, "urgent": urgent},
+                )
+        upgrade(engine)
+        assert is_current(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT provider_id, queue, score FROM replies ORDER BY provider_id")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("SM1", "risk", None),
+            ("SM2", "opt_out", None),
+            ("SM3", "supply_intel", None),
+            ("SM4", "other", None),
+            ("SM5", "other", None),
+        ]
+    finally:
+        engine.dispose()

@@ -1,48 +1,49 @@
-"""Explainable triage labels for a reply: risk, help-seeking, opt-out, hostility, intelligence.
+"""Explainable triage for a reply: exact rules, a statistical model beside them, and a queue.
 
-The classifier is a pure function over tables of named regular expressions
-(:mod:`messaging.inbound.triage.rules`), so an analyst can see which words put a reply in
-which queue (``Classification.why``). A reply may carry several labels; ``other`` only when nothing
-else fired.
+Two layers, combined so that a disclosure is hard to miss and every label says why:
 
-Text is first normalised so one pattern covers the ways people write: lower case,
-contractions expanded ("they're" → "they are", "dont" → "do not"), text-speak mapped ("u",
-"ur", "pls", "m8", "wer", "gonna", "fkn", dropped g's), letters typed three or more times
-counted once, and knife/gun emoji read as words (:mod:`messaging.inbound.triage.text`). Reported
-matches quote the original words.
+* **Rules** (:mod:`messaging.inbound.triage.findings`): exact keywords for opt-out, opt-in
+  and help, named pattern tables for the rest. Opt-out and opt-in come from the rules
+  alone, never from the model: no false STOP, ever.
+* **The model** (:mod:`messaging.inbound.triage.model`): a calibrated linear model over
+  words, word pairs and pieces of words, trained on the shipped corpus, for the paraphrases
+  no rule names ("everyone would be better off without me", "he's gone grey and floppy").
+  It may add risk disclosure (and its kinds), help-seeking, hostile, wrong number and
+  supply intelligence when its probability reaches the threshold chosen on training folds.
 
-Decisions:
+Risk is the union: a rule firing is enough, the model's risk-disclosure output reaching its
+threshold is enough. The model's risk-kind outputs then name the kinds the rules did not (a
+kind alone does not make a reply a risk disclosure), and a disclosure always names at least
+one kind: the model's likeliest when nothing else did.
+``why`` keeps the rules' reasons and adds the model's: its probability and the words that
+weighed most (``self_harm.model: 0.91 (better off +1.2, burden +0.8)``).
 
-* **Risk is never negated.** "not suicidal", "he isn't breathing" and "not being forced"
-  all flag a risk disclosure: someone raising the subject needs a human to read it, and
-  the cost of a missed disclosure is far higher than an analyst's minute. The ``why`` entry
-  says when a negation stood before the match.
-* **Help-seeking is negated** ("don't need your help"), since a false label there only
-  misfiles the reply; opt-out uses :func:`messaging.inbound.triage.keywords.keyword_action`, which
-  guards both ways.
-* **Threats at the sender are hostile, not risk**: "I'll stab you" is hostile; "they
-  stabbed my mate" and "they'll kill me" are risk disclosures (violence).
-* A phone number in a reply adds ``supply_intel`` unless help-line words name it ("FRANK
-  0300…", "is 0161… the drug service?"): someone quoting a service back. FRANK,
-  Crimestoppers, SafeCall and other help lines are never extracted at all (see
-  :mod:`messaging.inbound.reply_numbers`); ``service_numbers`` leaves out the campaign's own.
-* "Who is this", "wrong number", "not me", "new phone", "is this a scam" are
-  ``wrong_number``: all say the text reached someone who does not recognise it.
+Every reply gets a ``queue`` (:mod:`messaging.inbound.triage.queues`): ``risk`` for a risk
+disclosure; ``needs_person`` when nothing fired yet the model's risk or help probability
+sat in its uncertainty band, so an unplaced reply is never left as plain ``other``; else its
+most urgent label. ``score`` is the model's calibrated probability that the reply is a risk
+disclosure (0 to 1), whichever layer decided: the order within a queue.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from messaging.inbound.reply_numbers import find_numbers
-from messaging.inbound.triage.keywords import KeywordAction, keyword_action
+from messaging.inbound.triage.features import words_of_normal
+from messaging.inbound.triage.findings import NUMBER_REASON, RuleFindings, apply_rules
 from messaging.inbound.triage.labels import Label, RiskKind
+from messaging.inbound.triage.model import (
+    KIND_OUTPUTS,
+    KIND_PREFIX,
+    UNCERTAIN_OUTPUTS,
+    Scores,
+    TriageModel,
+    shipped_model,
+)
 from messaging.inbound.triage.patterns import Rule
+from messaging.inbound.triage.queues import Queue, in_risk_queue, queue_for
 from messaging.inbound.triage.rules import RULES
-from messaging.inbound.triage.text import APOSTROPHES, normalise_text
 
 __all__ = [
     "LABEL_ORDER",
@@ -50,13 +51,15 @@ __all__ = [
     "RULES",
     "Classification",
     "Label",
+    "Queue",
     "RiskKind",
     "Rule",
     "classify",
+    "classify_by_rules",
 ]
 
 
-# Most urgent first: the order analysts' queues are sorted by.
+# Most urgent first: the order labels are listed in, and queues follow.
 LABEL_ORDER: tuple[Label, ...] = (
     Label.RISK_DISCLOSURE,
     Label.HELP_SEEKING,
@@ -67,107 +70,122 @@ LABEL_ORDER: tuple[Label, ...] = (
     Label.OPT_IN,
     Label.OTHER,
 )
-NUMBER_REASON = "mentions a phone number"
+# The least probability at which the model names a kind: beside kinds a rule named, and on
+# its own (a disclosure always gets its likeliest kind in any case).
+_ALSO_A_KIND = 0.3
+_A_KIND = 0.25
+_MODEL_ADDS = (Label.HELP_SEEKING, Label.HOSTILE, Label.WRONG_NUMBER, Label.SUPPLY_INTEL)
 
 
 @dataclass(frozen=True)
 class Classification:
-    """The labels of one reply, the numbers it mentions, and why each label was given."""
+    """The labels of one reply, the numbers it mentions, why each label was given, the
+    model's risk score and the queue it belongs in."""
 
     labels: tuple[Label, ...]
     risk_kinds: tuple[RiskKind, ...]
     numbers: tuple[str, ...]
     why: dict[str, list[str]] = field(default_factory=dict, hash=False)
+    score: float = 0.0
+    queue: Queue = Queue.OTHER
 
     @property
     def urgent(self) -> bool:
         """True when a person should read this reply now (a risk disclosure)."""
-        return Label.RISK_DISCLOSURE in self.labels
+        return in_risk_queue(self.labels)
 
     def as_json(self) -> dict:
-        """A JSON-ready dict: labels, numbers, why and risk kinds as plain strings."""
+        """A JSON-ready dict: labels, numbers, why, risk kinds, score and queue."""
         return {
             "labels": [str(label) for label in self.labels],
             "numbers": list(self.numbers),
             "why": {label: list(reasons) for label, reasons in self.why.items()},
             "risk_kinds": [str(kind) for kind in self.risk_kinds],
+            "score": self.score,
+            "queue": str(self.queue),
         }
 
 
-def classify(text: str, *, service_numbers: Collection[str] = frozenset()) -> Classification:
-    """Label a reply for triage, with the rules that fired and the numbers it mentions.
+def classify(
+    text: str,
+    *,
+    service_numbers: Collection[str] = frozenset(),
+    model: TriageModel | None = None,
+) -> Classification:
+    """Label a reply for triage, with the reasons, the numbers it mentions, a score and a
+    queue.
 
     ``service_numbers`` (E.164) are local services the campaign signposted: quoted back,
-    they are neither listed nor treated as intelligence.
+    they are neither listed nor treated as intelligence. ``model`` defaults to the shipped
+    one (read once per process).
     """
-    original = unicodedata.normalize("NFKC", text).translate(APOSTROPHES)
-    normal = normalise_text(original)
-    why: dict[Label, list[str]] = {}
-    kinds: set[RiskKind] = set()
+    findings = apply_rules(text, service_numbers=service_numbers)
+    model = model or shipped_model()
+    scores = model.score(words_of_normal(findings.normal.text))
+    return combine(findings, model, scores)
 
-    keyword = keyword_action(text)
-    keyword_label = _KEYWORD_LABELS.get(keyword.action)
-    if keyword_label is not None:
-        why.setdefault(keyword_label, []).append(keyword.rule)
 
-    for rule in RULES:
-        for match in rule.pattern.finditer(normal.text):
-            if rule.accept is not None and not rule.accept(match):
-                continue
-            before = normal.text[max(0, match.start() - _LOOKBACK) : match.start()]
-            if rule.label is Label.HELP_SEEKING and _HELP_NEGATION.search(before):
-                continue
-            negated = rule.label is Label.RISK_DISCLOSURE and _NEGATION_BEFORE.search(before)
-            excerpt = normal.original_of(match.start(), match.end())
-            prefix = "/".join(rule.kinds) + "." if rule.kinds else ""
-            reason = f"{prefix}{rule.name}: {excerpt}"
-            if negated:
-                reason += " (after a negation; flagged anyway)"
-            why.setdefault(rule.label, []).append(reason)
-            kinds.update(rule.kinds)
-            break  # one explanation per rule is enough
+def classify_by_rules(
+    text: str, *, service_numbers: Collection[str] = frozenset()
+) -> Classification:
+    """The rules alone (the baseline the benchmark compares with): no model, score 0."""
+    findings = apply_rules(text, service_numbers=service_numbers)
+    why = {label: list(reasons) for label, reasons in findings.why.items()}
+    return _classification(findings, why, set(findings.kinds), score=0.0, uncertain=False)
 
-    found = find_numbers(original, exclude=service_numbers)
-    if any(not _quotes_a_help_line(original, number.start, number.end) for number in found):
-        why.setdefault(Label.SUPPLY_INTEL, []).append(NUMBER_REASON)
 
+def combine(findings: RuleFindings, model: TriageModel, scores: Scores) -> Classification:
+    """Rules and model together: risk is their union; the model adds the labels it may."""
+    why = {label: list(reasons) for label, reasons in findings.why.items()}
+    kinds = set(findings.kinds)
+    risk = str(Label.RISK_DISCLOSURE)
+    if Label.RISK_DISCLOSURE not in why and model.fires(scores, risk):
+        why[Label.RISK_DISCLOSURE] = [_reason(model, scores, risk)]
+    if Label.RISK_DISCLOSURE in why:
+        model.add(scores, KIND_OUTPUTS)
+        # Beside kinds a rule named, the model adds a kind only when it is fairly sure.
+        floor = _ALSO_A_KIND if kinds else _A_KIND
+        for kind in RiskKind:
+            output = KIND_PREFIX + str(kind)
+            if kind not in kinds and model.fires(scores, output, at_least=floor):
+                kinds.add(kind)
+                why[Label.RISK_DISCLOSURE].append(_reason(model, scores, output, kind))
+        if not kinds:
+            likeliest = max(RiskKind, key=lambda k: scores.probabilities[KIND_PREFIX + str(k)])
+            kinds.add(likeliest)
+            why[Label.RISK_DISCLOSURE].append(f"{likeliest}.model: the likeliest kind")
+    for label in _MODEL_ADDS:
+        if label not in why and model.fires(scores, str(label)):
+            why[label] = [_reason(model, scores, str(label))]
+    probabilities = scores.probabilities
+    uncertain = max(probabilities[o] for o in UNCERTAIN_OUTPUTS) >= model.uncertain_from
+    score = round(probabilities[risk], 3)
+    return _classification(findings, why, kinds, score=score, uncertain=uncertain)
+
+
+def _reason(model: TriageModel, scores: Scores, output: str, kind: RiskKind | None = None) -> str:
+    """The model's reason: its probability and the words that weighed most."""
+    words = ", ".join(f"{w} +{added:.2f}" for w, added in model.top_words(scores, output))
+    prefix = f"{kind}." if kind else ""
+    return f"{prefix}model: {scores.probabilities[output]:.2f} ({words or 'no single word'})"
+
+
+def _classification(
+    findings: RuleFindings,
+    why: dict[Label, list[str]],
+    kinds: set[RiskKind],
+    *,
+    score: float,
+    uncertain: bool,
+) -> Classification:
     if not why:
-        why[Label.OTHER] = ["no rule fired"]
+        why[Label.OTHER] = ["no rule fired" if not uncertain else "nothing placed it confidently"]
     labels = tuple(label for label in LABEL_ORDER if label in why)
     return Classification(
         labels=labels,
         risk_kinds=tuple(kind for kind in RiskKind if kind in kinds),
-        numbers=tuple(number.e164 for number in found),
+        numbers=findings.numbers,
         why={str(label): why[label] for label in labels},
-    )
-
-
-_KEYWORD_LABELS = {
-    KeywordAction.OPT_OUT: Label.OPT_OUT,
-    KeywordAction.OPT_IN: Label.OPT_IN,
-    KeywordAction.HELP: Label.HELP_SEEKING,
-}
-_LOOKBACK = 30
-_NEGATION_BEFORE = re.compile(r"\b(?:not|never|no)(?: \w+){0,2} $")
-# Only a denial of needing or wanting help cancels help-seeking; "not ok please help" stands.
-_HELP_NEGATION = re.compile(
-    r"\b(?:not|never|no) (?:(?:need|want|needed|wanted|asking for|asked for|ask for) )?"
-    r"(?:(?:your|any|the|no|for|of|a|an) )?$"
-)
-_HELP_LINE_WORDS = (
-    r"(?:help ?line|frank|samaritans|childline|crimestoppers|safecall|"
-    r"(?:drugs?|treatment|support|local|the) service|support line|advice line|cgl|"
-    r"change grow live|turning point|humankind|open road|nhs)\b"
-)
-_HELP_LINE_BEFORE = re.compile(rf"(?i)\b{_HELP_LINE_WORDS}")
-_HELP_LINE_AFTER = re.compile(
-    rf"(?i)^\W*(?:(?:is|was) )?(?:(?:that|this|it) )?(?:the |a |your )?{_HELP_LINE_WORDS}"
-)
-
-
-def _quotes_a_help_line(text: str, start: int, end: int) -> bool:
-    """A number named as a help line or service ("FRANK 0300…", "0161… the drug service?")."""
-    return bool(
-        _HELP_LINE_BEFORE.search(text[max(0, start - _LOOKBACK) : start])
-        or _HELP_LINE_AFTER.search(text[end : end + _LOOKBACK])
+        score=score,
+        queue=queue_for(labels, uncertain=uncertain),
     )

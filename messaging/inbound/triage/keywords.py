@@ -55,7 +55,9 @@ OPT_IN_KEYWORDS: frozenset[str] = frozenset({"start", "yes", "unstop"})
 HELP_KEYWORDS: frozenset[str] = frozenset({"help", "info"})
 
 # Spellings of Twilio's keywords that Twilio itself would miss but mean the same.
-_OPT_OUT_SPELLINGS: frozenset[str] = frozenset({"stop all", "opt out", "opt-out", "unsub"})
+_OPT_OUT_SPELLINGS: frozenset[str] = frozenset(
+    {"stop all", "opt out", "opt-out", "unsub", "remove", "remove me", "no more"}
+)
 
 # Words that may surround a keyword without changing what the message asks for.
 _FILLER: frozenset[str] = frozenset(
@@ -69,7 +71,8 @@ _HELP_FILLER: frozenset[str] = _FILLER | {"me", "yes", "yeah", "need", "i", "mor
 # What may remain of a filler-only opt-out. END, QUIT, CANCEL and REVOKE count only as the
 # whole message: "end it" or "quit now" can be about a life or a habit, not about texts.
 _OPT_OUT_CORE = re.compile(
-    r"(?:(?:stop|stopall|unsubscribe|unsub|optout|opt out|leave me alone)(?: me)?\s*)+"
+    r"(?:(?:stop|stopall|unsubscribe|unsub|optout|opt out|leave me alone|no more|remove)"
+    r"(?: me)?\s*)+"
 )
 
 # Curly quotes and the like, so "don’t" reads as "don't".
@@ -89,7 +92,8 @@ _NEGATION_BEFORE = re.compile(
 )
 _DENIAL_BEFORE = re.compile(rf"\b(?:{_DENIAL})\s+(?:\w+\s+)?$")
 _CONTACT_VERBS = (
-    r"(?:texting|txting|texing|textin|messaging|messagin|msging|msgin|sending|contacting|"
+    r"(?:texting|txting|texing|textin|txtin|messaging|messagin|msging|msgin|sending|sendin|"
+    r"contacting|"
     r"spamming|bothering|harassing|hassling|pestering|mithering)"
 )
 # (rule name, pattern, guard): the guard looks at the words just before a match.
@@ -105,15 +109,39 @@ _OPT_OUT_PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "stop_sending_messages",
         re.compile(
-            r"\bstop+ (?:sending )?(?:me )?(?:these|this|your|ur|them) "
+            r"\bstop+ (?:sending |sendin )?(?:me )?(?:these|this|your|ur|them) "
             r"(?:texts?|txts?|messages?|msgs?|shit|crap|spam)\b"
+            r"|\bstop+ (?:sending|sendin|send) (?:me )?(?:texts?|txts?|messages?|msgs?|stuff|"
+            r"things|them|it)\b"
         ),
         _NEGATION_BEFORE,
     ),
     (
+        "do_not_want_messages",
+        re.compile(
+            r"\b(?:do not|don'?t) want (?:any ?more |no more )?(?:of )?(?:these|those|your|ur|"
+            r"this|them|the|any) ?(?:\w+ )?(?:texts?|txts?|messages?|msgs?|warnings?)\b"
+            r"|\b(?:do not|don'?t) want any ?more of (?:these|them|this|your|ur)\b"
+        ),
+        _DENIAL_BEFORE,
+    ),
+    (
+        "wants_to_unsubscribe",
+        re.compile(
+            r"\b(?:want|like|wish|wanna) to (?:unsubscribe|unsub|opt out|be removed|be taken off|"
+            r"stop (?:getting|receiving) (?:these|them|your|the) ?(?:texts?|messages?)?)\b"
+        ),
+        _DENIAL_BEFORE,
+    ),
+    (
+        "remove_it",
+        re.compile(r"\b(?:please|pls|plz) (?:remove|delete) (?:it|this|that)\b"),
+        _DENIAL_BEFORE,
+    ),
+    (
         "remove_me",
         re.compile(
-            r"\b(?:remove|delete|erase) (?:me|my (?:number|no|num|details|phone)|"
+            r"\b(?:remove|delete|erase) (?:me|my (?:number|no|num|numba|numbr|details|phone|fone)|"
             r"this (?:number|no|num))\b"
         ),
         _DENIAL_BEFORE,
@@ -128,7 +156,8 @@ _OPT_OUT_PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "do_not_contact_again",
         re.compile(
-            r"\b(?:don'?t|do not|never) (?:text|txt|message|msg|contact|sms) (?:me|this number|us)"
+            r"\b(?:don'?t|do not|never) (?:text|txt|message|msg|contact|sms) "
+            r"(?:me|this number|this phone|us|here)"
             r"(?: (?:again|anymore|any more|ever|no more)\b| ?[.!]* ?$)"
         ),
         _DENIAL_BEFORE,
@@ -148,7 +177,10 @@ _TRAILING_STOP = re.compile(
     r"(?:[^\w\s']|\n|\balone|\boff|\baway|\bnumber|\binterested|\bplease|\bpls|\bplz|"
     r"\bthanks|\bmate|\bm8|\bbruv|\bthis) ?stop+$"
 )
-_LEADING_STOP = re.compile(r"^stop+ ?(?:[^\w\s']|\n)")
+_LEADING_STOP = re.compile(
+    r"^(?:(?:please|pls|plz|just|ok|okay|right|seriously|now|so|oh|mate|m8) )*stop+"
+    r"(?: (?:please|pls|plz|now|thanks|mate|m8))* ?(?:[^\w\s']|\n)"
+)
 _CAPITAL_STOP = re.compile(r"(?<![A-Za-z])STOP+(?![A-Za-z])")
 # Before a capital STOP: words that make it part of a sentence rather than a command.
 _NOT_A_COMMAND_BEFORE = re.compile(

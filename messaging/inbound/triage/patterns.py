@@ -36,6 +36,35 @@ def compile_alternatives(alternatives: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(pattern.replace(" ?", r"[\s,]*").replace(" ", _GAP))
 
 
+@dataclass(frozen=True)
+class RuleTable:
+    """Rules for one label and kinds, behind one screening pattern: the alternatives of all
+    of them in one regex, so a reply that matches none costs one search, not one per rule."""
+
+    rules: tuple[Rule, ...]
+    screen: re.Pattern[str]
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def screened(rules: tuple[Rule, ...]) -> tuple[RuleTable, ...]:
+    """Neighbouring rules with the same label and kinds, grouped behind a screen each."""
+    tables: list[list[Rule]] = []
+    for rule in rules:
+        if tables and (tables[-1][0].label, tables[-1][0].kinds) == (rule.label, rule.kinds):
+            tables[-1].append(rule)
+        else:
+            tables.append([rule])
+    return tuple(
+        RuleTable(
+            tuple(group),
+            re.compile("|".join(_NAMED_GROUP.sub("(?:", r.pattern.pattern) for r in group)),
+        )
+        for group in tables
+    )
+
+
 def table(
     label: Label,
     rows: Rows,

@@ -33,7 +33,7 @@ _WEAPONS = (
 
 # fmt: off
 OVERDOSE: Rows = [
-    ("overdose", (r"\b(?:overdos(?:e|ed|es|ing)|od|ods|oding)\b",)),
+    ("overdose", (r"\b(?:overdos\w*|od|ods|oding)\b",)),
     ("not_breathing", (
         r"\b(?:not|stopped|barely|hardly|struggling to|can not) breath(?:e|ing)\b",
         r"\bbreathing (?:funny|weird|strange|slow|slowly|shallow)\b",
@@ -164,10 +164,10 @@ CHILD: Rows = [
         r"\bmy (?:teacher|school|form tutor)\b|\byear (?:[5-9]|1[0-3])\b|\bsixth form\b",
         r"\bgcses?\b",
     )),
+    # "My son" or "my daughter" alone says nothing of age; a little brother or a toddler does.
     ("my_child", (
-        r"\bmy (?:son|daughter|kid|kids|child|children|little (?:brother|sister|one|ones)|"
-        r"younger (?:brother|sister)|baby|grandson|granddaughter|nephew|niece|stepson|"
-        r"stepdaughter)\b",
+        r"\bmy (?:little (?:brother|sister|one|ones|boy|girl)|younger (?:brother|sister)|"
+        r"toddler|baby (?:son|daughter|boy|girl))\b",
     )),
     ("children_present", (
         r"\b(?:kids|children|child|baby|babies|toddler) (?:are |is )?(?:in|at|around|"

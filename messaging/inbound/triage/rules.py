@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from messaging.inbound.triage import risk_rules as risk
+from messaging.inbound.triage import risk_signs as signs
 from messaging.inbound.triage.labels import Label, RiskKind
-from messaging.inbound.triage.patterns import Rows, Rule, table
+from messaging.inbound.triage.patterns import Rows, Rule, RuleTable, screened, table
 
 # Words after "ring", "selling at" or "the … line" that are not a person, place or brand.
 _NOT_NAMES = frozenset(
@@ -80,10 +81,26 @@ _HELP: Rows = [
         r"(?:someone|somebody|anyone|a person|a human|a worker)\b",
         r"\bsomeone to talk to\b",
     )),
+    ("what_to_do", (
+        r"\bwhat (?:do|should|can|would) (?:i|we) do\b|\b(?:do|should) (?:i|we) (?:call|ring|"
+        r"phone|give|do it)\b",
+        r"\bhow (?:do|can|would|should) (?:i|we|you) (?:use|know|tell|spot|check|test|give)\b",
+        r"\bhow long does (?:it|naloxone|narcan|nyxoid|the spray) last\b|\blook out for\b",
+        r"\bwho (?:do|can|should) (?:i|we) (?:call|ring|talk to|speak to|tell|contact)\b",
+        r"\b(?:is|are) there (?:anyone|anybody|someone|anywhere|somewhere)\b",
+        r"\bcan (?:someone|somebody|anyone|you) (?:ring|call|phone|talk to|speak to) me\b",
+        r"\bsomewhere safe\b",
+    )),
+    ("harm_reduction", (
+        r"\btest(?:ing)? strips?\b|\b(?:get|have) (?:my |it |the )?(?:\w+ )?tested\b",
+        r"\bclean (?:needles|works|kit|pipes?)\b|\b(?:local )?services\b",
+        r"\b(?:send|give) me (?:the )?(?:details|info|information|number|leaflet)\b",
+    )),
     ("asks_for_information", (
         r"\bmore (?:info|information|details)\b|\btell me more\b",
         r"\bwhat (?:is|are) (?:nitazenes?|naloxone|narcan|frank|this (?:drug|stuff|warning))\b",
-        r"\bwhich (?:batch|bags|pills|gear|stuff|area|areas)\b|\bwhat does it look like\b",
+        r"\b(?:which|what) (?:batch|bags|pills|gear|stuff|area|areas)\b|\bwhat does it look like\b",
+        r"\bis it (?:just )?(?:the )?(?:blues|white|brown|pills|gear|bars|tablets)\b",
         r"\bis (?:it|that|this) true\b",
         r"\b(?:is|are) (?:the|this|that|these|those|my) (?:\w+ ){0,6}?(?:safe|bad|dodgy|"
         r"contaminated|laced|cut with)\b",
@@ -91,13 +108,23 @@ _HELP: Rows = [
 ]
 _HOSTILE: Rows = [
     ("dismissal", (
+        r"\bget lost\b|\bnobody asked\b|\bmind your own\b",
+        r"\bwho (?:the fuck |the hell )?do you think you are\b",
+        r"\bkeep texting and see\b|\bnice try\b|\bhope you (?:all )?get sacked\b",
+        r"\b(?:go|now go) (?:and )?catch (?:some |a )?real criminals?\b",
         r"\b(?:fuck|f|piss|bugger|sod|naff|eff) off\b|\bjog on\b|\bdo one\b|\bget fucked\b",
         r"\bgo fuck (?:yourself|yourselves)\b|\bfoff\b|\bstfu\b|\bshut (?:the fuck )?up\b",
         r"\bfuck (?:you|yourself|yourselves|the (?:police|feds|pigs|old bill|filth|law|"
         r"lot of you))\b",
         r"\bsuck my\b|\beat shit\b|\bkys\b|\bkill yourself\b|\bgo die\b",
     )),
-    ("insult", (rf"\b(?:you|your|you are|ya)(?: \w+){{0,2}} {_INSULTS}\b",)),
+    ("insult", (
+        rf"\b(?:you|your|you are|ya)(?: \w+){{0,2}} {_INSULTS}\b",
+        rf"\b(?:absolute|fucking|bunch of|load of|pack of) {_INSULTS}\b",
+        rf"\b{_INSULTS},? the lot of you\b",
+        r"\b(?:you are|you|you lot are|you lot|you are all|your all) (?:all )?(?:pathetic|useless|"
+        r"a joke|a disgrace|bent|corrupt)\b|\bwant locking up\b",
+    )),
     ("insult_alone", (
         rf"^\W*(?:(?:fucking|fuck|you|absolute|dirty|stupid|fat|bent|{_INSULTS}|knife|gun)\W+)*"
         rf"(?:{_INSULTS}|knife|gun)\W*$",
@@ -132,13 +159,24 @@ _WRONG_NUMBER: Rows = [
     ("not_me", (
         r"\b(?:it is|this is|that is|that was|was) not me\b|^\W*not me\b",
         r"\bnot my (?:number|phone)\b|\b(?:number|phone) (?:is|was) not mine\b",
-        r"\bi (?:do not|never) (?:know|knew) (?:anyone|anybody|who|this)\b",
+        r"\bi (?:do not|never) (?:know|knew) (?:anyone|anybody|who(?! (?:else|to|i))|this)\b",
+        r"\b(?:do not|not sure) (?:know )?(?:what|why) (?:this is|you are on|i have got this)\b",
+        r"\bnever bought anything\b|\bwhat drug line\b|\bmade a mistake\b",
         r"\bno idea (?:who|what) (?:this|you|that)\b|\bwhat are you (?:on|talking) about\b",
         r"\bi (?:do not|never) (?:do|take|took|use|used|touch) drugs\b",
         r"\b(?:never|not) (?:done|taken|used|touched) (?:drugs|anything)\b",
         r"\bnot an? (?:drug user|user|druggie|junkie|addict)\b",
     )),
+    ("why_me", (
+        r"\b(?:why|how) (?:have i got|did i get|would you (?:send|text)|do you have|"
+        r"have you got)\b",
+        r"\bmean to (?:send|text) (?:this|me)\b|\bmeant for\b|\bwhat (?:the fuck )?is this\W*$",
+        r"\bsent this to (?:a|the wrong)\b",
+    )),
     ("new_phone", (
+        r"^\W*new (?:number|phone)(?:\W*$|,| who)",
+        r"\b(?:had|got) this (?:number|phone) (?:off|from|before)\b|\b(?:last|previous) owner\b",
+        r"\b(?:this|the) (?:number|phone) belongs to\b|\bthis is my \w+'s phone\b",
         r"\b(?:i have|i|just|i just|this is a|it is a|i have just) (?:got )?a new "
         r"(?:phone|number|sim|no)\b",
         r"\bnew phone who\b",
@@ -168,7 +206,8 @@ _SUPPLY: Rows = [
         r"all |just |been )*(?:on|using|running) (?:a |the )?(?:new|different|other|another|\d)",
     )),
     ("selling_at", (
-        r"\b(?:selling|serving|shotting|dealing|trapping|sells|serves|deals|sold|served) "
+        r"\b(?:selling|serving|shotting|dealing|trapping|sells|serves|deals|sold|served|sell|"
+        r"serve|deal) "
         r"(?:from|at|in|on|out of|round|around|outside|near|by|behind|off) "
         r"(?:the |a |an |that |this )?(?P<name>[a-z0-9]+)",
     )),
@@ -185,7 +224,17 @@ _SUPPLY: Rows = [
         r"\b(?P<owner>[a-z]+)'s (?:line|ting|number|phone|digits)\b",
         r"\bis (?:this|it) still (?P<person>[a-z]+)\b",
     )),
+    ("moved_on", (
+        r"\b(?:switched|changed|swapped) (?:sims?|phones?|numbers?|burners?)\b|\bnew burner\b",
+        r"\bdifferent (?:phone|number|sim),? same\b|\bline'?s (?:still|back|already)\b",
+        r"\bmoved (?:the )?(?:trap|line|it|operation) to\b|\btrap ?house (?:on|at|in)\b",
+        r"\b(?:he|she|they|dealer|plug) (?:lives|live|stays|is based|are based) (?:in|on|at|"
+        r"round|near|by)\b",
+        r"\b(?:drives|driving|drove|drive|in) (?:a|an) (?:black|white|silver|grey|gray|red|"
+        r"blue|green) \w+\b",
+    )),
     ("name_given", (
+        r"\b(?:is|was|are) (?:called|named)\b|\b(?:runs it|main man|top boy)\b",
         r"\b(?:his|her|their|the dealers?|the plugs?) (?:real )?names? (?:is|are|was)\b",
         r"\b(?:goes by|known as|calls himself|calls herself)\b",
         r"\b(?:dealer|plug|guy|lad|man|bloke|he|she) (?:is |was )?(?:called|named)\b",
@@ -201,6 +250,19 @@ _SUPPLY: Rows = [
         r"\b(?:new|the|their|his|that) (?:plug|dealer|supplier|shotter|trap house)\b",
     )),
 ]
+# Asking for the texts again labels a reply opt-in for an analyst; only START, YES or UNSTOP
+# as the whole message lifts an opt-out (keywords.keyword_action).
+_OPT_IN: Rows = [
+    ("asks_for_texts_again", (
+        r"\b(?:start|resume|keep) (?:sending|texting|messaging)(?: me)? (?:the |these |those |"
+        r"your )?(?:texts|messages|warnings|alerts|updates)\b",
+        r"\b(?:start|resume) (?:\w+ ){0,3}?again\b|\bresume (?:the )?(?:texts|messages|alerts)\b",
+        r"\b(?:texts|messages|warnings|alerts|updates) again\b",
+        r"\bkeep (?:getting|receiving) (?:these|them|the (?:texts|messages|warnings|alerts))\b",
+        r"\b(?:put|add|sign) me back\b|\bopt (?:me )?back in\b|\bre-?subscribe\b",
+        r"\b(?:undo|cancel|ignore) (?:the|my) stop\b|\b(?:sent|said|typed) stop by mistake\b",
+    )),
+]
 # fmt: on
 
 RULES: tuple[Rule, ...] = tuple(
@@ -210,8 +272,21 @@ RULES: tuple[Rule, ...] = tuple(
     + table(Label.RISK_DISCLOSURE, risk.CHILD, (RiskKind.CHILD_AT_RISK,), accept=risk.is_child_age)
     + table(Label.RISK_DISCLOSURE, risk.VIOLENCE, (RiskKind.VIOLENCE,))
     + table(Label.RISK_DISCLOSURE, risk.THREATENED, (RiskKind.VIOLENCE, RiskKind.EXPLOITATION))
+    + table(Label.RISK_DISCLOSURE, signs.OVERDOSE_SIGNS, (RiskKind.OVERDOSE,))
+    + table(Label.RISK_DISCLOSURE, signs.SELF_HARM_SIGNS, (RiskKind.SELF_HARM,))
+    + table(Label.RISK_DISCLOSURE, signs.EXPLOITATION_SIGNS, (RiskKind.EXPLOITATION,))
+    + table(
+        Label.RISK_DISCLOSURE,
+        signs.CHILD_SIGNS,
+        (RiskKind.CHILD_AT_RISK,),
+        accept=risk.is_child_age,
+    )
+    + table(Label.RISK_DISCLOSURE, signs.VIOLENCE_SIGNS, (RiskKind.VIOLENCE,))
     + table(Label.HELP_SEEKING, _HELP)
+    + table(Label.OPT_IN, _OPT_IN)
     + table(Label.HOSTILE, _HOSTILE)
     + table(Label.WRONG_NUMBER, _WRONG_NUMBER)
     + table(Label.SUPPLY_INTEL, _SUPPLY, accept=_names_someone)
 )
+# The same rules, grouped so that a table none of whose rules match is skipped in one search.
+RULE_TABLES: tuple[RuleTable, ...] = screened(RULES)

@@ -10,6 +10,7 @@ normal form back to the original words, so explanations quote what the sender wr
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ _TEXT_SPEAK = {
     "u": "you", "ya": "you", "yu": "you", "ur": "your", "yr": "your", "r": "are",
     "m8": "mate", "m8s": "mates", "pls": "please", "plz": "please", "plez": "please",
     "plse": "please", "wer": "where", "wr": "where", "wher": "where", "whr": "where",
+    "hu": "who", "dnt": "do not",
     "wot": "what", "wat": "what", "wht": "what", "wut": "what", "dis": "this", "dat": "that",
     "tht": "that", "da": "the", "gonna": "going to", "gna": "going to", "gunna": "going to",
     "gona": "going to", "wanna": "want to", "wana": "want to", "gotta": "got to",
@@ -98,6 +100,7 @@ def normalise_text(source: str) -> NormalisedText:
     return NormalisedText("".join(pieces), source, starts, spans)
 
 
+@functools.lru_cache(maxsize=16384)  # the same words come back in reply after reply
 def _normal_piece(token: str) -> str:
     """The normal form of one token: a word, a run of spaces, or one other character."""
     if token.isspace():

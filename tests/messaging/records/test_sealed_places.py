@@ -145,7 +145,7 @@ def test_every_sealed_column_knows_its_place(app: Flask) -> None:
 
 
 def _old_format(row: Contact | User | Reply, column: str) -> None:
-    """Store the row's value as pester wrote it before migration 0005 (key-bound only)."""
+    """Store the row's value as pester wrote it before migration 0006 (key-bound only)."""
     plain = getattr(row, column)
     _store(type(row).__tablename__, column, row.id, cipher().seal_legacy(plain))
 

@@ -33,6 +33,15 @@ def test_each_reply_line_gives_one_json_object_in_order():
     ]
 
 
+def test_objects_keep_their_shape_and_add_score_and_queue():
+    objects = classify_lines("my mate's not breathing\nthanks\nSTOP\n")
+    for obj in objects:
+        assert set(obj) == {"labels", "numbers", "why", "risk_kinds", "score", "queue"}
+        assert 0.0 <= obj["score"] <= 1.0
+    assert [obj["queue"] for obj in objects] == ["risk", "other", "opt_out"]
+    assert objects[0]["score"] > objects[1]["score"]
+
+
 def test_objects_carry_labels_numbers_and_why():
     (obj,) = classify_lines("they're on 07700 900123 now\n")
     assert {"labels", "numbers", "why"} <= set(obj)
@@ -73,4 +82,4 @@ def test_non_ascii_text_is_written_as_is():
 
 def test_the_group_is_named_replies_for_registration_on_the_flask_cli():
     assert replies.name == "replies"
-    assert "classify" in replies.commands
+    assert {"classify", "train", "retriage"} <= set(replies.commands)

@@ -1,5 +1,6 @@
 """Reply triage: exact labels for realistic replies, explanations, and robustness."""
 
+import json
 import time
 
 import pytest
@@ -12,8 +13,10 @@ from messaging.inbound.triage.classifier import (
     RULES,
     Classification,
     Label,
+    Queue,
     RiskKind,
     classify,
+    classify_by_rules,
 )
 
 RISK = Label.RISK_DISCLOSURE
@@ -95,7 +98,8 @@ REPLIES = [
     ("help_not_breathing", "please help my friend isnt breathing!!!", {RISK, HELP}, {OVERDOSE}),
     ("wont_wake", "he took too much and wont wake up", {RISK}, {OVERDOSE}),
     ("odd", "i think hes OD'd", {RISK}, {OVERDOSE}),
-    ("turning_blue", "my friend is turning blue what do i do", {RISK}, {OVERDOSE}),
+    # "What do I do" asks for help (the corpus labels it so): help-seeking as well as risk.
+    ("turning_blue", "my friend is turning blue what do i do", {RISK, HELP}, {OVERDOSE}),
     ("gave_narcan", "gave him narcan he's breathing now", {RISK}, {OVERDOSE}),
     ("ambulance", "need an ambulance", {RISK}, {OVERDOSE}),
     ("bad_batch", "had a bad batch, my mate collapsed", {RISK}, {OVERDOSE}),
@@ -204,8 +208,8 @@ REPLIES = [
     [(text, labels, kinds) for _, text, labels, kinds in REPLIES],
     ids=[case_id for case_id, *_ in REPLIES],
 )
-def test_a_reply_gets_exactly_the_labels_an_analyst_would_give(text, labels, kinds):
-    result = classify(text)
+def test_the_rules_give_exactly_the_labels_an_analyst_would_give(text, labels, kinds):
+    result = classify_by_rules(text)
     assert set(result.labels) == labels, result.why
     assert set(result.risk_kinds) == kinds, result.why
 
@@ -246,15 +250,15 @@ def test_labels_come_most_urgent_first():
 
 
 def test_why_names_the_rule_and_quotes_the_original_words():
-    result = classify("my mate's not breathing, ring 07700 900123")
+    result = classify_by_rules("my mate's not breathing, ring 07700 900123")
     assert result.why["risk_disclosure"] == ["overdose.not_breathing: not breathing"]
     assert result.why["supply_intel"] == [NUMBER_REASON]
-    text_speak = classify("they r makin me sell")
+    text_speak = classify_by_rules("they r makin me sell")
     assert "exploitation.made_to: they r makin me" in text_speak.why["risk_disclosure"]
 
 
 def test_why_says_when_a_risk_was_flagged_despite_a_negation():
-    (reason,) = classify("not suicidal just tired").why["risk_disclosure"]
+    (reason,) = classify_by_rules("not suicidal just tired").why["risk_disclosure"]
     assert reason == "self_harm.suicidal: suicidal (after a negation; flagged anyway)"
 
 
@@ -264,16 +268,30 @@ def test_keyword_decisions_are_explained_by_their_rule():
 
 
 def test_as_json_holds_plain_strings():
-    result = classify("STOP texting me, I'm only 13")
+    result = classify_by_rules("STOP texting me, I'm only 13")
     assert result.as_json() == {
         "labels": ["risk_disclosure", "opt_out"],
         "numbers": [],
         "why": {
-            "risk_disclosure": ["child_at_risk.child_age: I'm only 13"],
+            "risk_disclosure": [
+                "child_at_risk.child_age: I'm only 13",
+                "child_at_risk.age_said_loosely: only 13",
+            ],
             "opt_out": ["stop_contacting_me"],
         },
         "risk_kinds": ["child_at_risk"],
+        "score": 0.0,
+        "queue": "risk",
     }
+
+
+def test_as_json_of_the_full_classifier_adds_the_models_score():
+    data = classify("STOP texting me, I'm only 13").as_json()
+    assert set(data) == {"labels", "numbers", "why", "risk_kinds", "score", "queue"}
+    assert data["labels"][:2] == ["risk_disclosure", "opt_out"]
+    assert data["queue"] == "risk"
+    assert isinstance(data["score"], float) and 0.0 <= data["score"] <= 1.0
+    json.dumps(data)  # plain JSON all the way down
 
 
 def test_other_is_explained_too():
@@ -295,6 +313,10 @@ def _check_invariants(result: Classification) -> None:
     assert all(result.why.values())
     assert bool(result.risk_kinds) == (Label.RISK_DISCLOSURE in result.labels)
     assert result.urgent == (Label.RISK_DISCLOSURE in result.labels)
+    assert (result.queue is Queue.RISK) == result.urgent
+    if result.queue is Queue.NEEDS_PERSON:
+        assert result.labels == (Label.OTHER,)
+    assert 0.0 <= result.score <= 1.0
 
 
 @given(st.text(max_size=300))

@@ -1,8 +1,8 @@
 """sealed values bound to their table, column and row; the audit head counts trimmed entries
 and names its installation
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-10 09:00:00
 
 Every value sealed in the old format (``p1``: bound to its key only) is opened and sealed
@@ -19,8 +19,8 @@ from alembic import op
 
 from messaging.crypto import BOUND_FORMAT, LEGACY_FORMAT, Place, cipher, cipher_configured
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -114,7 +114,7 @@ def _reseal(table: str, column: str, old_format: bytes, convert) -> None:  # typ
 def _keys_available(table: str, column: str) -> bool:
     if not cipher_configured():
         raise RuntimeError(
-            f"migration 0005 re-seals personal data ({table}.{column} holds some) and needs "
+            f"migration 0006 re-seals personal data ({table}.{column} holds some) and needs "
             "the data keys: run it with `pester db upgrade`, with PESTER_DATA_KEY (and "
             "PESTER_OLD_DATA_KEYS) set"
         )

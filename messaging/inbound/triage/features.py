@@ -1,0 +1,79 @@
+"""The features the triage model reads from a reply: words, word pairs and pieces of words.
+
+One function, used both to train (``pester replies train``) and to score at run time, so the
+two cannot drift apart. Text is normalised first as the rules read it
+(:func:`~messaging.inbound.triage.text.normalise_text`: lower case, contractions and
+text-speak expanded, letters typed three times counted once), then split into words.
+
+* ``w:word`` — each word; ``b:word word`` — each pair of neighbouring words.
+* ``c:iece`` — each run of 4 characters inside a word padded with spaces (``" od'd "``
+  gives ``" od'"``, ``"od'd"``, ``"d'd "``), which carries misspellings and new slang to the
+  words they resemble.
+* Digits are shapes, not values: a run of five or more digits (a phone number's part) is
+  ``#long``, three or four digits (a sum of money) ``#mid``; one or two digits (an age) stay.
+
+Every feature present counts once; the vector is scaled to unit length, so a long reply does
+not outweigh a short one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+
+from messaging.inbound.triage.text import APOSTROPHES, normalise_text
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s.,!?;:'\"()\[\]\-–—/\\&*#@%+=~^|<>]")
+_CHAR_SIZES = (4,)
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a reply as the model reads them (normalised, digits as shapes)."""
+    prepared = unicodedata.normalize("NFKC", text).translate(APOSTROPHES)
+    return words_of_normal(normalise_text(prepared).text)
+
+
+def words_of_normal(normal: str) -> list[str]:
+    """The words of already normalised text (what the rules read), digits as shapes."""
+    return [_shape(word) for word in _WORD.findall(normal)]
+
+
+def _shape(word: str) -> str:
+    if not word.isdigit():
+        return word
+    if len(word) >= 5:
+        return "#long"
+    return "#mid" if len(word) >= 3 else word
+
+
+def feature_names(words: list[str]) -> list[str]:
+    """Every feature of a list of words, each once, in the order first seen."""
+    seen: dict[str, None] = {}
+    for word in words:
+        seen[f"w:{word}"] = None
+        for piece in pieces_of(word):
+            seen[piece] = None
+    for first, second in itertools.pairwise(words):
+        seen[f"b:{first} {second}"] = None
+    return list(seen)
+
+
+def pieces_of(word: str) -> list[str]:
+    """The character-piece features of one word (none for digit shapes and symbols)."""
+    if word[0] == "#" or not word[0].isalnum():
+        return []
+    padded = f" {word} "
+    return [
+        f"c:{padded[start : start + size]}"
+        for size in _CHAR_SIZES
+        for start in range(len(padded) - size + 1)
+    ]
+
+
+def features(words: list[str]) -> tuple[list[str], float]:
+    """The feature names of a reply's words and the value each has (every feature weighs
+    the same, and the vector has unit length)."""
+    names = feature_names(words)
+    return names, (1.0 / math.sqrt(len(names)) if names else 0.0)
