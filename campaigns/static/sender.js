@@ -17,9 +17,14 @@
             "(a phone number, a web address or Crimestoppers), or approval is blocked.", true];
   }
 
-  input.addEventListener("input", function () {
+  function show() {
     var result = describe(input.value);
     note.textContent = result[0];
     note.classList.toggle("warning", result[1]);
-  });
+  }
+
+  input.addEventListener("input", show);
+  // The field may already hold a sender (the force's default, a saved step, or typing that
+  // began before this script ran): say what it is now, not only after the next keystroke.
+  show();
 })();
