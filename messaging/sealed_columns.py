@@ -11,7 +11,8 @@ before the value is written, and read back with it:
 - **Writing through the ORM.** Before each flush, new rows of tables with sealed columns get
   their ids from the database (:func:`allocate_ids`) and every sealed value set on a row
   is tagged with the row's id (:class:`PlacedText`).
-- **Writing in bulk (Core).** :func:`place_rows` does the same for a list of row dicts.
+- **Writing in bulk (Core).** :func:`place_rows` does the same for a list of row dicts
+  (:class:`Placed`).
   A plain string reaching a sealed column is refused (:class:`UnplacedValueError`): a value
   sealed without its row could be moved anywhere.
 
@@ -22,8 +23,8 @@ the database's write lock (SQLite serialises writers, so nobody else can take th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import LargeBinary, MetaData, Table, event, inspect, text
 from sqlalchemy.engine import Connection
@@ -43,7 +44,8 @@ class UnplacedValueError(ValueError):
 
 
 class PlacedText(str):
-    """A plaintext to be sealed into row ``row_id`` (of whatever sealed column it is set on)."""
+    """A plaintext to be sealed into row ``row_id`` (of whatever sealed column it is set on),
+    as an ORM attribute: it stays a string for whoever reads the attribute afterwards."""
 
     row_id: int
 
@@ -51,6 +53,14 @@ class PlacedText(str):
         placed = super().__new__(cls, value)
         placed.row_id = int(row_id)
         return placed
+
+
+class Placed(NamedTuple):
+    """A plaintext and its row, for bulk rows (lighter than :class:`PlacedText`: an import
+    holds hundreds of thousands at once)."""
+
+    row_id: int
+    text: str
 
 
 class _RowAndValue(FunctionElement[bytes]):
@@ -96,15 +106,17 @@ class Encrypted(TypeDecorator[str]):
             raise UnplacedValueError(f"{self.table}.{self.column} read without its row's id")
         return _RowAndValue(source.c.id, colexpr, self)
 
-    def process_bind_param(self, value: str | None, dialect: Any) -> bytes | None:
+    def process_bind_param(self, value: str | Placed | None, dialect: Any) -> bytes | None:
         if value is None:
             return None
-        if not isinstance(value, PlacedText):
-            raise UnplacedValueError(
-                f"{self.table}.{self.column}: a sealed value must name its row (set it on an "
-                "ORM object, or give bulk rows their ids with place_rows)"
-            )
-        return cipher().seal(value, Place(self.table, self.column, value.row_id))
+        if isinstance(value, Placed):
+            return cipher().seal(value.text, Place(self.table, self.column, value.row_id))
+        if isinstance(value, PlacedText):
+            return cipher().seal(value, Place(self.table, self.column, value.row_id))
+        raise UnplacedValueError(
+            f"{self.table}.{self.column}: a sealed value must name its row (set it on an "
+            "ORM object, or give bulk rows their ids with place_rows)"
+        )
 
     def process_result_value(self, value: bytes | None, dialect: Any) -> str | None:
         if value is None:
@@ -157,19 +169,36 @@ def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def give_ids(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Give bulk rows for ``table`` their ids where they have none."""
+    missing = [row for row in rows if row.get("id") is None]
+    for row, row_id in zip(missing, allocate_ids(connection, table, len(missing)), strict=True):
+        row["id"] = row_id
+
+
+def row_sealer(table: Table, name: str) -> Callable[[dict[str, Any]], bytes | None]:
+    """Seal column ``name`` of a bulk row (one with its id) for its place, straight from the
+    row: for a fast path that converts each column's values itself."""
+    sealer, table_name = cipher(), table.name
+
+    def seal(row: dict[str, Any]) -> bytes | None:
+        value = row[name]
+        return None if value is None else sealer.seal(value, Place(table_name, name, row["id"]))
+
+    return seal
+
+
 def place_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Give bulk rows for ``table`` their ids (where missing) and tag their sealed values."""
     names = sealed_column_names(table)
     if not names:
         return
-    missing = [row for row in rows if row.get("id") is None]
-    for row, row_id in zip(missing, allocate_ids(connection, table, len(missing)), strict=True):
-        row["id"] = row_id
+    give_ids(connection, table, rows)
     for row in rows:
         for name in names:
             value = row.get(name)
             if value is not None:
-                row[name] = PlacedText(value, row["id"])
+                row[name] = Placed(row["id"], value)
 
 
 def _sealed_attributes(mapper: Any) -> tuple[str, ...]:
