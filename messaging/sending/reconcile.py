@@ -39,6 +39,7 @@ from messaging.db import db, utcnow
 from messaging.gateways.base import LOOKUP_SINCE_MARGIN, GatewayError
 from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.queues import SEND, enqueue, get_queue
+from messaging.records.audit_checkpoints import CheckpointError, checkpoint_if_due
 from messaging.records.retention import schedule_daily_purge
 from messaging.sending.outbox import enqueue_ready, start_if_due
 from messaging.sending.outcomes import note_window_closed, pause_if_carrier_blocked
@@ -329,6 +330,7 @@ class Ticker(threading.Thread):
                     try:
                         tick()
                         schedule_daily_purge()  # at most once a day, on the maintenance queue
+                        _checkpoint_audit_if_due()
                     finally:
                         rt.redis.delete(key)
             except RedisError as exc:  # Redis restarting: the next pass repairs it
@@ -338,3 +340,13 @@ class Ticker(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+
+
+def _checkpoint_audit_if_due() -> None:
+    """Sign and send an audit checkpoint when one is due; a failure is logged, not fatal
+    (the next tick tries again, and the entries stay in the chain meanwhile)."""
+    rt = runtime.current()
+    try:
+        checkpoint_if_due(rt.settings, rt.redis)
+    except CheckpointError as exc:
+        log.error("%s", exc)
