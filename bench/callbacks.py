@@ -118,6 +118,7 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
     from messaging.crypto import lookup_hash
     from messaging.db import Base, db, utcnow
     from messaging.models import Campaign, CampaignState, Contact, Line, OutboxMessage, User
+    from messaging.sealed_columns import place_rows
     from messaging.seed import ensure_a_force
 
     runtime.configure(load_settings(env))
@@ -139,42 +140,41 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
         session.add(campaign)
         session.flush()
         hashes = [lookup_hash(n) for n in numbers]
-        contact_ids = session.scalars(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-            [
-                {
-                    "force_id": force_id,
-                    "line_id": line.id,
-                    "phone_hash": h,
-                    "phone": n,
-                    "kind": "mobile",
-                    "textable": True,
-                }
-                for h, n in zip(hashes, numbers, strict=True)
-            ],
-        ).all()
-        session.execute(
-            insert(OutboxMessage),
-            [
-                {
-                    "force_id": force_id,
-                    "campaign_id": campaign.id,
-                    "contact_id": cid,
-                    "phone_hash": h,
-                    "to": n,
-                    "body": "Bench message. Reply STOP to opt out.",
-                    "sender": "+447700900000",
-                    "segments": 1,
-                    "status": "queued",
-                    "attempts": 1,
-                    "provider_id": sid,
-                    "submitted_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for cid, h, n, sid in zip(contact_ids, hashes, numbers, sids, strict=True)
-            ],
-        )
+        contacts = [
+            {
+                "force_id": force_id,
+                "line_id": line.id,
+                "phone_hash": h,
+                "phone": n,
+                "kind": "mobile",
+                "textable": True,
+            }
+            for h, n in zip(hashes, numbers, strict=True)
+        ]
+        # Ids first: each number is sealed bound to its own row.
+        place_rows(session.connection(), Contact.__table__, contacts)
+        session.execute(insert(Contact), contacts)
+        outbox = [
+            {
+                "force_id": force_id,
+                "campaign_id": campaign.id,
+                "contact_id": contact["id"],
+                "phone_hash": h,
+                "to": n,
+                "body": "Bench message. Reply STOP to opt out.",
+                "sender": "+447700900000",
+                "segments": 1,
+                "status": "queued",
+                "attempts": 1,
+                "provider_id": sid,
+                "submitted_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for contact, h, n, sid in zip(contacts, hashes, numbers, sids, strict=True)
+        ]
+        place_rows(session.connection(), OutboxMessage.__table__, outbox)
+        session.execute(insert(OutboxMessage), outbox)
     db.dispose()
     return sids
 

@@ -12,9 +12,10 @@ Packages along the data path, each allowed to use only those after it in this li
 
 The core, which every package may use: ``config`` (settings from the environment), ``db``
 (engine and sessions), ``models`` (every table), ``crypto`` (sealed values and lookup
-hashes), ``queues`` (RQ queues and enqueueing), ``delivery_status`` (the outbox's status
-vocabulary), ``runtime`` (one process's wiring), ``seed`` and ``migrate`` (installing the
-database), ``redis_conn``, ``csv_safety`` and ``log_redaction``.
+hashes), ``sealed_columns`` (sealed values in the database, bound to their row), ``queues``
+(RQ queues and enqueueing), ``delivery_status`` (the outbox's status vocabulary),
+``runtime`` (one process's wiring), ``seed`` and ``migrate`` (installing the database),
+``redis_conn``, ``csv_safety`` and ``log_redaction``.
 
 The leaves below the core know nothing of pester's state: :mod:`messaging.content` (what a
 text is: encoding, templates, senders), :mod:`messaging.gateways` (how a carrier is called),

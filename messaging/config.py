@@ -37,6 +37,12 @@ class Settings:
     data_key: str = ""  # encryption and keyed-hash key material for personal data
     old_data_keys: tuple[str, ...] = ()  # previous keys still accepted for decryption
     lookup_key: str = ""  # keys the lookup hashes; never rotated (purged opt-outs rely on it)
+    # Open values sealed in the old format (bound to their key only, before migration 0006)?
+    accept_legacy_seals: bool = False
+    audit_signing_key: str = ""  # signs audit checkpoints (Ed25519 seed derived from it)
+    audit_checkpoint_path: Path = DEFAULT_INSTANCE_DIR / "audit-checkpoints.jsonl"
+    audit_checkpoint_every: int = 100  # entries between checkpoints, at most
+    audit_checkpoint_minutes: float = 5.0  # minutes an entry may wait for a checkpoint
     sms_gateway: str = "sandbox"
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -203,6 +209,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         price_per_segment_pence=_float(env, "PESTER_PRICE_PER_SEGMENT_PENCE", 4.0),
         default_retention_days=_int(env, "PESTER_RETENTION_DAYS", 90),
         audit_retention_days=_int(env, "PESTER_AUDIT_RETENTION_DAYS", 2190),
+        **_audit(env, instance_dir, production=mode == "production"),
         textable_regions=frozenset(r.strip().upper() for r in regions.split(",") if r.strip()),
         **_sending(env),
         session_minutes=_int(env, "PESTER_SESSION_MINUTES", 30),
@@ -240,6 +247,31 @@ def _secrets(env: Mapping[str, str], instance_dir: Path, *, production: bool) ->
         "data_key": data_key or _secret_from_instance(instance_dir, "data_key"),
         "old_data_keys": tuple(k for k in env.get("PESTER_OLD_DATA_KEYS", "").split(",") if k),
         "lookup_key": lookup_key or _secret_from_instance(instance_dir, "lookup_key"),
+    }
+
+
+def _audit(env: Mapping[str, str], instance_dir: Path, *, production: bool) -> dict[str, Any]:
+    """The audit checkpoints' signing key, file and pace; how old sealed values are met."""
+    signing_key = env.get("PESTER_AUDIT_SIGNING_KEY", "")
+    if production and not signing_key:
+        raise ConfigurationError(
+            "PESTER_AUDIT_SIGNING_KEY must be set in production (generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    legacy = env.get("PESTER_LEGACY_SEALS", "refuse").strip().lower() or "refuse"
+    if legacy not in {"accept", "refuse"}:
+        raise ConfigurationError("PESTER_LEGACY_SEALS must be 'accept' or 'refuse'")
+    every = _int(env, "PESTER_AUDIT_CHECKPOINT_EVERY", 100)
+    if every < 1:
+        raise ConfigurationError("PESTER_AUDIT_CHECKPOINT_EVERY must be 1 or more")
+    path = env.get("PESTER_AUDIT_CHECKPOINT_PATH") or str(instance_dir / "audit-checkpoints.jsonl")
+    return {
+        "audit_signing_key": signing_key
+        or _secret_from_instance(instance_dir, "audit_signing_key"),
+        "audit_checkpoint_path": Path(path),
+        "audit_checkpoint_every": every,
+        "audit_checkpoint_minutes": _positive(env, "PESTER_AUDIT_CHECKPOINT_MINUTES", 5.0),
+        "accept_legacy_seals": legacy == "accept",
     }
 
 
@@ -341,6 +373,8 @@ def test_settings(tmp_dir: Path, **overrides: object) -> Settings:
         secret_key="test-secret-key",  # noqa: S106 (tests only)
         data_key="test-data-key-0123456789abcdef0123456789abcdef",
         lookup_key="test-lookup-key-0123456789abcdef0123456789abcd",
+        audit_signing_key="test-audit-signing-key-0123456789abcdef01234567",
+        audit_checkpoint_path=tmp_dir / "audit-checkpoints.jsonl",
         argon2_profile="CHEAPEST",
         testing=True,
     )

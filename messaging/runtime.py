@@ -80,7 +80,12 @@ def gateway_settings(settings: Settings) -> GatewaySettings:
 def configure(settings: Settings) -> Runtime:
     """Wire this process to the configured database, Redis and keys."""
     global _runtime
-    configure_cipher(settings.data_key, settings.old_data_keys, settings.lookup_key)
+    configure_cipher(
+        settings.data_key,
+        settings.old_data_keys,
+        settings.lookup_key,
+        accept_legacy=settings.accept_legacy_seals,
+    )
     db.configure(settings.database_url)
     if _runtime is not None:
         _runtime.close()

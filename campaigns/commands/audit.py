@@ -1,9 +1,11 @@
-"""`pester audit verify` and `pester audit export`: the audit log from the command line."""
+"""`pester audit verify`, `checkpoint`, `public-key` and `export`: the audit log from the
+command line."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -11,21 +13,95 @@ from campaigns.commands._setup import WHEN, cli_actor, configured_runtime
 from messaging.db import db
 from messaging.records import audit as audit_log
 from messaging.records.audit import CATEGORIES
+from messaging.records.audit_anchors import read_checkpoint_files, verify_anchored
+from messaging.records.audit_checkpoints import (
+    CheckpointError,
+    checkpoint_if_due,
+    load_public_key,
+    public_key_pem,
+    signing_key,
+    write_checkpoint,
+)
 from messaging.records.audit_export import FORMATS, AuditFilter, export
 
 audit = click.Group("audit", help="The audit log of who did what with personal data.")
+READABLE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @audit.command("verify")
-def verify_command() -> None:
-    """Check the whole hash chain; name the first broken entry and exit 1 if there is one."""
-    configured_runtime()
+@click.option(
+    "--checkpoints",
+    "checkpoint_files",
+    type=READABLE_FILE,
+    multiple=True,
+    help="A checkpoint file (JSON lines) to check the chain against; repeat for several.",
+)
+@click.option(
+    "--public-key",
+    "public_key_files",
+    type=READABLE_FILE,
+    multiple=True,
+    help="PEM public key the checkpoints are signed with (default: this installation's).",
+)
+def verify_command(checkpoint_files: tuple[Path, ...], public_key_files: tuple[Path, ...]) -> None:
+    """Check the whole hash chain (and, with --checkpoints, that it still holds every signed
+    checkpoint); name the first broken, missing or altered entry and exit 1 if there is one."""
+    rt = configured_runtime()
     with db.transaction() as session:
-        check = audit_log.verify(session)
+        if not checkpoint_files:
+            check = audit_log.verify(session)
+        else:
+            files = read_checkpoint_files(checkpoint_files)
+            for note in files.notes:
+                click.echo(f"note: {note}", err=True)
+            try:
+                keys = [load_public_key(p.read_text()) for p in public_key_files] or [
+                    signing_key(rt.settings.audit_signing_key).public_key()
+                ]
+            except ValueError as exc:
+                raise click.ClickException(f"--public-key: {exc}") from exc
+            check = verify_anchored(session, files, keys)
     if not check.ok:
         click.echo(check.describe(), err=True)
         sys.exit(1)
     click.echo(check.describe())
+
+
+@audit.command("checkpoint")
+@click.option("--if-due", is_flag=True, help="Only when one is due (for cron without workers).")
+def checkpoint_command(if_due: bool) -> None:
+    """Sign the chain's head now and write it to PESTER_AUDIT_CHECKPOINT_PATH (and any other
+    checkpoint channel)."""
+    rt = configured_runtime()
+    try:
+        if if_due:
+            written = checkpoint_if_due(rt.settings, _redis_or_none(rt))
+        else:
+            written = write_checkpoint(rt.settings, redis=_redis_or_none(rt))
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if written is None:
+        click.echo("no checkpoint written (none due, or the audit log is empty)")
+        return
+    click.echo(
+        f"checkpoint written: {written.entries} entries, last entry {written.last_id}, "
+        f"head {written.head}"
+    )
+
+
+def _redis_or_none(rt):  # type: ignore[no-untyped-def]
+    try:
+        return rt.redis
+    except RuntimeError:
+        return None  # no Redis configured: the tick's schedule is simply not updated
+
+
+@audit.command("public-key")
+def public_key_command() -> None:
+    """Print the public key (PEM) that verifies this installation's checkpoints: keep it with
+    the checkpoint file's copies; verifying needs nothing secret."""
+    rt = configured_runtime()
+    click.echo(public_key_pem(signing_key(rt.settings.audit_signing_key).public_key()), nl=False)
 
 
 @audit.command("export")

@@ -26,7 +26,7 @@ from campaigns.auth import (
 from campaigns.login_throttle import Throttled, shared_redis
 from campaigns.permissions import PUBLIC, requires
 from messaging import runtime
-from messaging.crypto import DecryptionError, cipher
+from messaging.crypto import DecryptionError, Place, cipher
 from messaging.db import db, utcnow
 from messaging.models import AuditEvent, User
 
@@ -64,14 +64,16 @@ def _setup_secret() -> str:
     machine) could read what is in it. So the key travels sealed with the data key and is
     opened only here; a cookie sealed under a key since removed starts set-up afresh.
     """
+    # Sealed for this user's set-up only: a cookie from another account's set-up won't open.
+    place = Place("session", SEALED_SETUP_KEY, current_user().id)
     sealed = session.get(SEALED_SETUP_KEY)
     if isinstance(sealed, bytes):
         try:
-            return cipher().decrypt(sealed)
+            return cipher().open(sealed, place)
         except DecryptionError:
             pass
     secret = two_factor.new_secret()
-    session[SEALED_SETUP_KEY] = cipher().encrypt(secret)
+    session[SEALED_SETUP_KEY] = cipher().seal(secret, place)
     return secret
 
 

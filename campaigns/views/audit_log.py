@@ -9,10 +9,12 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from campaigns.audit import record
 from campaigns.auth import current_user
 from campaigns.permissions import requires
-from messaging import tenancy
+from messaging import runtime, tenancy
 from messaging.db import db
 from messaging.records import audit
 from messaging.records.audit import CATEGORIES
+from messaging.records.audit_anchors import read_checkpoint_files, verify_anchored
+from messaging.records.audit_checkpoints import signing_key
 from messaging.records.audit_export import FORMATS, AuditFilter, export, page
 
 bp = Blueprint("audit_log", __name__, url_prefix="/admin/audit")
@@ -89,7 +91,15 @@ def _page(events: list, *, error: str | None = None, older_url: str | None = Non
 @bp.route("/verify")
 @requires("audit:read")
 def verify():  # type: ignore[no-untyped-def]
-    check = audit.verify(db.session)
+    settings = runtime.current().settings
+    # Against the checkpoint file too when this server keeps it (a worker host may).
+    anchored = settings.audit_checkpoint_path.is_file()
+    if anchored:
+        public = signing_key(settings.audit_signing_key).public_key()
+        files = read_checkpoint_files([settings.audit_checkpoint_path])
+        check = verify_anchored(db.session, files, [public])
+    else:
+        check = audit.verify(db.session)
     db.session.rollback()
     record(
         "administration",
@@ -99,9 +109,11 @@ def verify():  # type: ignore[no-untyped-def]
             "ok": check.ok,
             "entries": check.entries,
             "first_broken_id": check.first_broken_id,
+            "checkpoints": check.checkpoints,
         },
     )
-    return render_template("audit/verify.html", check=check), 200 if check.ok else 409
+    page_ = render_template("audit/verify.html", check=check, anchored=anchored)
+    return page_, 200 if check.ok else 409
 
 
 @bp.route("/export")

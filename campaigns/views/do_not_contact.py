@@ -15,6 +15,7 @@ from campaigns.audit import record
 from campaigns.auth import current_user
 from campaigns.forms import DoNotContactForm, first_errors
 from campaigns.permissions import requires
+from messaging.audience.number_lock import hold_until_commit
 from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.intake.phone_numbers import normalise
@@ -86,6 +87,8 @@ def add():  # type: ignore[no-untyped-def]
     if existing is not None:
         flash(f"The number ending {e164[-3:]} is already on the list.")
         return redirect(url_for("do_not_contact.index"))
+    # Ordered against any worker about to text the number, as an opt-out is.
+    hold_until_commit(db.session, phone_hash)
     entry = DoNotContact(
         phone_hash=phone_hash, phone=e164, reason=data["reason"], added_by_id=current_user().id
     )

@@ -11,8 +11,9 @@ through its scoped session.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from messaging.db import utcnow
 from messaging.intake.extractions.records import ExtractedInteraction, ExtractedNumber
 from messaging.intake.phone_numbers import NormalisedNumber
 from messaging.models import Contact, ContactSource, Interaction
+from messaging.sealed_columns import give_ids, place_rows, row_sealer, sealed_column_names
 from messaging.tenancy import scoped_by_caller
 
 CHUNK = 5000
@@ -270,26 +272,42 @@ def _recount(session: Session, line_id: int, hashes: list[str], ids: dict[str, i
 
 
 def _insert_many(session: Session, table: Any, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys, in chunks."""
+    """Insert rows that all have the same keys, in chunks.
+
+    Each row gets its id first, so its sealed values can be bound to it (see
+    :mod:`messaging.sealed_columns`).
+    """
     batch = list(rows)
     if not batch:
         return
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         # PostgreSQL: Core's executemany batches the rows into multi-row INSERTs.
+        place_rows(connection, table, batch)
         for start in range(0, len(batch), CHUNK):
             connection.execute(table.insert(), batch[start : start + CHUNK])
         return
     # SQLite: the driver's executemany is fast, and Core's generic per-row parameter
-    # handling was a third of an import. Each column's own bind processor (encryption,
-    # UTC times, booleans) still converts every value, as Core would.
+    # handling was a third of an import. Each column's own conversion (sealing for the row's
+    # place, UTC times, booleans) is still applied to every value, as Core would.
+    give_ids(connection, table, batch)
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=list(batch[0]))
     order = compiled.positiontup or list(batch[0])
-    convert = [(key, table.c[key].type.bind_processor(dialect)) for key in order]
+    sealed = set(sealed_column_names(table))
+    convert = [_converter(table, key, dialect, sealed=key in sealed) for key in order]
     for start in range(0, len(batch), CHUNK):
-        params = [
-            tuple(row[key] if process is None else process(row[key]) for key, process in convert)
-            for row in batch[start : start + CHUNK]
-        ]
+        params = [tuple(value(row) for value in convert) for row in batch[start : start + CHUNK]]
         connection.exec_driver_sql(compiled.string, params)
+
+
+def _converter(
+    table: Any, key: str, dialect: Any, *, sealed: bool
+) -> Callable[[dict[str, Any]], Any]:
+    """What the driver gets for column ``key`` of a row."""
+    if sealed:
+        return row_sealer(table, key)
+    process = table.c[key].type.bind_processor(dialect)
+    if process is None:
+        return operator.itemgetter(key)
+    return lambda row: process(row[key])

@@ -1,5 +1,6 @@
 """Every pester table, imported here so metadata and migrations see them all."""
 
+from messaging.db import Base
 from messaging.models.alerts import Alert, AlertAttempt, AlertDelivery
 from messaging.models.answers import Conversion, ReplyAnswer
 from messaging.models.audit import AuditEvent, AuditHead
@@ -19,6 +20,10 @@ from messaging.models.replies import Reply, ReplyNumber
 from messaging.models.reports import IntelligenceReport
 from messaging.models.suppressions import Suppression, SuppressionEvent, SuppressionSource
 from messaging.models.users import ApiToken, Role, User
+from messaging.sealed_columns import place_sealed_columns
+
+# Each sealed column's type learns its table and column: the place its values are bound to.
+place_sealed_columns(Base.metadata)
 
 __all__ = [
     "Alert",

@@ -17,9 +17,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
+from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
 from messaging.models.forces import ForceOwned
+from messaging.sealed_columns import Encrypted
 
 
 class ReplyAnswer(ForceOwned, Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
@@ -46,6 +47,11 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
-    entries: Mapped[int] = mapped_column(default=0)
+    entries: Mapped[int] = mapped_column(default=0)  # entries in the table now
     # After audit retention trims old entries, the chain is verified from here.
     anchor_hash: Mapped[str] = mapped_column(String(64))
+    # Entries audit retention has removed, ever: an entry's place in the chain since its
+    # start is this plus its place among the entries left (what checkpoints count).
+    trimmed: Mapped[int] = mapped_column(default=0)
+    # Names this installation in its signed checkpoints (training and live are not mixed).
+    installation_id: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))

@@ -16,9 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
+from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
 from messaging.models.forces import ForceOwned
+from messaging.sealed_columns import Encrypted
 
 
 class OutboxMessage(ForceOwned, Base):

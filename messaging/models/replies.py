@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from messaging.crypto import LOOKUP_HASH_LENGTH, Encrypted
+from messaging.crypto import LOOKUP_HASH_LENGTH
 from messaging.db import Base, UTCDateTime, utcnow
 from messaging.models.forces import ForceOwned
+from messaging.sealed_columns import Encrypted
 
 
 class Reply(ForceOwned, Base):

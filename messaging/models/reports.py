@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from messaging.crypto import Encrypted
 from messaging.db import Base, UTCDateTime, utcnow
 from messaging.models.forces import ForceOwned
+from messaging.sealed_columns import Encrypted
 
 
 class IntelligenceReport(ForceOwned, Base):

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from messaging.crypto import Encrypted
 from messaging.db import Base, UTCDateTime, utcnow
 from messaging.models.forces import ForceOwned
+from messaging.sealed_columns import Encrypted
 
 
 class Role(enum.StrEnum):

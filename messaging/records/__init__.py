@@ -1,6 +1,8 @@
 """Records: what was done with personal data, and its end.
 
-Owns the hash-chained audit trail (DPA 2018 s.62; :mod:`~messaging.records.audit`) and its
+Owns the hash-chained audit trail (DPA 2018 s.62; :mod:`~messaging.records.audit`), its
+signed checkpoints kept outside the database and the check against them
+(:mod:`~messaging.records.audit_checkpoints`, :mod:`~messaging.records.audit_anchors`) and its
 exports (:mod:`~messaging.records.audit_export`), retention and the daily purge
 (:mod:`~messaging.records.retention`), erasure that keeps counts
 (:mod:`~messaging.records.erasure`), re-sealing under a new data key

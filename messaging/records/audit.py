@@ -8,7 +8,10 @@ breaks the chain at a point :func:`verify` names. Appends lock the single head r
 concurrent writers (web processes, workers on other hosts) queue up instead of forking it.
 
 Old entries leave only through :func:`trim` (audit retention): it moves the head's anchor
-to the last removed entry's hash, so the chain still verifies, and records itself.
+to the last removed entry's hash, so the chain still verifies, and records the new anchor
+and the count removed so far; :func:`verify` accepts a moved anchor only when the newest
+such record vouches for it. A cut end with the head rewritten, or a chain re-forged with
+the keys, is caught by signed checkpoints (:mod:`messaging.records.audit_checkpoints`).
 
 Each entry belongs to the force of its actor or subject (None for the system's own), and a
 force's administrators see only their force's entries. The chain itself is one, across all
@@ -19,6 +22,7 @@ forces, so :func:`verify` and :func:`trim` read it whole. Entries written since 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +37,7 @@ from messaging.models import AuditEvent, AuditHead, Contact
 from messaging.tenancy import across_forces, default_force_id
 
 GENESIS = "0" * 64
+TRIM_ACTION = "audit_trimmed"
 CHAIN_VERSION = 2  # entries hash their force (1: written before forces existed)
 WORKER_ACTOR = "worker"
 SYSTEM_ACTOR = "system"
@@ -150,7 +155,8 @@ def _lock_head(session: Session) -> AuditHead:
 
 def _create_head(session: Session) -> None:
     """Insert the head row unless a concurrent first append already has (then wait for it)."""
-    values = {"id": 1, "last_hash": GENESIS, "entries": 0, "anchor_hash": GENESIS}
+    values = {"id": 1, "last_hash": GENESIS, "entries": 0, "anchor_hash": GENESIS, "trimmed": 0}
+    values["installation_id"] = str(uuid.uuid4())
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -165,10 +171,18 @@ class ChainCheck:
     first_broken_id: int | None = None
     problem: str = ""
     head_hash: str = GENESIS
+    checkpoints: int = 0  # signed checkpoints the chain was checked against
+    unanchored: int | None = None  # entries newer than the latest checkpoint
 
     def describe(self) -> str:
         if self.ok:
-            return f"audit chain intact: {self.entries} entries, head {self.head_hash}"
+            anchored = ""
+            if self.unanchored is not None:
+                anchored = (
+                    f"; agrees with {self.checkpoints} signed checkpoints, "
+                    f"{self.unanchored} newer entries not yet checkpointed"
+                )
+            return f"audit chain intact: {self.entries} entries, head {self.head_hash}{anchored}"
         where = f"entry {self.first_broken_id}" if self.first_broken_id else "the chain's end"
         return f"audit chain broken at {where}: {self.problem} (checked {self.entries} entries)"
 
@@ -178,6 +192,7 @@ def verify(session: Session) -> ChainCheck:
     head = session.get(AuditHead, 1)
     expected_prev = head.anchor_hash if head else GENESIS
     count = 0
+    trim_record: AuditEvent | None = None
     entries = across_forces(select(AuditEvent).order_by(AuditEvent.id))  # the whole chain
     for event in session.scalars(entries).yield_per(1000):
         count += 1
@@ -185,10 +200,34 @@ def verify(session: Session) -> ChainCheck:
             return ChainCheck(False, count, event.id, "does not link to the entry before it")
         if entry_hash(event.prev_hash, _fields(event)) != event.hash:
             return ChainCheck(False, count, event.id, "its contents were changed")
+        if event.action == TRIM_ACTION:
+            trim_record = event
         expected_prev = event.hash
     if head is not None and head.last_hash != expected_prev:
         return ChainCheck(False, count, None, "entries after the last one were removed")
+    problem = _unvouched_start(head, trim_record)
+    if problem:
+        first = session.scalar(across_forces(select(func.min(AuditEvent.id))))
+        return ChainCheck(False, count, first, problem)
     return ChainCheck(True, count, head_hash=expected_prev)
+
+
+def _unvouched_start(head: AuditHead | None, trim_record: AuditEvent | None) -> str:
+    """Why the chain's start (anchor, count of trimmed entries) is not the one the newest
+    retention trim recorded; "" when it is."""
+    if head is None or (head.anchor_hash == GENESIS and not head.trimmed):
+        return ""
+    if trim_record is None:
+        return "the chain's start was moved, but no retention trim recorded it"
+    details = trim_record.details or {}
+    if "anchor" not in details:
+        return ""  # recorded before trims named their anchor: nothing more to compare
+    if details["anchor"] != head.anchor_hash or details.get("trimmed_total") != head.trimmed:
+        return (
+            "the chain's start is not where the last retention trim "
+            f"(entry {trim_record.id}) left it: entries before it were removed"
+        )
+    return ""
 
 
 @dataclass(frozen=True)
@@ -219,14 +258,22 @@ def trim(
     session.execute(across_forces(delete(AuditEvent).where(AuditEvent.id <= through)))
     head.anchor_hash = last_removed or head.anchor_hash
     head.entries = max(0, head.entries - removed)
+    head.trimmed += removed
     session.flush()
     append(
         session,
         category="erasure",
-        action="audit_trimmed",
+        action=TRIM_ACTION,
         actor=actor,
         object_type="audit_log",
-        details={"removed": removed, "through_id": through, "before": before.isoformat()},
+        details={
+            "removed": removed,
+            "through_id": through,
+            "before": before.isoformat(),
+            # What verify compares the head with: the chain now starts here.
+            "anchor": head.anchor_hash,
+            "trimmed_total": head.trimmed,
+        },
     )
     return TrimResult(removed, through, before)
 

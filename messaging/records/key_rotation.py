@@ -1,9 +1,14 @@
 """Re-sealing personal data under the current data key (``pester keys rotate``).
 
-Every column of type :class:`~messaging.crypto.Encrypted` is found from the models, so a
-column added later is rotated too. Values already sealed under the current key are left
-alone; the rest are opened with whichever configured key sealed them (``PESTER_OLD_DATA_KEYS``)
-and sealed again. Work is committed in batches, so an interrupted rotation simply resumes.
+Every column of type :class:`~messaging.sealed_columns.Encrypted` is found from the models, so
+a column added later is rotated too. Values already sealed under the current key, bound to
+their place, are left alone; the rest are opened with whichever configured key sealed them
+(``PESTER_OLD_DATA_KEYS``) and sealed again, bound to their table, column and row. A value in
+the old format (bound to its key only) is re-sealed only with ``PESTER_LEGACY_SEALS=accept``:
+it carries no place of its own, so the rotation binds it to wherever it is now — the operator
+vouches for that. A value that does not open where it is (moved from another row or column)
+stops the rotation, naming the place. Work is committed in batches, so an interrupted
+rotation simply resumes.
 
 The web app, workers and the purge keep running during a rotation. Each value is written
 back only if the stored ciphertext is still the one that was read (``UPDATE … WHERE id = ?
@@ -21,8 +26,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import LargeBinary, Table, bindparam, select, type_coerce, update
 from sqlalchemy.sql.schema import Column
 
-from messaging.crypto import DecryptionError, Encrypted, cipher
+from messaging.crypto import LEGACY_FORMAT, DecryptionError, MisplacedValueError, Place, cipher
 from messaging.db import Base, db
+from messaging.sealed_columns import Encrypted
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -77,7 +83,7 @@ def rotate(*, dry_run: bool = False, batch: int = BATCH) -> RotationReport:
             if not rows:
                 break
             last_id = rows[-1][0]
-            stale = _reseal(name, rows, report)
+            stale = _reseal(table.name, column.name, rows, report)
             if not stale:
                 continue
             if dry_run:
@@ -110,23 +116,30 @@ def _read_batch(
 
 
 def _reseal(
-    name: str, rows: list[tuple[object, bytes]], report: RotationReport
+    table: str, column: str, rows: list[tuple[object, bytes]], report: RotationReport
 ) -> list[dict[str, object]]:
     """The new ciphertext of each stale value, with the old one to match on write."""
     sealer = cipher()
+    name = f"{table}.{column}"
     stale: list[dict[str, object]] = []
     for row_id, blob in rows:
         if not sealer.needs_rotation(blob):
             report.current[name] += 1
             continue
+        place = Place(table, column, int(row_id))  # type: ignore[call-overload]
         try:
-            plaintext = sealer.decrypt(blob)
-        except DecryptionError as exc:
+            if blob[:2] == LEGACY_FORMAT and sealer.accept_legacy:
+                plaintext = sealer.open_legacy(blob, where=str(place))
+            else:
+                plaintext = sealer.open(blob, place)
+        except MisplacedValueError as exc:
             raise RotationError(
-                f"{name} row {row_id}: {exc}; add the key it was sealed with to "
-                "PESTER_OLD_DATA_KEYS and run the rotation again"
+                f"{exc}. Nothing after it was changed: find out how it got there (a restore, "
+                "the audit log) and restore or erase it before rotating again"
             ) from exc
-        stale.append({"row_id": row_id, "old": blob, "sealed": sealer.encrypt(plaintext)})
+        except DecryptionError as exc:
+            raise RotationError(f"{exc}; then run the rotation again") from exc
+        stale.append({"row_id": row_id, "old": blob, "sealed": sealer.seal(plaintext, place)})
     return stale
 
 

@@ -2,7 +2,8 @@
 
 Owns the outbox written at launch (:mod:`~messaging.sending.outbox`), the batch send job
 (:mod:`~messaging.sending.send_job`) and its parts: claiming rows with a lease
-(:mod:`~messaging.sending.claims`), the last-moment checks (:mod:`~messaging.sending.guard`),
+(:mod:`~messaging.sending.claims`), the last-moment checks (:mod:`~messaging.sending.guard`;
+under the number's lock, against the database: :mod:`~messaging.sending.final_check`),
 the send window (:mod:`~messaging.sending.send_window`), pacing and the shared Redis token
 bucket (:mod:`~messaging.sending.pacing`, :mod:`~messaging.sending.rate_limiter`), one
 text's gateway call (:mod:`~messaging.sending.text_sender`) and recording what happened

@@ -8,8 +8,10 @@ checks cost a few queries per second however fast the batch sends:
 - the campaign is still ``sending`` (pause and cancel take effect within half a second; a
   carrier block reported by a status callback pauses it here too);
 - the number has not opted out or joined the do-not-contact list since the batch was
-  claimed (suppression wins at the last moment: a STOP recorded half a second before a
-  text's turn stops it);
+  claimed, as far as the last refresh knew: a cheap early answer. The authoritative check
+  is made for each text just before its gateway call, under the number's lock
+  (:mod:`messaging.sending.final_check`), so a STOP committed before the call begins is
+  never sent, however recent;
 - the batch still holds its lease. The lease is renewed while the batch runs, never after
   it expired, and no call starts after it ends; the reconciler only touches a lease that
   ended longer ago than the gateway timeout plus a grace period, so a live worker and the

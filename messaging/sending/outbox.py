@@ -26,6 +26,7 @@ from messaging.audience.recipients import RecipientsRule, select_recipients
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.queues import enqueue
+from messaging.sealed_columns import place_rows
 from messaging.sending.send_job import send_batch
 from messaging.sending.send_window import Decision, WindowCheck, check
 
@@ -141,6 +142,8 @@ def write_outbox(
         }
         for contact_id, phone_hash, phone in recipients
     ]
+    # Ids first: each recipient's number is sealed for its own row.
+    place_rows(session.connection(), OutboxMessage.__table__, rows)
     for start in range(0, len(rows), INSERT_CHUNK):
         session.execute(insert(OutboxMessage), rows[start : start + INSERT_CHUNK])
     log.info("campaign %s: %s outbox rows written (%s)", plan.campaign_id, len(rows), state)

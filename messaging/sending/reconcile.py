@@ -42,6 +42,7 @@ from messaging.db import db, utcnow
 from messaging.gateways.base import LOOKUP_SINCE_MARGIN, GatewayError
 from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.queues import SEND, enqueue, get_queue
+from messaging.records.audit_checkpoints import CheckpointError, checkpoint_if_due
 from messaging.records.retention import schedule_daily_purge
 from messaging.sending.answer_job import requeue_answers
 from messaging.sending.outbox import enqueue_ready, start_if_due
@@ -324,7 +325,8 @@ def _settle(lease: _Lease, *, status: str, provider_id: str | None = None) -> in
 class Ticker(threading.Thread):
     """Runs :func:`tick` every few seconds in a worker, under a cluster-wide Redis lock,
     then ``also``: later stages' passes handed in by whoever starts the worker (sending
-    cannot import them), such as risk alerts' repeats."""
+    cannot import them), such as risk alerts' repeats; then an audit checkpoint when one
+    is due."""
 
     def __init__(
         self, interval: float | None = None, also: Sequence[Callable[[], object]] = ()
@@ -347,6 +349,7 @@ class Ticker(threading.Thread):
                         schedule_daily_purge()  # at most once a day, on the maintenance queue
                         for extra in self.also:
                             extra()
+                        _checkpoint_audit_if_due()
                     finally:
                         rt.redis.delete(key)
             except RedisError as exc:  # Redis restarting: the next pass repairs it
@@ -356,3 +359,13 @@ class Ticker(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+
+
+def _checkpoint_audit_if_due() -> None:
+    """Sign and send an audit checkpoint when one is due; a failure is logged, not fatal
+    (the next tick tries again, and the entries stay in the chain meanwhile)."""
+    rt = runtime.current()
+    try:
+        checkpoint_if_due(rt.settings, rt.redis)
+    except CheckpointError as exc:
+        log.error("%s", exc)

@@ -42,11 +42,13 @@ from sqlalchemy import select, update
 
 from messaging import delivery_status as ds
 from messaging import runtime
+from messaging.audience.number_lock import NumberLocks
 from messaging.audience.suppression import blocked_hashes
 from messaging.db import db, utcnow
 from messaging.models import Campaign, CampaignState, OutboxMessage
 from messaging.queues import enqueue
 from messaging.sending.claims import Claimed, claim_rows
+from messaging.sending.final_check import FinalCheck
 from messaging.sending.guard import BatchGuard
 from messaging.sending.outcomes import Outcome, record_outcomes
 from messaging.sending.pacing import shared_limiter
@@ -92,11 +94,21 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
 
 
 def dispatch_batch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
-    """Send a claimed batch's texts concurrently (each checked by ``guard`` first)."""
-    sender = BatchSender(guard, shared_limiter())
-    threads = max(1, min(runtime.current().settings.gateway_concurrency, len(rows)))
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:
-        return list(pool.map(sender.send, rows))
+    """Send a claimed batch's texts concurrently: each checked by ``guard`` first, then
+    checked against the database once more under its number's lock, which is held through
+    the gateway call (:mod:`~messaging.sending.final_check`). Answers are sent so too."""
+    rt = runtime.current()
+    final_check = FinalCheck(
+        NumberLocks(rt.redis, rt.settings.queue_prefix),
+        longest_call_s=rt.settings.gateway_timeout_s,
+    )
+    sender = BatchSender(guard, shared_limiter(), final_check)
+    threads = max(1, min(rt.settings.gateway_concurrency, len(rows)))
+    try:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") as pool:
+            return list(pool.map(sender.send, rows))
+    finally:
+        final_check.close()
 
 
 def _queue_again(campaign_id: int, ids: list[int]) -> None:

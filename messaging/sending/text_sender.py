@@ -1,11 +1,16 @@
 """Sending one claimed text: the last checks, the shared rate, the gateway call, and what
-each gateway answer means (see :mod:`messaging.sending.send_job` for the table)."""
+each gateway answer means (see :mod:`messaging.sending.send_job` for the table).
+
+The gateway call itself happens inside the number's clearance
+(:mod:`messaging.sending.final_check`): under the number's lock, right after a fresh read
+of the opt-outs, so a STOP committed before the call begins is never sent."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -24,6 +29,7 @@ from messaging.gateways.base import (
     SenderBlocked,
 )
 from messaging.sending.claims import Claimed
+from messaging.sending.final_check import Clearance, FinalCheck
 from messaging.sending.guard import BatchGuard, Verdict
 from messaging.sending.outcomes import Outcome
 from messaging.sending.pacing import sender_rate
@@ -37,6 +43,7 @@ RATE_LIMITED_PAUSE = 0.05  # seconds every worker holds a sender after a 429
 # Longest reconcile grace waited out in a send thread after a 5xx at create; a longer one
 # leaves the text claimed, and the tick looks it up once the grace has passed.
 INLINE_LOOKUP_SECONDS = 5.0
+NUMBER_BUSY_RETRY_SECONDS = 1.0  # the number's lock stayed taken: the text waits this long
 
 
 @dataclass
@@ -55,10 +62,11 @@ class _Try:
 class BatchSender:
     """Sends one batch's texts; ``send`` is called from many threads at once."""
 
-    def __init__(self, guard: BatchGuard, limiter: RateLimiter) -> None:
+    def __init__(self, guard: BatchGuard, limiter: RateLimiter, final_check: FinalCheck) -> None:
         rt = runtime.current()
         self.guard = guard
         self.limiter = limiter
+        self.final_check = final_check
         self.settings = rt.settings
         self.gateway: Gateway = rt.gateway()
         self.callback = f"{rt.settings.public_base_url}/webhooks/twilio/status"
@@ -125,36 +133,62 @@ class BatchSender:
             )
         except ValueError:
             return attempt.outcome(ds.REJECTED)  # no usable number (purged since launch)
-        asked_at = utcnow()
         try:
-            receipt = self.gateway.send(sms)
-        except RateLimited as exc:
-            return self._rate_limited(attempt, exc)
-        except RetryableError as exc:
-            attempt.attempts += 1
-            return self._retry_later(attempt, exc)
-        except OutcomeUnknown as exc:
-            attempt.attempts += 1
-            if exc.http_status is not None:
-                return self._look_up_after_server_error(attempt, exc, asked_at)
-            log.warning("outbox %s: outcome unknown; left for reconciliation", row.id)
-            return attempt.outcome(ds.CLAIMED, error_code=exc.code)
-        except SenderBlocked as exc:
-            self.guard.halt(f"carrier error {exc.code}")
-            return attempt.outcome(ds.PENDING, error_code=exc.code, blocked=exc.description)
-        except PermanentError as exc:
-            attempt.attempts += 1
-            phone = row.to if exc.suppress else None
-            return attempt.outcome(ds.REJECTED, error_code=exc.code, suppress_phone=phone)
-        except Exception as exc:
-            # An unclassified GatewayError, or a bug in the client: the request may have
-            # gone out, so only a lookup at the gateway may decide.
-            attempt.attempts += 1
-            log.warning("outbox %s: %s; left for reconciliation", row.id, type(exc).__name__)
-            code = exc.code if isinstance(exc, GatewayError) else None
-            return attempt.outcome(ds.CLAIMED, error_code=code)
+            cleared, asked_at, receipt, failure = self._send_when_cleared(row, sms)
+        except RedisError as exc:
+            self.guard.halt(f"the number locks (Redis) failed: {type(exc).__name__}")
+            return attempt.outcome(ds.PENDING)
+        if cleared is Clearance.SUPPRESSED:
+            return attempt.outcome(ds.SUPPRESSED)
+        if cleared is not Clearance.GO:
+            retry_at = utcnow() + timedelta(seconds=NUMBER_BUSY_RETRY_SECONDS)
+            return attempt.outcome(ds.PENDING, retry_at=retry_at)
+        if failure is not None:
+            return self._failed(attempt, failure, asked_at)
         attempt.attempts += 1
         return attempt.outcome(receipt.status or "queued", provider_id=receipt.provider_id)
+
+    def _send_when_cleared(
+        self, row: Claimed, sms: OutgoingSms
+    ) -> tuple[Clearance, datetime, Any, Exception | None]:
+        """The last check under the number's lock, then the call (the lock is released when
+        it returns); what it answered or raised is classified afterwards, lock-free."""
+        with self.final_check.clearance(row.phone_hash) as cleared:
+            asked_at = utcnow()
+            if cleared is not Clearance.GO:
+                return cleared, asked_at, None, None
+            try:
+                return cleared, asked_at, self.gateway.send(sms), None
+            except Exception as exc:
+                return cleared, asked_at, None, exc
+
+    def _failed(self, attempt: _Try, failure: Exception, asked_at: datetime) -> Outcome | float:
+        """What a gateway call that raised means for the text."""
+        row = attempt.row
+        if isinstance(failure, RateLimited):
+            return self._rate_limited(attempt, failure)
+        if isinstance(failure, RetryableError):
+            attempt.attempts += 1
+            return self._retry_later(attempt, failure)
+        if isinstance(failure, OutcomeUnknown):
+            attempt.attempts += 1
+            if failure.http_status is not None:
+                return self._look_up_after_server_error(attempt, failure, asked_at)
+            log.warning("outbox %s: outcome unknown; left for reconciliation", row.id)
+            return attempt.outcome(ds.CLAIMED, error_code=failure.code)
+        if isinstance(failure, SenderBlocked):
+            self.guard.halt(f"carrier error {failure.code}")
+            return attempt.outcome(ds.PENDING, error_code=failure.code, blocked=failure.description)
+        if isinstance(failure, PermanentError):
+            attempt.attempts += 1
+            phone = row.to if failure.suppress else None
+            return attempt.outcome(ds.REJECTED, error_code=failure.code, suppress_phone=phone)
+        # An unclassified GatewayError, or a bug in the client: the request may have gone
+        # out, so only a lookup at the gateway may decide.
+        attempt.attempts += 1
+        log.warning("outbox %s: %s; left for reconciliation", row.id, type(failure).__name__)
+        code = failure.code if isinstance(failure, GatewayError) else None
+        return attempt.outcome(ds.CLAIMED, error_code=code)
 
     def _rate_limited(self, attempt: _Try, exc: RateLimited) -> Outcome | float:
         attempt.refused += 1

@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData
 
-from messaging.crypto import configure_cipher
+from messaging.crypto import cipher, configure_cipher
 from messaging.db import Base, make_engine
 from messaging.migrate import is_current, upgrade
 
 
 def _fresh(database_url: str):  # type: ignore[no-untyped-def]
+    """An empty database. On PostgreSQL what is dropped is what is there (reflected), not
+    what the models describe: a test that downgraded leaves an older schema, whose tables
+    lack constraints the models' drop would drop first (outbox_messages.answer_id's, before
+    0007). SQLite drops no constraints, and its file is the test's own."""
     engine = make_engine(database_url)
     with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
+        if conn.dialect.name == "postgresql":
+            existing = MetaData()
+            existing.reflect(conn)
+            existing.drop_all(conn)
+        else:
+            Base.metadata.drop_all(conn)
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     return engine
+
+
+@pytest.fixture(autouse=True)
+def _leave_the_database_empty(database_url: str):  # type: ignore[no-untyped-def]
+    """A test here may leave an older schema (a downgrade, a failed upgrade) in the session's
+    PostgreSQL database, which the next module's app fixture drops by the models: empty it."""
+    yield
+    if database_url.startswith("postgresql"):
+        _fresh(database_url).dispose()
 
 
 @pytest.mark.postgres
@@ -226,6 +246,142 @@ def test_the_forces_migration_moves_an_installation_into_its_default_force(
         database.dispose()
     finally:
         engine.dispose()
+
+
+OLD_ERA = {  # written as pester wrote them before 0006: sealed, bound to the key only
+    ("lines", "line_number"): "+447700900999",
+    ("contacts", "phone"): "+447700900101",
+    ("replies", "body"): "Who is this? new number +447700900199",
+    ("replies", "notes"): "analyst's note",
+    ("users", "totp_secret"): "JBSWY3DPEHPK3PXP",
+}
+
+
+def _old_era_rows(engine) -> None:  # type: ignore[no-untyped-def]
+    """Rows of every kind 0006 re-seals, as a database before it held them (written at
+    0003: 0004 moves them into the default force, sealed values untouched)."""
+    from sqlalchemy import LargeBinary, bindparam, text
+
+    seal = cipher().seal_legacy
+    blob = {key: seal(value) for key, value in OLD_ERA.items()}
+    statements = [
+        (
+            "INSERT INTO users (id, email, display_name, role, password_hash, active,"
+            " must_change_password, failed_logins, created_at, totp_secret) VALUES (7,"
+            " 'a@force.test', '', 'admin', 'x', true, false, 0, CURRENT_TIMESTAMP, :v)",
+            blob[("users", "totp_secret")],
+        ),
+        (
+            "INSERT INTO lines (id, reference, name, force_area, operation, exhibit_reference,"
+            " retention_days, created_at, line_number) VALUES (3, 'L1', 'Tony', '', '', '',"
+            " 90, CURRENT_TIMESTAMP, :v)",
+            blob[("lines", "line_number")],
+        ),
+        (
+            "INSERT INTO contacts (id, line_id, phone_hash, kind, textable, drama,"
+            " suppressed_at_import, do_not_contact_at_import, interactions, created_at, phone)"
+            " VALUES (11, 3, 'h', 'mobile', true, true, false, false, 0, CURRENT_TIMESTAMP, :v)",
+            blob[("contacts", "phone")],
+        ),
+        (
+            "INSERT INTO replies (id, provider_id, to_sender, received_at, labels, risk_kinds,"
+            " why, urgent, tags, body) VALUES (5, 'SM1', '', CURRENT_TIMESTAMP, '[]', '[]',"
+            " '{}', false, '[]', :v)",
+            blob[("replies", "body")],
+        ),
+        ("UPDATE replies SET notes = :v WHERE id = 5", blob[("replies", "notes")]),
+        (
+            "INSERT INTO audit_head (id, last_hash, entries, anchor_hash) VALUES (1, :v, 0, :v)",
+            "0" * 64,
+        ),
+    ]
+    with engine.begin() as conn:
+        for sql, value in statements:
+            kind = LargeBinary() if isinstance(value, bytes) else None
+            conn.execute(text(sql).bindparams(bindparam("v", type_=kind)), {"v": value})
+
+
+def _stored(engine) -> dict[tuple[str, str], bytes]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    found = {}
+    with engine.connect() as conn:
+        for table, column in OLD_ERA:
+            value = conn.execute(text(f'SELECT "{column}" FROM {table}')).scalar_one()  # noqa: S608
+            if value is not None:
+                found[(table, column)] = bytes(value)
+    return found
+
+
+@pytest.mark.postgres
+def test_0006_reseals_old_values_bound_to_their_place_and_downgrades_back(
+    database_url: str,
+) -> None:
+    from sqlalchemy import select, text
+    from sqlalchemy.orm import Session
+
+    from messaging.crypto import BOUND_FORMAT, LEGACY_FORMAT, MisplacedValueError, cipher
+    from messaging.models import AuditHead, Contact, Line, Reply, User
+
+    configure_cipher("migration-test-key")
+    engine = _fresh(database_url)
+    try:
+        upgrade(engine, "0003")
+        _old_era_rows(engine)
+        upgrade(engine)
+        assert {blob[:2] for blob in _stored(engine).values()} == {BOUND_FORMAT}
+        with Session(engine) as session:
+            assert session.get(User, 7).totp_secret == OLD_ERA[("users", "totp_secret")]
+            assert session.get(Line, 3).line_number == OLD_ERA[("lines", "line_number")]
+            assert session.get(Contact, 11).phone == OLD_ERA[("contacts", "phone")]
+            reply = session.get(Reply, 5)
+            assert (reply.body, reply.notes) == (
+                OLD_ERA[("replies", "body")],
+                OLD_ERA[("replies", "notes")],
+            )
+            head = session.get(AuditHead, 1)
+            assert head.trimmed == 0 and len(head.installation_id) == 36
+        with engine.begin() as conn:  # bound now: the body moved into the notes won't open
+            conn.execute(text("UPDATE replies SET notes = body"))
+        with Session(engine) as session, pytest.raises(MisplacedValueError):
+            session.scalars(select(Reply.notes)).all()
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE replies SET notes = NULL"))
+
+        command.downgrade(_config(engine), "0005")
+        stored = _stored(engine)
+        assert ("replies", "notes") not in stored  # emptied above
+        assert {blob[:2] for blob in stored.values()} == {LEGACY_FORMAT}
+        assert cipher().open_legacy(stored[("contacts", "phone")]) == OLD_ERA[("contacts", "phone")]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_0006_needs_the_data_keys_when_there_is_data_to_reseal(database_url: str) -> None:
+    import messaging.crypto
+
+    configure_cipher("migration-test-key")
+    engine = _fresh(database_url)
+    try:
+        upgrade(engine, "0003")
+        _old_era_rows(engine)
+        saved, messaging.crypto._cipher = messaging.crypto._cipher, None
+        try:
+            with pytest.raises(RuntimeError, match="needs the data keys"):
+                upgrade(engine)
+        finally:
+            messaging.crypto._cipher = saved
+        assert not is_current(engine)
+        assert {blob[:2] for blob in _stored(engine).values()} == {b"p1"}  # nothing changed
+    finally:
+        engine.dispose()
+
+
+def _config(engine):  # type: ignore[no-untyped-def]
+    from messaging.migrate import alembic_config
+
+    return alembic_config(engine.url.render_as_string(hide_password=False))
 
 
 @pytest.mark.postgres

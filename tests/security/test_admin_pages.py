@@ -8,11 +8,13 @@ import json
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
+from messaging import runtime
 from messaging.db import db
-from messaging.models import AuditEvent, Line
+from messaging.models import AuditEvent, AuditHead, Line
 from messaging.records import audit
+from messaging.records.audit_checkpoints import write_checkpoint
 from tests.security.helpers import NUMBERS, fresh_token, seeded_line, sign_in
 from tests.support.factories import make_force, make_user
 
@@ -101,6 +103,21 @@ def test_the_chain_check_page_says_whether_the_log_was_tampered_with(app: Flask)
     bad = client.get("/admin/audit/verify")
     assert bad.status_code == 409
     assert f"Entry {event.id}" in bad.text and "its contents were changed" in bad.text
+
+
+def test_the_chain_check_page_uses_this_servers_checkpoint_file(app: Flask) -> None:
+    client, _ = _admin_client(app)
+    _entry()
+    last = _entry()  # checkpointed, then cut off with everything after it
+    assert write_checkpoint(runtime.current().settings) is not None
+    good = client.get("/admin/audit/verify")
+    assert good.status_code == 200 and "agrees with all 1 signed checkpoints" in good.text
+    left = db.session.scalar(select(func.count()).where(AuditEvent.id < last.id))
+    db.session.execute(delete(AuditEvent).where(AuditEvent.id >= last.id))
+    db.session.execute(update(AuditHead).values(last_hash=last.prev_hash, entries=left))
+    db.session.commit()
+    cut = client.get("/admin/audit/verify")
+    assert cut.status_code == 409 and "entries were removed from the end" in cut.text
 
 
 @pytest.mark.parametrize("role", ["officer", "supervisor", "analyst"])

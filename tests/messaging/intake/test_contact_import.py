@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from campaigns.cli import main
 from messaging.audience.recipients import RecipientsRule, select_recipients
 from messaging.audience.suppression import suppress
-from messaging.crypto import cipher, lookup_hash
+from messaging.crypto import Place, cipher, lookup_hash
 from messaging.db import db
 from messaging.intake.contact_import import ImportRefused, import_contacts
 from messaging.models import Contact, ContactImport, ContactSource, DoNotContact, Interaction
@@ -318,16 +318,22 @@ def test_imported_numbers_and_names_are_stored_sealed_and_read_back_whole(
 ) -> None:
     line = make_line()
     _import(line, _csv(tmp_path / "c.csv", [("Jay Sealed", "07700 900123")]))
-    stored = db.session.execute(
+    contact_id, source_id, *stored = db.session.execute(
         text(
-            "SELECT c.phone, s.raw, s.saved_name FROM contacts c"
+            "SELECT c.id, s.id, c.phone, s.raw, s.saved_name FROM contacts c"
             " JOIN contact_sources s ON s.contact_id = c.id"
         )
     ).one()
-    for value, plain in zip(stored, ("+447700900123", "07700 900123", "Jay Sealed"), strict=True):
+    places = (
+        Place("contacts", "phone", contact_id),
+        Place("contact_sources", "raw", source_id),
+        Place("contact_sources", "saved_name", source_id),
+    )
+    expected = ("+447700900123", "07700 900123", "Jay Sealed")
+    for value, place, plain in zip(stored, places, expected, strict=True):
         assert isinstance(value, bytes | memoryview), type(value)
         assert plain.encode() not in bytes(value)
-        assert cipher().decrypt(bytes(value)) == plain
+        assert cipher().open(bytes(value), place) == plain
     contact = db.session.scalar(select(Contact))
     assert (contact.phone, contact.phone_hash) == ("+447700900123", lookup_hash("+447700900123"))
     assert contact.created_at.tzinfo is not None

@@ -11,7 +11,7 @@ from sqlalchemy import LargeBinary, select, type_coerce
 
 from campaigns.commands.keys import keys as keys_cli
 from messaging import runtime
-from messaging.crypto import DecryptionError, cipher, configure_cipher
+from messaging.crypto import DecryptionError, Place, cipher, configure_cipher
 from messaging.db import db
 from messaging.models import Contact, ContactSource, Reply, User
 from messaging.records.key_rotation import RotationError, encrypted_columns, rotate
@@ -142,10 +142,10 @@ def test_a_value_edited_or_purged_during_rotation_is_never_overwritten_with_old_
     untouched_body = untouched.body
     original = edited.body
     sealer = cipher()
-    real_encrypt = sealer.encrypt
+    real_seal = sealer.seal
     fired = []
 
-    def encrypt_after_someone_else_commits(plaintext: str) -> bytes:
+    def seal_after_someone_else_commits(plaintext: str, place: Place) -> bytes:
         # The rotation has read the replies and is re-sealing them: meanwhile an analyst
         # edits one reply and the purge empties another, each committed at once.
         if not fired and plaintext == original:
@@ -154,9 +154,9 @@ def test_a_value_edited_or_purged_during_rotation_is_never_overwritten_with_old_
             other.get(Reply, edited.id).body = "edited during the rotation"
             other.get(Reply, purged.id).body = None
             other.commit()
-        return real_encrypt(plaintext)
+        return real_seal(plaintext, place)
 
-    monkeypatch.setattr(sealer, "encrypt", encrypt_after_someone_else_commits)
+    monkeypatch.setattr(sealer, "seal", seal_after_someone_else_commits)
     report = rotate()
     monkeypatch.undo()
 

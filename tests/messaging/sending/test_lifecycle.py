@@ -214,12 +214,15 @@ def test_launch_is_refused_once_the_send_window_has_closed(pipeline: Pipeline) -
 
 
 def test_a_paused_campaign_past_its_not_after_completes_and_says_why(pipeline: Pipeline) -> None:
-    campaign_id = pipeline.campaign([drama(101)], not_after=utcnow() + timedelta(seconds=1))
+    # Three seconds to build, approve and launch it (one was too few on a loaded machine),
+    # then wait until the window has closed.
+    not_after = utcnow() + timedelta(seconds=3)
+    campaign_id = pipeline.campaign([drama(101)], not_after=not_after)
     lifecycle.pause(db.session, pipeline.get(campaign_id), pipeline.officer)
     db.session.commit()
     import time
 
-    time.sleep(1.2)
+    time.sleep(max(0.0, (not_after - utcnow()).total_seconds()) + 0.2)
     tick()
     campaign = pipeline.get(campaign_id)
     assert (campaign.state, campaign.stop_code) == (S.COMPLETED, "not_after")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from messaging import config, runtime
 from messaging.crypto import lookup_hash
@@ -71,34 +71,31 @@ _numbers = itertools.count(1)
 def _message(ids: dict, *, sid: str | None, status: str = "queued") -> int:
     phone = f"+4477009{next(_numbers):05d}"
     with db.transaction() as session:
-        contact_id = session.execute(
-            insert(Contact)
-            .values(
-                force_id=ids["force"],
-                line_id=ids["line"],
-                phone_hash=lookup_hash(phone),
-                phone=phone,
-                kind="mobile",
-            )
-            .returning(Contact.id)
-        ).scalar_one()
-        return session.execute(
-            insert(OutboxMessage)
-            .values(
-                force_id=ids["force"],
-                campaign_id=ids["campaign"],
-                contact_id=contact_id,
-                phone_hash=lookup_hash(phone),
-                to=phone,
-                body="b",
-                sender="+447700900000",
-                segments=1,
-                status=status,
-                provider_id=sid,
-                submitted_at=utcnow() if sid else None,
-            )
-            .returning(OutboxMessage.id)
-        ).scalar_one()
+        contact = Contact(
+            force_id=ids["force"],
+            line_id=ids["line"],
+            phone_hash=lookup_hash(phone),
+            phone=phone,
+            kind="mobile",
+        )
+        session.add(contact)
+        session.flush()
+        message = OutboxMessage(
+            force_id=ids["force"],
+            campaign_id=ids["campaign"],
+            contact_id=contact.id,
+            phone_hash=lookup_hash(phone),
+            to=phone,
+            body="b",
+            sender="+447700900000",
+            segments=1,
+            status=status,
+            provider_id=sid,
+            submitted_at=utcnow() if sid else None,
+        )
+        session.add(message)
+        session.flush()
+        return message.id
 
 
 def _callback(sid: str, status: str) -> None:

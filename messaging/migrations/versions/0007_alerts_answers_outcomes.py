@@ -5,8 +5,8 @@ alert's reply, a delivery's alert, an attempt's delivery, an answer's reply, a c
 campaign text). They are created empty, so the column is required from the start; an
 answer's outbox row carries the answer's force in the outbox's own ``force_id``.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-11 07:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,330 @@
+"""Signed checkpoints of the audit chain, kept where a database writer cannot rewrite them.
+
+The keyed hash chain (:mod:`messaging.records.audit`) shows any change made by someone
+without the keys. Someone who can write the database can still cut its newest entries and
+rewrite the head to match, and someone holding the keys can forge a whole new chain that
+links up. A checkpoint closes both: every ``PESTER_AUDIT_CHECKPOINT_EVERY`` entries, or
+``PESTER_AUDIT_CHECKPOINT_MINUTES`` after an entry that none covers yet, the worker's tick
+(or ``pester audit checkpoint``) signs
+
+    (installation id, entries since the chain began, head hash, last entry's id and time, now)
+
+with an Ed25519 key that is not in the database (``PESTER_AUDIT_SIGNING_KEY``) and hands it
+to every sink: an append-only JSON-lines file outside the database
+(``PESTER_AUDIT_CHECKPOINT_PATH``, opened ``O_APPEND`` and fsync'd), and any channel added
+with :func:`register_sink_factory` (e-mail or a signed webhook, once alert channels exist).
+Verification (:mod:`messaging.records.audit_anchors`) needs only the public key.
+
+A database writer can rewrite every row and the head, and make the tick sign what they
+wrote; they cannot sign for the past nor rewrite the file, so the checkpoints already
+written contradict them. What stays open is the tail not yet checkpointed: at most
+``EVERY - 1`` entries, or ``MINUTES`` old.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from messaging.config import Settings
+from messaging.db import db, utcnow
+from messaging.models import AuditEvent, AuditHead
+from messaging.tenancy import across_forces
+
+log = logging.getLogger(__name__)
+VERSION = 1
+_DOMAIN = b"pester-audit-checkpoint/1\n"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be written to one or more sinks (their names are in the message)."""
+
+
+def signing_key(secret: str) -> Ed25519PrivateKey:
+    """The Ed25519 key derived from ``PESTER_AUDIT_SIGNING_KEY`` (any long random secret)."""
+    if not secret:
+        raise ValueError("an audit signing key is required")
+    seed = hmac.new(secret.encode(), b"pester/audit-checkpoint-signing", hashlib.sha256).digest()
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_key_pem(public: Ed25519PublicKey) -> str:
+    """The public key as PEM: what ``pester audit public-key`` prints and verifiers need."""
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """A public key from its PEM text; ValueError when it is not an Ed25519 public key."""
+    key = serialization.load_pem_public_key(text.encode())
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    """A short fingerprint of a public key, carried by each checkpoint it signs."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One signed statement: "this installation's chain had ``entries`` entries, the newest
+    ``last_id`` (written at ``last_at``) with hash ``head``, at time ``at``"."""
+
+    installation: str
+    entries: int  # since the chain began: entries trimmed by retention count too
+    head: str
+    last_id: int | None
+    last_at: str | None
+    at: str
+    key: str = ""
+    signature: str = ""
+    version: int = VERSION
+
+    def signed_bytes(self) -> bytes:
+        fields = asdict(self)
+        fields.pop("signature")
+        return _DOMAIN + json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+    def signed_by(self, private: Ed25519PrivateKey) -> Checkpoint:
+        unsigned = Checkpoint(**{**asdict(self), "key": key_id(private.public_key())})
+        signature = private.sign(unsigned.signed_bytes())
+        return Checkpoint(**{**asdict(unsigned), "signature": base64.b64encode(signature).decode()})
+
+    def verifies_with(self, public: Ed25519PublicKey) -> bool:
+        try:
+            public.verify(base64.b64decode(self.signature), self.signed_bytes())
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+    def line(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")) + "\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> Checkpoint:
+        """Parse one line of a checkpoint file; ValueError when it is not a checkpoint."""
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
+            return cls(**data)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise ValueError("not a pester audit checkpoint") from exc
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """The chain as the database holds it now."""
+
+    installation: str
+    entries: int  # since the chain began
+    head: str
+    last_id: int | None
+    last_at: datetime | None
+
+
+def chain_state(session: Session) -> ChainState | None:
+    """The head as recorded now, or None before the first entry."""
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return None
+    last = session.execute(  # the chain is one across all forces
+        across_forces(select(AuditEvent.id, AuditEvent.at).where(AuditEvent.hash == head.last_hash))
+    ).first()
+    return ChainState(
+        installation=head.installation_id,
+        entries=head.trimmed + head.entries,
+        head=head.last_hash,
+        last_id=last[0] if last else None,
+        last_at=last[1] if last else None,
+    )
+
+
+class CheckpointSink(Protocol):
+    """Somewhere checkpoints go that a database writer cannot rewrite."""
+
+    name: str
+
+    def send(self, checkpoint: Checkpoint) -> None:
+        """Deliver one signed checkpoint; raise when it did not arrive."""
+
+
+@dataclass
+class FileSink:
+    """An append-only JSON-lines file: each checkpoint one line, written whole and fsync'd."""
+
+    path: Path
+    name: str = field(default="file")
+
+    def send(self, checkpoint: Checkpoint) -> None:
+        data = checkpoint.line().encode()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(f"short write to {self.path} ({written} of {len(data)} bytes)")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:  # the new file's name must survive a crash too
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+
+
+# Extra channels (e-mail, a signed webhook: the alert channels) register a factory here;
+# each is called with the settings and returns a sink, or None when it is not configured.
+SinkFactory = Callable[[Settings], "CheckpointSink | None"]
+_SINK_FACTORIES: list[SinkFactory] = []
+
+
+def register_sink_factory(factory: SinkFactory) -> None:
+    """Add a channel every checkpoint is also sent to (the hook for e-mail and webhooks)."""
+    if factory not in _SINK_FACTORIES:
+        _SINK_FACTORIES.append(factory)
+
+
+def sinks_for(settings: Settings) -> list[CheckpointSink]:
+    """The file, then every registered channel that is configured."""
+    sinks: list[CheckpointSink] = [FileSink(settings.audit_checkpoint_path)]
+    for factory in _SINK_FACTORIES:
+        sink = factory(settings)
+        if sink is not None:
+            sinks.append(sink)
+    return sinks
+
+
+def write_checkpoint(settings: Settings, *, redis: Redis | None = None) -> Checkpoint | None:
+    """Sign the chain's head now and send it to every sink; None when the chain is empty.
+
+    Raises :class:`CheckpointError` naming the sinks that failed (after trying them all).
+    """
+    with db.transaction() as session:
+        state = chain_state(session)
+    if state is None or state.entries == 0:
+        return None
+    checkpoint = Checkpoint(
+        installation=state.installation,
+        entries=state.entries,
+        head=state.head,
+        last_id=state.last_id,
+        last_at=state.last_at.isoformat() if state.last_at else None,
+        at=utcnow().isoformat(),
+    ).signed_by(signing_key(settings.audit_signing_key))
+    sinks = sinks_for(settings)
+    failed = []
+    for sink in sinks:
+        try:
+            sink.send(checkpoint)
+        except Exception as exc:
+            log.error("audit checkpoint not delivered to %s: %s", sink.name, type(exc).__name__)
+            failed.append(sink.name)
+    if redis is not None and len(failed) < len(sinks):
+        _remember(redis, settings, checkpoint)
+    if failed:
+        raise CheckpointError(f"audit checkpoint not delivered to: {', '.join(failed)}")
+    log.info("audit checkpoint: %s entries, last entry %s", state.entries, state.last_id)
+    return checkpoint
+
+
+def _state_key(settings: Settings) -> str:
+    return f"{settings.queue_prefix}:audit-checkpoint"
+
+
+def _remember(redis: Redis, settings: Settings, checkpoint: Checkpoint) -> None:
+    try:
+        redis.set(
+            _state_key(settings),
+            json.dumps(
+                {"entries": checkpoint.entries, "head": checkpoint.head, "at": checkpoint.at}
+            ),
+        )
+    except RedisError as exc:
+        log.warning("could not note the audit checkpoint in Redis (%s)", type(exc).__name__)
+
+
+def checkpoint_due(
+    settings: Settings, state: ChainState | None, last: dict[str, Any] | None
+) -> bool:
+    """Whether entries are waiting and enough of them, or the oldest long enough, to sign."""
+    if state is None or state.entries == 0:
+        return False
+    if not last:
+        return True
+    if state.head == last.get("head"):
+        return False
+    if int(last.get("entries", 0)) > state.entries:
+        # Fewer entries than the last checkpoint counted: the chain was cut. Sign what is
+        # there now (the earlier checkpoint contradicts it) and say so loudly.
+        log.error(
+            "audit chain has %s entries but the last checkpoint counted %s: run "
+            "`pester audit verify --checkpoints`",
+            state.entries,
+            last.get("entries"),
+        )
+        return True
+    if state.entries - int(last.get("entries", 0)) >= settings.audit_checkpoint_every:
+        return True
+    since = datetime.fromisoformat(str(last.get("at")))
+    return utcnow() - since >= timedelta(minutes=settings.audit_checkpoint_minutes)
+
+
+def checkpoint_if_due(settings: Settings, redis: Redis | None) -> Checkpoint | None:
+    """Write a checkpoint when one is due (the worker's tick calls this every few seconds).
+
+    The last checkpoint is remembered in Redis (shared by the workers of every host); with
+    no Redis, the file's last line says.
+    """
+    with db.transaction() as session:
+        state = chain_state(session)
+    last = None
+    if redis is not None:
+        raw = redis.get(_state_key(settings))
+        last = json.loads(raw) if raw else None
+    if last is None:
+        last = _last_in_file(settings.audit_checkpoint_path)
+    if not checkpoint_due(settings, state, last):
+        return None
+    return write_checkpoint(settings, redis=redis)
+
+
+def _last_in_file(path: Path) -> dict[str, Any] | None:
+    """The newest checkpoint line of a file, as a dict; None when there is none."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 4096))
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return None
+    for line in reversed(lines):
+        try:
+            return asdict(Checkpoint.from_line(line.decode()))
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return None
