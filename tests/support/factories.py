@@ -16,7 +16,7 @@ from messaging.config import Settings, test_settings
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db
 from messaging.intake.phone_numbers import normalise
-from messaging.models import Contact, Force, Line, User
+from messaging.models import Contact, Force, Line, OutboxMessage, Reply, ReplyAnswer, User
 from messaging.seed import ensure_a_force, seed_reference_data
 
 PASSWORD = "correct horse battery staple"
@@ -122,6 +122,36 @@ def make_contacts(line: Line, numbers: list[str]) -> list[Contact]:
         contacts.append(contact)
     db.session.commit()
     return contacts
+
+
+def make_answer(reply: Reply, user: User, text: str) -> tuple[ReplyAnswer, OutboxMessage]:
+    """An analyst's free-text answer to ``reply``, approved, and its outbox row (as sent),
+    through the ORM as ``messaging.inbound.answers`` writes them: the text sealed twice."""
+    made = ReplyAnswer(
+        reply_id=reply.id,
+        phone_hash=reply.phone_hash,
+        kind="free_text",
+        body=text,
+        state="approved",
+        approval="responder",
+        request_key=f"answer-{next(_counter)}".ljust(32, "0"),
+        requested_by_id=user.id,
+    )
+    db.session.add(made)
+    db.session.flush()
+    row = OutboxMessage(
+        answer_id=made.id,
+        phone_hash=reply.phone_hash,
+        to=reply.phone,
+        body="",
+        private_body=made.body,
+        sender="+447700900000",
+        segments=1,
+        status="delivered",
+    )
+    db.session.add(row)
+    db.session.commit()
+    return made, row
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:

@@ -13,13 +13,14 @@ from campaigns.commands.keys import keys as keys_cli
 from messaging import runtime
 from messaging.crypto import DecryptionError, Place, cipher, configure_cipher
 from messaging.db import db
-from messaging.models import Contact, ContactSource, Reply, User
+from messaging.models import Contact, ContactSource, OutboxMessage, Reply, ReplyAnswer, User
 from messaging.records.key_rotation import RotationError, encrypted_columns, rotate
 from tests.security.helpers import MENTIONED, NUMBERS, SAVED_NAME, seeded_line
-from tests.support.factories import make_user
+from tests.support.factories import make_answer, make_user
 
 OLD = "old-data-key-0123456789abcdef0123456789abcdef"
 NEW = "new-data-key-fedcba9876543210fedcba9876543210"
+ANSWER = "Samaritans: 116 123, any time."
 
 
 def _use_keys(current: str, *old: str) -> None:
@@ -35,6 +36,11 @@ def _plaintexts() -> dict[str, object]:
         "names": sorted(s.saved_name for s in session.scalars(select(ContactSource))),
         "replies": sorted(r.body for r in session.scalars(select(Reply))),
         "totp": [u.totp_secret for u in session.scalars(select(User).order_by(User.id))],
+        "answers": [a.body for a in session.scalars(select(ReplyAnswer))],
+        "answers_sent": [
+            m.private_body
+            for m in session.scalars(select(OutboxMessage).where(OutboxMessage.answer_id > 0))
+        ],
     }
 
 
@@ -53,7 +59,8 @@ def sealed_under_old_key(app: Flask):  # type: ignore[no-untyped-def]
     officer = make_user()
     db.session.get(User, officer.id).totp_secret = "JBSWY3DPEHPK3PXP"
     db.session.commit()
-    seeded_line(officer)
+    seeded = seeded_line(officer)
+    make_answer(seeded.replies[0], officer, ANSWER)
     before = _plaintexts()
     yield before
     settings = runtime.current().settings
@@ -66,6 +73,7 @@ def test_after_rotation_the_old_key_can_be_removed_and_everything_still_reads(
 ) -> None:
     before = sealed_under_old_key
     assert NUMBERS[0] in before["contacts"] and SAVED_NAME in before["names"]
+    assert before["answers"] == before["answers_sent"] == [ANSWER]
     old_id = cipher().current_key_id
     _use_keys(NEW, OLD)
     new_id = cipher().current_key_id
@@ -76,6 +84,8 @@ def test_after_rotation_the_old_key_can_be_removed_and_everything_still_reads(
     assert report.total_resealed > 0
     assert report.resealed["contacts.phone"] == 3
     assert report.resealed["users.totp_secret"] == 1
+    assert report.resealed["reply_answers.body"] == 1  # an analyst's answer, and as sent
+    assert report.resealed["outbox_messages.private_body"] == 1
     assert _sealed_key_ids() == {new_id}
     _use_keys(NEW)  # the old key is gone from the configuration
     assert _plaintexts() == before
@@ -114,6 +124,8 @@ def test_every_encrypted_column_is_found(app: Flask) -> None:
         "suppressions.phone",
         "users.totp_secret",
         "lines.line_number",
+        "reply_answers.body",
+        "outbox_messages.private_body",
     } <= found
 
 

@@ -20,12 +20,12 @@ from messaging.crypto import (
 )
 from messaging.db import db, utcnow
 from messaging.intake.import_rows import _insert_many
-from messaging.models import Contact, ContactSource, Reply, User
+from messaging.models import Contact, ContactSource, OutboxMessage, Reply, ReplyAnswer, User
 from messaging.models.lines import Line
 from messaging.records.key_rotation import RotationError, encrypted_columns, rotate
 from messaging.sealed_columns import Encrypted, UnplacedValueError, place_rows
 from tests.security.helpers import NUMBERS, SAVED_NAME, seeded_line
-from tests.support.factories import make_contacts, make_line, make_user
+from tests.support.factories import make_answer, make_contacts, make_line, make_user
 
 
 def _raw(table: str, column: str, row_id: int) -> bytes:
@@ -102,6 +102,61 @@ def test_swapping_two_sealed_values_between_columns_is_refused_on_read(app: Flas
         db.session.execute(
             select(Contact.phone).where(Contact.id == seeded.contacts[0].id)
         ).scalar_one()
+
+
+ANSWERS = ("Call 999 now and stay with them.", "Samaritans: 116 123, any time.")
+
+
+def _answered() -> list[tuple[int, int]]:
+    """Two analysts' answers to two replies: (answer id, its outbox row id) each."""
+    seeded = seeded_line(make_user())
+    analyst = make_user(role="analyst")
+    made = [
+        make_answer(reply, analyst, text)
+        for reply, text in zip(seeded.replies[:2], ANSWERS, strict=True)
+    ]
+    return [(answer.id, row.id) for answer, row in made]
+
+
+@pytest.mark.postgres
+def test_analysts_answers_are_sealed_for_their_own_row_and_column(app: Flask) -> None:
+    answered = _answered()
+    (first, first_row), (second, second_row) = answered
+    for (answer_id, row_id), plain in zip(answered, ANSWERS, strict=True):
+        for place in (
+            Place("reply_answers", "body", answer_id),
+            Place("outbox_messages", "private_body", row_id),
+        ):
+            blob = _raw(place.table, place.column, place.row_id)
+            assert blob[:2] == BOUND_FORMAT and plain.encode() not in blob
+            assert cipher().open(blob, place) == plain
+    db.session.expire_all()
+    bodies = db.session.scalars(select(ReplyAnswer.body).order_by(ReplyAnswer.id)).all()
+    assert bodies == list(ANSWERS)
+    assert db.session.get(OutboxMessage, second_row).text == ANSWERS[1]
+
+    # Swapped between two answers: refused, naming the row and never the text.
+    a, b = _raw("reply_answers", "body", first), _raw("reply_answers", "body", second)
+    _store("reply_answers", "body", first, b)
+    _store("reply_answers", "body", second, a)
+    db.session.expire_all()
+    with pytest.raises(MisplacedValueError) as refused:
+        db.session.get(ReplyAnswer, first)
+    assert refused.value.place == Place("reply_answers", "body", first)
+    assert not any(plain in str(refused.value) for plain in ANSWERS)
+    with pytest.raises(MisplacedValueError, match=f"reply_answers.body of row {second}"):
+        db.session.execute(select(ReplyAnswer.body).where(ReplyAnswer.id == second)).all()
+
+    # Between columns of one outbox row (the text into the number), and between tables (an
+    # answer's text into another answer's outbox row): refused as well.
+    _store("outbox_messages", "to", first_row, _raw("outbox_messages", "private_body", first_row))
+    with pytest.raises(MisplacedValueError, match=f"outbox_messages.to of row {first_row}"):
+        db.session.execute(select(OutboxMessage.to).where(OutboxMessage.id == first_row)).all()
+    _store("outbox_messages", "private_body", second_row, a)
+    with pytest.raises(MisplacedValueError, match=r"outbox_messages\.private_body"):
+        db.session.execute(
+            select(OutboxMessage.private_body).where(OutboxMessage.id == second_row)
+        ).all()
 
 
 @pytest.mark.postgres
