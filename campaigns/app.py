@@ -17,6 +17,7 @@ from campaigns.permissions import PUBLIC
 from messaging import log_redaction, runtime
 from messaging.config import Settings, load_settings
 from messaging.db import db
+from messaging.records.checkpoint_channels import register_checkpoint_channels
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["pester.settings"] = settings
     runtime.configure(settings)
+    register_checkpoint_channels()  # audit checkpoints by e-mail and webhook, if configured
     app.teardown_appcontext(lambda _exc: db.session.remove())
 
     csrf.init_app(app)

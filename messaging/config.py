@@ -92,6 +92,11 @@ class Settings:
     alert_repeat_minutes: float = 15.0  # re-alert while the reply is not marked handled
     alert_max_attempts: int = 8  # per channel and alert, with backoff
     alert_timeout_s: float = 10.0  # per SMTP session or webhook request
+    # Audit checkpoints also go through the alert channels (messaging.records.
+    # checkpoint_channels): e-mailed via PESTER_ALERT_SMTP_URL, posted signed with
+    # PESTER_ALERT_WEBHOOK_SECRET.
+    audit_checkpoint_email_to: tuple[str, ...] = ()
+    audit_checkpoint_webhook_url: str = ""
     # The force a single-force installation's rows live in (created by the first migration).
     default_force: str = "DEFAULT"
     testing: bool = False
@@ -326,10 +331,10 @@ def _sending(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _alerts(env: Mapping[str, str], *, production: bool) -> dict[str, Any]:
-    """Where risk alerts go (SMTP and/or a signed webhook), and how often they repeat."""
+    """Where risk alerts go (SMTP and/or a signed webhook), and how often they repeat; and
+    who else gets each signed audit checkpoint through the same channels."""
     smtp_url = env.get("PESTER_ALERT_SMTP_URL", "").strip()
-    to = tuple(a.strip() for a in env.get("PESTER_ALERT_TO", "").split(",") if a.strip())
-    webhook_url = env.get("PESTER_ALERT_WEBHOOK_URL", "").strip()
+    to = _addresses(env, "PESTER_ALERT_TO")
     secret = env.get("PESTER_ALERT_WEBHOOK_SECRET", "")
     if smtp_url:
         try:
@@ -340,28 +345,52 @@ def _alerts(env: Mapping[str, str], *, production: bool) -> dict[str, Any]:
             raise ConfigurationError(
                 "PESTER_ALERT_TO must name at least one address when PESTER_ALERT_SMTP_URL is set"
             )
-        if any("@" not in address for address in to):
-            raise ConfigurationError("PESTER_ALERT_TO is a comma-separated list of addresses")
-    if webhook_url:
-        if not webhook_url.startswith(("https://", "http://")):
-            raise ConfigurationError("PESTER_ALERT_WEBHOOK_URL must be an http(s):// URL")
-        if len(secret) < 16:
-            raise ConfigurationError(
-                "PESTER_ALERT_WEBHOOK_SECRET must be set (16 characters or more) to sign "
-                "the alert webhook"
-            )
-        if production and not webhook_url.startswith("https://"):
-            raise ConfigurationError("PESTER_ALERT_WEBHOOK_URL must be https:// in production")
+    checkpoint_to = _addresses(env, "PESTER_AUDIT_CHECKPOINT_EMAIL_TO")
+    if checkpoint_to and not smtp_url:
+        raise ConfigurationError(
+            "PESTER_AUDIT_CHECKPOINT_EMAIL_TO needs PESTER_ALERT_SMTP_URL (the SMTP server "
+            "checkpoints are sent through)"
+        )
     return {
         "alert_smtp_url": smtp_url,
         "alert_from": env.get("PESTER_ALERT_FROM", "").strip() or "pester@localhost",
         "alert_to": to,
-        "alert_webhook_url": webhook_url,
+        "alert_webhook_url": _webhook_url(
+            env, "PESTER_ALERT_WEBHOOK_URL", secret, production=production
+        ),
         "alert_webhook_secret": secret,
         "alert_repeat_minutes": _positive(env, "PESTER_ALERT_REPEAT_MINUTES", 15.0),
         "alert_max_attempts": _int(env, "PESTER_ALERT_MAX_ATTEMPTS", 8),
         "alert_timeout_s": _positive(env, "PESTER_ALERT_TIMEOUT", 10.0),
+        "audit_checkpoint_email_to": checkpoint_to,
+        "audit_checkpoint_webhook_url": _webhook_url(
+            env, "PESTER_AUDIT_CHECKPOINT_WEBHOOK_URL", secret, production=production
+        ),
     }
+
+
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    addresses = tuple(a.strip() for a in env.get(name, "").split(",") if a.strip())
+    if any("@" not in address for address in addresses):
+        raise ConfigurationError(f"{name} is a comma-separated list of addresses")
+    return addresses
+
+
+def _webhook_url(env: Mapping[str, str], name: str, secret: str, *, production: bool) -> str:
+    """A webhook's URL, which PESTER_ALERT_WEBHOOK_SECRET signs requests to."""
+    url = env.get(name, "").strip()
+    if not url:
+        return ""
+    if not url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"{name} must be an http(s):// URL")
+    if len(secret) < 16:
+        raise ConfigurationError(
+            f"PESTER_ALERT_WEBHOOK_SECRET must be set (16 characters or more) to sign {name}'s "
+            "requests"
+        )
+    if production and not url.startswith("https://"):
+        raise ConfigurationError(f"{name} must be https:// in production")
+    return url
 
 
 def test_settings(tmp_dir: Path, **overrides: object) -> Settings:

@@ -12,14 +12,18 @@ from sqlalchemy.orm import Session
 from messaging import runtime
 from messaging.config import load_settings
 from messaging.models import Force
+from messaging.records.checkpoint_channels import register_checkpoint_channels
 
 
 def configured_runtime() -> runtime.Runtime:
-    """This process's runtime, configured from the environment when nothing has yet."""
+    """This process's runtime, configured from the environment when nothing has yet (with
+    the audit checkpoints' e-mail and webhook channels, as the app factory does)."""
     try:
         return runtime.current()
     except RuntimeError:
-        return runtime.configure(load_settings())
+        configured = runtime.configure(load_settings())
+        register_checkpoint_channels()
+        return configured
 
 
 def cli_actor() -> str:

@@ -12,7 +12,8 @@ links up. A checkpoint closes both: every ``PESTER_AUDIT_CHECKPOINT_EVERY`` entr
 with an Ed25519 key that is not in the database (``PESTER_AUDIT_SIGNING_KEY``) and hands it
 to every sink: an append-only JSON-lines file outside the database
 (``PESTER_AUDIT_CHECKPOINT_PATH``, opened ``O_APPEND`` and fsync'd), and any channel added
-with :func:`register_sink_factory` (e-mail or a signed webhook, once alert channels exist).
+with :func:`register_sink_factory`: e-mail and a signed webhook through the alert channels
+(:mod:`messaging.records.checkpoint_channels`), when configured.
 Verification (:mod:`messaging.records.audit_anchors`) needs only the public key.
 
 A database writer can rewrite every row and the head, and make the tick sign what they
@@ -197,8 +198,9 @@ class FileSink:
                 os.close(directory)
 
 
-# Extra channels (e-mail, a signed webhook: the alert channels) register a factory here;
-# each is called with the settings and returns a sink, or None when it is not configured.
+# Extra channels (e-mail, a signed webhook: messaging.records.checkpoint_channels) register
+# a factory here; each is called with the settings and returns a sink, or None when it is
+# not configured.
 SinkFactory = Callable[[Settings], "CheckpointSink | None"]
 _SINK_FACTORIES: list[SinkFactory] = []
 

@@ -2,9 +2,10 @@
 
 An answer's row is written (unique per answer) before anything is queued, like a
 campaign's; its job claims it with a lease, the guard checks the number has not opted out
-since, the shared rate limiter paces the sender, and the gateway call, the outcomes, the
-lookup after a timeout and the reconciliation of a dead worker's lease are the campaign
-path's own (:mod:`~messaging.sending.send_job`, :mod:`~messaging.sending.reconcile`). What
+since, the shared rate limiter paces the sender, and the last check under the number's
+lock (a STOP committed before the call begins is never sent), the gateway call, the
+outcomes, the lookup after a timeout and the reconciliation of a dead worker's lease are the
+campaign path's own (:mod:`~messaging.sending.send_job`, :mod:`~messaging.sending.reconcile`). What
 differs: there is no campaign to be sending, paused or finished, and the tick queues
 answers' pending rows itself (:func:`requeue_answers`).
 """

@@ -68,6 +68,11 @@ def process_env(settings: Settings, instance_dir: Path) -> dict[str, str]:
             PESTER_ALERT_WEBHOOK_URL=s.alert_webhook_url,
             PESTER_ALERT_WEBHOOK_SECRET=s.alert_webhook_secret,
         )
+    if s.audit_checkpoint_email_to:
+        env["PESTER_AUDIT_CHECKPOINT_EMAIL_TO"] = ",".join(s.audit_checkpoint_email_to)
+    if s.audit_checkpoint_webhook_url:
+        env["PESTER_AUDIT_CHECKPOINT_WEBHOOK_URL"] = s.audit_checkpoint_webhook_url
+        env["PESTER_ALERT_WEBHOOK_SECRET"] = s.alert_webhook_secret
     if not env["REDIS_URL"]:
         del env["REDIS_URL"]
     return env
