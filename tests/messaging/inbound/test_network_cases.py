@@ -17,7 +17,7 @@ from messaging.crypto import lookup_hash
 from messaging.db import db
 from messaging.inbound.network import line_network
 from messaging.models import Contact, Line, Reply, ReplyNumber
-from messaging.tenancy import acting_for
+from messaging.tenancy import TenancyError, acting_for
 from tests.support.factories import make_contacts, make_force, make_line
 
 _replies = iter(range(1, 10**6))
@@ -243,3 +243,16 @@ def test_the_network_matches_a_fold_over_every_row(app: Flask, seed: int) -> Non
     for force in forces:
         for min_repliers in (1, 2, 3):
             assert _as_reference(force.id, min_repliers) == _reference(force.id, min_repliers)
+
+
+@pytest.mark.postgres
+def test_a_session_acting_for_another_force_draws_no_network(app: Flask) -> None:
+    mine, theirs = make_force("AAA"), make_force("BBB")
+    make_contacts(_line(theirs, "THEIRS"), [_number(1)])
+    db.session.info["force_scope"] = theirs.id
+    try:
+        with pytest.raises(TenancyError):
+            line_network(db.session, mine.id)
+    finally:
+        del db.session.info["force_scope"]
+    assert [n.label for n in line_network(db.session, theirs.id).nodes] == ["THEIRS"]
