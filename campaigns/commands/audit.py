@@ -13,16 +13,15 @@ from campaigns.commands._setup import WHEN, cli_actor, configured_runtime
 from messaging.db import db
 from messaging.records import audit as audit_log
 from messaging.records.audit import CATEGORIES
-from messaging.records.audit_anchors import read_checkpoint_files, verify_anchored
+from messaging.records.audit_anchors import verify_anchored
 from messaging.records.audit_checkpoints import (
     CheckpointError,
     checkpoint_if_due,
-    load_public_key,
-    public_key_pem,
     signing_key,
     write_checkpoint,
 )
 from messaging.records.audit_export import FORMATS, AuditFilter, export
+from messaging.records.audit_format import load_public_key, public_key_pem, read_checkpoint_files
 
 audit = click.Group("audit", help="The audit log of who did what with personal data.")
 READABLE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

@@ -85,7 +85,7 @@ def test_rewriting_an_entry_and_rehashing_without_the_key_is_noticed(app: Flask)
     ids = _append(3)
     event = db.session.get(AuditEvent, ids[2])
     event.actor = "user:1 innocent"
-    canonical = json.dumps(audit._fields(event), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(audit.entry_content(event), sort_keys=True, separators=(",", ":"))
     forged = hashlib.sha256((event.prev_hash + canonical).encode()).hexdigest()
     event.hash = forged
     db.session.get(AuditHead, 1).last_hash = forged
