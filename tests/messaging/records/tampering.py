@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from messaging import runtime
 from messaging.db import db
@@ -21,7 +21,7 @@ from messaging.records.audit_checkpoints import write_checkpoint
 from messaging.records.audit_format import public_digest
 
 
-def settings():  # type: ignore[no-untyped-def]
+def current_settings():  # type: ignore[no-untyped-def]
     return runtime.current().settings
 
 
@@ -47,7 +47,7 @@ def checkpointed_chain() -> list[int]:
     ids: list[int] = []
     for block in range(3):
         ids += append_entries(4, start=4 * block)
-        assert write_checkpoint(settings()) is not None
+        assert write_checkpoint(current_settings()) is not None
     return ids
 
 
@@ -118,6 +118,13 @@ def _insert(ids: list[int]) -> int:
     inserted = {**row(ids[5]), "id": ids[6], "actor": "user:nobody", "hash": "f" * 64}
     inserted["prev_hash"] = row(ids[5])["hash"]
     db.session.add(AuditEvent(**inserted))
+    if db.session.get_bind().dialect.name == "postgresql":  # new entries after the moved ones
+        db.session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('audit_events', 'id'),"
+                " (SELECT max(id) FROM audit_events))"
+            )
+        )
     db.session.commit()
     return ids[6]
 

@@ -38,8 +38,8 @@ from tests.messaging.records.tampering import (
     TAMPERS,
     append_entries,
     checkpointed_chain,
+    current_settings,
     row,
-    settings,
 )
 
 
@@ -51,8 +51,8 @@ def chain(app: Flask) -> list[int]:
 
 def _anchored():  # type: ignore[no-untyped-def]
     db.session.expire_all()
-    files = read_checkpoint_files([settings().audit_checkpoint_path])
-    public = signing_key(settings().audit_signing_key).public_key()
+    files = read_checkpoint_files([current_settings().audit_checkpoint_path])
+    public = signing_key(current_settings().audit_signing_key).public_key()
     return verify_anchored(db.session, files, [public])
 
 
@@ -81,9 +81,11 @@ def test_every_tampering_is_detected_by_verify_with_checkpoints(
 
 @pytest.mark.postgres
 def test_a_checkpoint_signed_with_another_key_is_reported_as_forged(chain: list[int]) -> None:
-    forged = Checkpoint.from_line(settings().audit_checkpoint_path.read_text().splitlines()[-1])
+    forged = Checkpoint.from_line(
+        current_settings().audit_checkpoint_path.read_text().splitlines()[-1]
+    )
     forged = Checkpoint(**{**forged.__dict__, "entries": 3}).signed_by(Ed25519PrivateKey.generate())
-    FileSink(settings().audit_checkpoint_path).send(forged)
+    FileSink(current_settings().audit_checkpoint_path).send(forged)
     check = _anchored()
     assert not check.ok and "not signed by the given public key" in check.problem
     assert "line 4" in check.problem
@@ -91,7 +93,7 @@ def test_a_checkpoint_signed_with_another_key_is_reported_as_forged(chain: list[
 
 @pytest.mark.postgres
 def test_an_altered_checkpoint_line_is_reported(chain: list[int]) -> None:
-    path = settings().audit_checkpoint_path
+    path = current_settings().audit_checkpoint_path
     lines = path.read_text().splitlines()
     data = json.loads(lines[1])
     data["entries"] = 7  # moved: the signature no longer covers it
@@ -102,7 +104,7 @@ def test_an_altered_checkpoint_line_is_reported(chain: list[int]) -> None:
 
 
 def test_a_last_line_cut_short_by_a_crash_is_only_noted(chain: list[int]) -> None:
-    path = settings().audit_checkpoint_path
+    path = current_settings().audit_checkpoint_path
     with path.open("a") as handle:
         handle.write('{"at": "2026-')
     files = read_checkpoint_files([path])
@@ -119,7 +121,7 @@ def test_retention_trims_keep_the_chain_verifiable_against_older_checkpoints(
     with db.transaction() as session:
         result = audit.trim(session, before=cutoff)
     assert result.removed >= 6
-    assert write_checkpoint(settings()) is not None
+    assert write_checkpoint(current_settings()) is not None
     check = _anchored()
     assert check.ok, check.describe()
     head = db.session.get(AuditHead, 1)
@@ -145,29 +147,31 @@ def test_retention_trims_keep_the_chain_verifiable_against_older_checkpoints(
 def test_checkpoints_are_appended_one_whole_line_each_and_keep_what_was_there(
     app: Flask,
 ) -> None:
-    path = settings().audit_checkpoint_path
+    path = current_settings().audit_checkpoint_path
     path.write_text("kept from before\n")
     append_entries(2)
-    first = write_checkpoint(settings())
+    first = write_checkpoint(current_settings())
     append_entries(1, start=5)
-    second = write_checkpoint(settings())
+    second = write_checkpoint(current_settings())
     lines = path.read_text().splitlines()
     assert lines[0] == "kept from before"
     assert [Checkpoint.from_line(line) for line in lines[1:]] == [first, second]
     assert (first.entries, second.entries) == (2, 3)
-    public = signing_key(settings().audit_signing_key).public_key()
+    public = signing_key(current_settings().audit_signing_key).public_key()
     assert first.verifies_with(public) and second.verifies_with(public)
     head = db.session.get(AuditHead, 1)
     assert second.head == head.last_hash and second.installation == head.installation_id
 
 
 def test_an_empty_log_writes_no_checkpoint(app: Flask) -> None:
-    assert write_checkpoint(settings()) is None
-    assert not settings().audit_checkpoint_path.exists()
+    assert write_checkpoint(current_settings()) is None
+    assert not current_settings().audit_checkpoint_path.exists()
 
 
 def test_a_checkpoint_is_due_after_every_n_entries_or_m_minutes(app: Flask, redis) -> None:  # type: ignore[no-untyped-def]
-    every_three = settings().with_overrides(audit_checkpoint_every=3, audit_checkpoint_minutes=60)
+    every_three = current_settings().with_overrides(
+        audit_checkpoint_every=3, audit_checkpoint_minutes=60
+    )
     append_entries(1)
     assert checkpoint_if_due(every_three, redis) is not None  # nothing checkpointed yet
     assert checkpoint_if_due(every_three, redis) is None  # nothing new
@@ -199,7 +203,7 @@ def test_every_registered_channel_gets_the_checkpoint_too(app: Flask) -> None:
     register_sink_factory(factory)
     try:
         append_entries(1)
-        written = write_checkpoint(settings())
+        written = write_checkpoint(current_settings())
     finally:
         from messaging.records import audit_checkpoints
 
@@ -217,10 +221,12 @@ def test_the_cli_writes_prints_the_public_key_and_verifies_with_it_alone(
     assert "checkpoint written: 3 entries" in written.output
     key = runner.invoke(audit_cli, ["public-key"])
     assert key.output.startswith("-----BEGIN PUBLIC KEY-----")
-    assert key.output == public_key_pem(signing_key(settings().audit_signing_key).public_key())
+    assert key.output == public_key_pem(
+        signing_key(current_settings().audit_signing_key).public_key()
+    )
     key_file = tmp_path / "audit.pub"
     key_file.write_text(key.output)
-    path = str(settings().audit_checkpoint_path)
+    path = str(current_settings().audit_checkpoint_path)
 
     ok = runner.invoke(audit_cli, ["verify", "--checkpoints", path, "--public-key", str(key_file)])
     assert ok.exit_code == 0, ok.output
@@ -256,13 +262,13 @@ def test_the_cli_writes_prints_the_public_key_and_verifies_with_it_alone(
 
 
 def test_the_workers_tick_writes_checkpoints_as_entries_arrive(app: Flask) -> None:
-    runtime.configure(settings().with_overrides(audit_checkpoint_every=2))
+    runtime.configure(current_settings().with_overrides(audit_checkpoint_every=2))
     ticker = Ticker(interval=0.05)
     ticker.start()
     try:
         append_entries(2)
         deadline = time.monotonic() + 10
-        path = settings().audit_checkpoint_path
+        path = current_settings().audit_checkpoint_path
         while not (path.exists() and path.read_text().strip()):
             assert time.monotonic() < deadline, "the tick wrote no checkpoint"
             time.sleep(0.05)
