@@ -173,7 +173,13 @@ def export(session: Session, where: AuditFilter, fmt: str) -> Iterator[str]:
 
 def evidence(session: Session, *, since: datetime | None, until: datetime | None) -> Iterator[str]:
     """The chain's entries written from ``since`` to before ``until`` (all of it when both
-    are None), whole and in order, as an evidence export: a header, then an entry a line."""
+    are None), whole and in order, as an evidence export: a header, then an entry a line.
+
+    Call it first in its session: on PostgreSQL it reads one snapshot, so a retention trim
+    running meanwhile cannot take entries out between the header and the lines.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = session.get(AuditHead, 1)
     first_id, last_id = _evidence_range(session, head, since, until)
     between = (AuditEvent.id >= first_id, AuditEvent.id <= last_id)
