@@ -1,5 +1,5 @@
-"""`pester audit verify`, `checkpoint`, `public-key` and `export`: the audit log from the
-command line."""
+"""`pester audit verify`, `verify-export`, `checkpoint`, `public-key` and `export`: the audit
+log from the command line."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from campaigns.commands._setup import WHEN, cli_actor, configured_runtime
 from messaging.db import db
 from messaging.records import audit as audit_log
 from messaging.records.audit import CATEGORIES
-from messaging.records.audit_anchors import read_checkpoint_files, verify_anchored
+from messaging.records.audit_anchors import verify_anchored
 from messaging.records.audit_checkpoints import (
     CheckpointError,
     checkpoint_if_due,
-    load_public_key,
-    public_key_pem,
     signing_key,
     write_checkpoint,
 )
-from messaging.records.audit_export import FORMATS, AuditFilter, export
+from messaging.records.audit_evidence import verify_export
+from messaging.records.audit_export import EVIDENCE_FORMAT, FORMATS, AuditFilter, evidence, export
+from messaging.records.audit_format import load_public_key, public_key_pem, read_checkpoint_files
 
 audit = click.Group("audit", help="The audit log of who did what with personal data.")
 READABLE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -104,29 +104,96 @@ def public_key_command() -> None:
     click.echo(public_key_pem(signing_key(rt.settings.audit_signing_key).public_key()), nl=False)
 
 
+@audit.command("verify-export")
+@click.argument("export_file", metavar="EXPORT", type=READABLE_FILE)
+@click.option(
+    "--checkpoints",
+    "checkpoint_files",
+    type=READABLE_FILE,
+    multiple=True,
+    required=True,
+    help="A checkpoint file (JSON lines); repeat for several.",
+)
+@click.option(
+    "--public-key",
+    "public_key_files",
+    type=READABLE_FILE,
+    multiple=True,
+    required=True,
+    help="PEM public key the checkpoints are signed with; repeat for several.",
+)
+def verify_export_command(
+    export_file: Path, checkpoint_files: tuple[Path, ...], public_key_files: tuple[Path, ...]
+) -> None:
+    """Check an evidence export (`export --format jsonl`) against the signed checkpoints with
+    the public key alone: no database, no secret key. Names the first missing or altered
+    entry and exits 1 if there is one."""
+    files = read_checkpoint_files(checkpoint_files)
+    for note in files.notes:
+        click.echo(f"note: {note}", err=True)
+    try:
+        keys = [load_public_key(path.read_text()) for path in public_key_files]
+    except ValueError as exc:
+        raise click.ClickException(f"--public-key: {exc}") from exc
+    try:
+        with export_file.open(encoding="utf-8") as lines:
+            check = verify_export(lines, files, keys)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{export_file}: {exc}") from exc
+    if not check.ok:
+        click.echo(check.describe(), err=True)
+        sys.exit(1)
+    click.echo(check.describe())
+
+
 @audit.command("export")
-@click.option("--since", type=WHEN, required=True, help="Entries at or after this date (UTC).")
+@click.option(
+    "--since",
+    type=WHEN,
+    default=None,
+    help="Entries at or after this date (UTC); required except for jsonl (then: from the start).",
+)
 @click.option("--until", type=WHEN, default=None, help="Entries before this date (UTC).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, EVIDENCE_FORMAT]),
+    default="csv",
+    show_default=True,
+    help="jsonl: the whole chain as evidence, checkable offline with `verify-export`.",
+)
 @click.option("--category", type=click.Choice(sorted(CATEGORIES)), default=None)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-")
 @click.option("--reason", default="", help="Why the log is exported (recorded in the log).")
 def export_command(
-    since: datetime,
+    since: datetime | None,
     until: datetime | None,
     fmt: str,
     category: str | None,
     output: str,
     reason: str,
 ) -> None:
-    """Write audit entries as CSV or JSON (to stdout unless --output); the export is logged."""
+    """Write audit entries as CSV, JSON or evidence JSON lines (to stdout unless --output);
+    the export is logged."""
+    if fmt == EVIDENCE_FORMAT and category:
+        raise click.UsageError(
+            "--category does not go with --format jsonl: the evidence export is the chain "
+            "whole, since a gap would leave nothing to check the entries after it against"
+        )
+    if fmt != EVIDENCE_FORMAT and since is None:
+        raise click.UsageError("--since is required (except with --format jsonl)")
     configured_runtime()
     where = AuditFilter(category=category or "", since=since, until=until)
     with (
         click.open_file(output, "w", encoding="utf-8") as out,
         db.transaction() as session,
     ):
-        for chunk in export(session, where, fmt):
+        chunks = (
+            evidence(session, since=since, until=until)
+            if fmt == EVIDENCE_FORMAT
+            else export(session, where, fmt)
+        )
+        for chunk in chunks:
             out.write(chunk)
     actor = cli_actor()
     with db.transaction() as session:

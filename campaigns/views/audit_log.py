@@ -13,9 +13,10 @@ from messaging import runtime, tenancy
 from messaging.db import db
 from messaging.records import audit
 from messaging.records.audit import CATEGORIES
-from messaging.records.audit_anchors import read_checkpoint_files, verify_anchored
+from messaging.records.audit_anchors import verify_anchored
 from messaging.records.audit_checkpoints import signing_key
 from messaging.records.audit_export import FORMATS, AuditFilter, export, page
+from messaging.records.audit_format import read_checkpoint_files
 
 bp = Blueprint("audit_log", __name__, url_prefix="/admin/audit")
 PAGE_SIZE = 100

@@ -32,6 +32,9 @@ class AuditEvent(ForceOwned, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The unkeyed digest chain (SHA-256 over the previous digest and the same content):
+    # anyone can recompute it, so signed checkpoints of it need no secret to check.
+    digest: Mapped[str] = mapped_column(String(64))
     # The force of the actor or subject; None for the system's own entries (a trim).
     force_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
         ForeignKey("forces.id"), index=True, nullable=True
@@ -47,9 +50,11 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+    last_digest: Mapped[str] = mapped_column(String(64))
     entries: Mapped[int] = mapped_column(default=0)  # entries in the table now
     # After audit retention trims old entries, the chain is verified from here.
     anchor_hash: Mapped[str] = mapped_column(String(64))
+    anchor_digest: Mapped[str] = mapped_column(String(64))
     # Entries audit retention has removed, ever: an entry's place in the chain since its
     # start is this plus its place among the entries left (what checkpoints count).
     trimmed: Mapped[int] = mapped_column(default=0)

@@ -7,11 +7,18 @@ hash, keyed by a secret the database does not hold, so a changed, removed or ins
 breaks the chain at a point :func:`verify` names. Appends lock the single head row, so
 concurrent writers (web processes, workers on other hosts) queue up instead of forking it.
 
+Each entry also carries a public ``digest``: SHA-256 over the previous entry's digest and
+the same content, unkeyed (:mod:`messaging.records.audit_format` defines both exactly).
+Checkpoints sign it, so an export of the trail can be checked against them with the public
+key alone (:mod:`messaging.records.audit_evidence`); the keyed hash still catches a change
+that no checkpoint covers yet, by anyone without the key.
+
 Old entries leave only through :func:`trim` (audit retention): it moves the head's anchor
-to the last removed entry's hash, so the chain still verifies, and records the new anchor
-and the count removed so far; :func:`verify` accepts a moved anchor only when the newest
-such record vouches for it. A cut end with the head rewritten, or a chain re-forged with
-the keys, is caught by signed checkpoints (:mod:`messaging.records.audit_checkpoints`).
+to the last removed entry's hash and digest, so the chain still verifies, and records the
+new anchor and the count removed so far; :func:`verify` accepts a moved anchor only when
+the newest such record vouches for it. A cut end with the head rewritten, or a chain
+re-forged with the keys, is caught by signed checkpoints
+(:mod:`messaging.records.audit_checkpoints`).
 
 Each entry belongs to the force of its actor or subject (None for the system's own), and a
 force's administrators see only their force's entries. The chain itself is one, across all
@@ -21,7 +28,6 @@ forces, so :func:`verify` and :func:`trim` read it whole. Entries written since 
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,10 +40,16 @@ from sqlalchemy.orm import Session
 from messaging.crypto import cipher
 from messaging.db import utcnow
 from messaging.models import AuditEvent, AuditHead, Contact
+from messaging.records.audit_format import (
+    GENESIS,
+    TRIM_ACTION,
+    ChainCheck,
+    canonical,
+    public_digest,
+    unvouched_start,
+)
 from messaging.tenancy import across_forces, default_force_id
 
-GENESIS = "0" * 64
-TRIM_ACTION = "audit_trimmed"
 CHAIN_VERSION = 2  # entries hash their force (1: written before forces existed)
 WORKER_ACTOR = "worker"
 SYSTEM_ACTOR = "system"
@@ -58,11 +70,11 @@ CATEGORIES = frozenset(
 
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     """The keyed hash that chains an entry to its predecessor."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return cipher().chain_hash((prev_hash + canonical).encode())
+    return cipher().chain_hash((prev_hash + canonical(fields)).encode())
 
 
-def _fields(event: AuditEvent) -> dict[str, Any]:
+def entry_content(event: AuditEvent) -> dict[str, Any]:
+    """What both of an entry's hashes cover (:mod:`~messaging.records.audit_format`)."""
     at: datetime = event.at
     fields = _common_fields(event, at)
     if event.chain_version >= 2:
@@ -130,9 +142,11 @@ def append(
         force_id=force_id or default_force_id(session),
         chain_version=CHAIN_VERSION,
     )
-    event.hash = entry_hash(head.last_hash, _fields(event))
+    content = entry_content(event)
+    event.hash = entry_hash(head.last_hash, content)
+    event.digest = public_digest(head.last_digest, content)
     session.add(event)
-    head.last_hash = event.hash
+    head.last_hash, head.last_digest = event.hash, event.digest
     head.entries += 1
     session.flush()
     return event
@@ -156,6 +170,7 @@ def _lock_head(session: Session) -> AuditHead:
 def _create_head(session: Session) -> None:
     """Insert the head row unless a concurrent first append already has (then wait for it)."""
     values = {"id": 1, "last_hash": GENESIS, "entries": 0, "anchor_hash": GENESIS, "trimmed": 0}
+    values.update(last_digest=GENESIS, anchor_digest=GENESIS)
     values["installation_id"] = str(uuid.uuid4())
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -164,70 +179,39 @@ def _create_head(session: Session) -> None:
     session.execute(insert(AuditHead).values(**values).on_conflict_do_nothing())
 
 
-@dataclass(frozen=True)
-class ChainCheck:
-    ok: bool
-    entries: int
-    first_broken_id: int | None = None
-    problem: str = ""
-    head_hash: str = GENESIS
-    checkpoints: int = 0  # signed checkpoints the chain was checked against
-    unanchored: int | None = None  # entries newer than the latest checkpoint
-
-    def describe(self) -> str:
-        if self.ok:
-            anchored = ""
-            if self.unanchored is not None:
-                anchored = (
-                    f"; agrees with {self.checkpoints} signed checkpoints, "
-                    f"{self.unanchored} newer entries not yet checkpointed"
-                )
-            return f"audit chain intact: {self.entries} entries, head {self.head_hash}{anchored}"
-        where = f"entry {self.first_broken_id}" if self.first_broken_id else "the chain's end"
-        return f"audit chain broken at {where}: {self.problem} (checked {self.entries} entries)"
-
-
 def verify(session: Session) -> ChainCheck:
-    """Recompute the whole chain; name the first entry whose hash or link does not hold."""
+    """Recompute the whole chain, keyed hashes and public digests; name the first entry
+    whose hash, digest or link does not hold."""
     head = session.get(AuditHead, 1)
-    expected_prev = head.anchor_hash if head else GENESIS
+    prev_hash, prev_digest = (head.anchor_hash, head.anchor_digest) if head else (GENESIS, GENESIS)
     count = 0
-    trim_record: AuditEvent | None = None
+    trim: tuple[int, dict[str, Any]] | None = None
     entries = across_forces(select(AuditEvent).order_by(AuditEvent.id))  # the whole chain
     for event in session.scalars(entries).yield_per(1000):
         count += 1
-        if event.prev_hash != expected_prev:
+        if event.prev_hash != prev_hash:
             return ChainCheck(False, count, event.id, "does not link to the entry before it")
-        if entry_hash(event.prev_hash, _fields(event)) != event.hash:
+        content = entry_content(event)
+        if entry_hash(event.prev_hash, content) != event.hash:
             return ChainCheck(False, count, event.id, "its contents were changed")
+        if public_digest(prev_digest, content) != event.digest:
+            return ChainCheck(False, count, event.id, "its public digest was changed")
         if event.action == TRIM_ACTION:
-            trim_record = event
-        expected_prev = event.hash
-    if head is not None and head.last_hash != expected_prev:
+            trim = (event.id, event.details or {})
+        prev_hash, prev_digest = event.hash, event.digest
+    if head is not None and (head.last_hash, head.last_digest) != (prev_hash, prev_digest):
         return ChainCheck(False, count, None, "entries after the last one were removed")
-    problem = _unvouched_start(head, trim_record)
+    problem = _unvouched_start(head, trim)
     if problem:
         first = session.scalar(across_forces(select(func.min(AuditEvent.id))))
         return ChainCheck(False, count, first, problem)
-    return ChainCheck(True, count, head_hash=expected_prev)
+    return ChainCheck(True, count, head_hash=prev_hash)
 
 
-def _unvouched_start(head: AuditHead | None, trim_record: AuditEvent | None) -> str:
-    """Why the chain's start (anchor, count of trimmed entries) is not the one the newest
-    retention trim recorded; "" when it is."""
-    if head is None or (head.anchor_hash == GENESIS and not head.trimmed):
+def _unvouched_start(head: AuditHead | None, trim: tuple[int, dict[str, Any]] | None) -> str:
+    if head is None:
         return ""
-    if trim_record is None:
-        return "the chain's start was moved, but no retention trim recorded it"
-    details = trim_record.details or {}
-    if "anchor" not in details:
-        return ""  # recorded before trims named their anchor: nothing more to compare
-    if details["anchor"] != head.anchor_hash or details.get("trimmed_total") != head.trimmed:
-        return (
-            "the chain's start is not where the last retention trim "
-            f"(entry {trim_record.id}) left it: entries before it were removed"
-        )
-    return ""
+    return unvouched_start(head.anchor_hash, head.anchor_digest, head.trimmed, trim)
 
 
 @dataclass(frozen=True)
@@ -252,11 +236,11 @@ def trim(
     through, removed = _trim_extent(session, before)
     if through is None:
         return TrimResult(0, None, before)
-    last_removed = session.scalar(
-        across_forces(select(AuditEvent.hash).where(AuditEvent.id == through))
-    )
+    last_removed = session.execute(
+        across_forces(select(AuditEvent.hash, AuditEvent.digest).where(AuditEvent.id == through))
+    ).one()
     session.execute(across_forces(delete(AuditEvent).where(AuditEvent.id <= through)))
-    head.anchor_hash = last_removed or head.anchor_hash
+    head.anchor_hash, head.anchor_digest = last_removed
     head.entries = max(0, head.entries - removed)
     head.trimmed += removed
     session.flush()
@@ -272,6 +256,7 @@ def trim(
             "before": before.isoformat(),
             # What verify compares the head with: the chain now starts here.
             "anchor": head.anchor_hash,
+            "anchor_digest": head.anchor_digest,
             "trimmed_total": head.trimmed,
         },
     )

@@ -7,14 +7,19 @@ links up. A checkpoint closes both: every ``PESTER_AUDIT_CHECKPOINT_EVERY`` entr
 ``PESTER_AUDIT_CHECKPOINT_MINUTES`` after an entry that none covers yet, the worker's tick
 (or ``pester audit checkpoint``) signs
 
-    (installation id, entries since the chain began, head hash, last entry's id and time, now)
+    (installation id, entries since the chain began, head hash, head digest,
+     last entry's id and time, now)
 
 with an Ed25519 key that is not in the database (``PESTER_AUDIT_SIGNING_KEY``) and hands it
 to every sink: an append-only JSON-lines file outside the database
 (``PESTER_AUDIT_CHECKPOINT_PATH``, opened ``O_APPEND`` and fsync'd), and any channel added
 with :func:`register_sink_factory`: e-mail and a signed webhook through the alert channels
 (:mod:`messaging.records.checkpoint_channels`), when configured.
-Verification (:mod:`messaging.records.audit_anchors`) needs only the public key.
+Verification needs only the public key: against the database
+(:mod:`messaging.records.audit_anchors`), or offline against an export, with no database and
+no secret at all (:mod:`messaging.records.audit_evidence`; the format is in
+:mod:`messaging.records.audit_format`). Checkpoints written before public digests existed
+(version 1) sign the keyed head hash only; they still verify.
 
 A database writer can rewrite every row and the head, and make the tick sign what they
 wrote; they cannot sign for the past nor rewrite the file, so the checkpoints already
@@ -24,7 +29,6 @@ written contradict them. What stays open is the tail not yet checkpointed: at mo
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -36,9 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -47,11 +49,10 @@ from sqlalchemy.orm import Session
 from messaging.config import Settings
 from messaging.db import db, utcnow
 from messaging.models import AuditEvent, AuditHead
+from messaging.records.audit_format import Checkpoint
 from messaging.tenancy import across_forces
 
 log = logging.getLogger(__name__)
-VERSION = 1
-_DOMAIN = b"pester-audit-checkpoint/1\n"
 
 
 class CheckpointError(RuntimeError):
@@ -66,74 +67,6 @@ def signing_key(secret: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def public_key_pem(public: Ed25519PublicKey) -> str:
-    """The public key as PEM: what ``pester audit public-key`` prints and verifiers need."""
-    return public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-
-
-def load_public_key(text: str) -> Ed25519PublicKey:
-    """A public key from its PEM text; ValueError when it is not an Ed25519 public key."""
-    key = serialization.load_pem_public_key(text.encode())
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
-    return key
-
-
-def key_id(public: Ed25519PublicKey) -> str:
-    """A short fingerprint of a public key, carried by each checkpoint it signs."""
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """One signed statement: "this installation's chain had ``entries`` entries, the newest
-    ``last_id`` (written at ``last_at``) with hash ``head``, at time ``at``"."""
-
-    installation: str
-    entries: int  # since the chain began: entries trimmed by retention count too
-    head: str
-    last_id: int | None
-    last_at: str | None
-    at: str
-    key: str = ""
-    signature: str = ""
-    version: int = VERSION
-
-    def signed_bytes(self) -> bytes:
-        fields = asdict(self)
-        fields.pop("signature")
-        return _DOMAIN + json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
-
-    def signed_by(self, private: Ed25519PrivateKey) -> Checkpoint:
-        unsigned = Checkpoint(**{**asdict(self), "key": key_id(private.public_key())})
-        signature = private.sign(unsigned.signed_bytes())
-        return Checkpoint(**{**asdict(unsigned), "signature": base64.b64encode(signature).decode()})
-
-    def verifies_with(self, public: Ed25519PublicKey) -> bool:
-        try:
-            public.verify(base64.b64decode(self.signature), self.signed_bytes())
-        except (InvalidSignature, ValueError):
-            return False
-        return True
-
-    def line(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")) + "\n"
-
-    @classmethod
-    def from_line(cls, line: str) -> Checkpoint:
-        """Parse one line of a checkpoint file; ValueError when it is not a checkpoint."""
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise TypeError("not an object")
-            return cls(**data)
-        except (TypeError, json.JSONDecodeError) as exc:
-            raise ValueError("not a pester audit checkpoint") from exc
-
-
 @dataclass(frozen=True)
 class ChainState:
     """The chain as the database holds it now."""
@@ -141,6 +74,7 @@ class ChainState:
     installation: str
     entries: int  # since the chain began
     head: str
+    digest: str
     last_id: int | None
     last_at: datetime | None
 
@@ -157,6 +91,7 @@ def chain_state(session: Session) -> ChainState | None:
         installation=head.installation_id,
         entries=head.trimmed + head.entries,
         head=head.last_hash,
+        digest=head.last_digest,
         last_id=last[0] if last else None,
         last_at=last[1] if last else None,
     )
@@ -234,6 +169,7 @@ def write_checkpoint(settings: Settings, *, redis: Redis | None = None) -> Check
         installation=state.installation,
         entries=state.entries,
         head=state.head,
+        digest=state.digest,
         last_id=state.last_id,
         last_at=state.last_at.isoformat() if state.last_at else None,
         at=utcnow().isoformat(),

@@ -1,7 +1,13 @@
-"""Reading the audit log: filters for the admin page, and CSV / JSON exports.
+"""Reading the audit log: filters for the admin page, CSV / JSON exports, and evidence.
 
 Exports carry each entry's hash and previous hash, so whoever receives one can check that
 the entries link up. CSV cells that a spreadsheet would run as a formula are defused.
+
+The evidence export (``jsonl``, from the command line only: it is the whole chain, across
+every force) carries everything needed to recompute each entry's public digest and check
+the signed checkpoints without pester or its keys: a header saying where in the chain it
+starts and ends, then each entry's content exactly as hashed
+(:mod:`messaging.records.audit_evidence` reads it and describes the format).
 """
 
 from __future__ import annotations
@@ -14,14 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from messaging.csv_safety import safe_cell
-from messaging.models import AuditEvent
-from messaging.records.audit import CATEGORIES
+from messaging.db import utcnow
+from messaging.models import AuditEvent, AuditHead
+from messaging.records.audit import CATEGORIES, GENESIS, entry_content
+from messaging.records.audit_evidence import ExportHeader, entry_line
+from messaging.tenancy import across_forces
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json")  # what the admin page offers (a force's entries)
+EVIDENCE_FORMAT = "jsonl"  # the whole chain, for checking offline: the command line only
 COLUMNS = (
     "id",
     "at",
@@ -159,3 +169,76 @@ def export(session: Session, where: AuditFilter, fmt: str) -> Iterator[str]:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     rows = entries(session, where)
     return to_csv(rows) if fmt == "csv" else to_json(rows)
+
+
+def evidence(session: Session, *, since: datetime | None, until: datetime | None) -> Iterator[str]:
+    """The chain's entries written from ``since`` to before ``until`` (all of it when both
+    are None), whole and in order, as an evidence export: a header, then an entry a line.
+
+    Call it first in its session: on PostgreSQL it reads one snapshot, so a retention trim
+    running meanwhile cannot take entries out between the header and the lines.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    head = session.get(AuditHead, 1)
+    first_id, last_id = _evidence_range(session, head, since, until)
+    between = (AuditEvent.id >= first_id, AuditEvent.id <= last_id)
+    before = session.execute(
+        across_forces(
+            select(AuditEvent.hash, AuditEvent.digest)
+            .where(AuditEvent.id < first_id)
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+    ).first()
+    skipped = session.scalar(across_forces(select(func.count()).where(AuditEvent.id < first_id)))
+    anchor = (head.anchor_hash, head.anchor_digest) if head else (GENESIS, GENESIS)
+    start_hash, start_digest = (before[0], before[1]) if before else anchor
+    count = session.scalar(across_forces(select(func.count()).where(*between))) or 0
+    last = session.execute(
+        across_forces(select(AuditEvent.hash, AuditEvent.digest).where(AuditEvent.id == last_id))
+    ).first()
+    if head is not None:
+        head_hash, head_digest = head.last_hash, head.last_digest
+    else:  # no head to compare with: the chain's check reports the missing installation
+        head_hash, head_digest = (last[0], last[1]) if last else (GENESIS, GENESIS)
+    trimmed = head.trimmed if head else 0
+    yield ExportHeader(
+        installation=head.installation_id if head else "",
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
+        trimmed=trimmed,
+        first_position=trimmed + (skipped or 0) + 1,
+        start_hash=start_hash,
+        start_digest=start_digest,
+        head_hash=None if until else head_hash,
+        head_digest=None if until else head_digest,
+        entries=count,
+        exported_at=utcnow().isoformat(),
+    ).line()
+    query = across_forces(select(AuditEvent).where(*between).order_by(AuditEvent.id))
+    for event in session.scalars(query.execution_options(yield_per=1000)):
+        yield entry_line(event.id, event.prev_hash, event.hash, event.digest, entry_content(event))
+
+
+def _evidence_range(
+    session: Session, head: AuditHead | None, since: datetime | None, until: datetime | None
+) -> tuple[int, int]:
+    """The first and last entry ids of an evidence export (first > last: no entries). The
+    end is the head's newest entry, so entries appended meanwhile are left for the next."""
+    newest = None
+    if head is not None:
+        newest = session.scalar(
+            across_forces(select(AuditEvent.id).where(AuditEvent.hash == head.last_hash))
+        )
+    if newest is None:  # the head names no entry: export them all, and verify says so
+        newest = session.scalar(across_forces(select(func.max(AuditEvent.id)))) or 0
+    last_query = select(func.max(AuditEvent.id)).where(AuditEvent.id <= newest)
+    first_query = select(func.min(AuditEvent.id))
+    if until is not None:
+        last_query = last_query.where(AuditEvent.at < until)
+    if since is not None:
+        first_query = first_query.where(AuditEvent.at >= since)
+    last_id = session.scalar(across_forces(last_query)) or 0
+    first_id = session.scalar(across_forces(first_query))
+    return (newest + 1 if first_id is None else first_id), last_id

@@ -19,6 +19,7 @@ from campaigns.commands.audit import audit as audit_cli
 from messaging.db import db, utcnow
 from messaging.models import AuditEvent, AuditHead
 from messaging.records import audit
+from messaging.records.audit_format import public_digest
 
 
 def _append(n: int, **fields: object) -> list[int]:
@@ -85,13 +86,50 @@ def test_rewriting_an_entry_and_rehashing_without_the_key_is_noticed(app: Flask)
     ids = _append(3)
     event = db.session.get(AuditEvent, ids[2])
     event.actor = "user:1 innocent"
-    canonical = json.dumps(audit._fields(event), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(audit.entry_content(event), sort_keys=True, separators=(",", ":"))
     forged = hashlib.sha256((event.prev_hash + canonical).encode()).hexdigest()
     event.hash = forged
     db.session.get(AuditHead, 1).last_hash = forged
     db.session.commit()
     check = audit.verify(db.session)
     assert (check.ok, check.first_broken_id) == (False, ids[2])
+
+
+def test_each_entry_carries_a_public_digest_anyone_can_recompute(app: Flask) -> None:
+    _append(3, details={"contacts": 3, "label": "café ☕"})
+    prev = audit.GENESIS
+    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        canonical = json.dumps(audit.entry_content(event), sort_keys=True, separators=(",", ":"))
+        assert event.digest == hashlib.sha256((prev + canonical).encode()).hexdigest()
+        assert event.digest != event.hash  # the keyed hash is another thing
+        prev = event.digest
+    assert db.session.get(AuditHead, 1).last_digest == prev
+
+
+def test_changing_only_an_entrys_digest_is_named_at_that_entry(app: Flask) -> None:
+    ids = _append(3)
+    db.session.execute(update(AuditEvent).where(AuditEvent.id == ids[1]).values(digest="a" * 64))
+    db.session.commit()
+    check = audit.verify(db.session)
+    assert (check.ok, check.first_broken_id) == (False, ids[1])
+    assert check.problem == "its public digest was changed"
+
+
+def test_recomputing_the_public_digests_after_an_edit_does_not_fool_the_keyed_chain(
+    app: Flask,
+) -> None:
+    """The digests are unkeyed, so anyone can recompute them; the keyed hash still holds."""
+    ids = _append(3)
+    db.session.execute(update(AuditEvent).where(AuditEvent.id == ids[1]).values(actor="nobody"))
+    prev = db.session.get(AuditEvent, ids[0]).digest
+    for entry_id in ids[1:]:
+        event = db.session.get(AuditEvent, entry_id)
+        event.digest = prev = public_digest(prev, audit.entry_content(event))
+    db.session.get(AuditHead, 1).last_digest = prev
+    db.session.commit()
+    check = audit.verify(db.session)
+    assert (check.ok, check.first_broken_id) == (False, ids[1])
+    assert check.problem == "its contents were changed"
 
 
 def test_trimming_moves_the_anchor_so_the_rest_still_verifies_and_is_itself_recorded(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,189 +24,45 @@ from messaging.config import ConfigurationError, load_settings
 from messaging.db import db
 from messaging.models import AuditEvent, AuditHead
 from messaging.records import audit
-from messaging.records.audit_anchors import read_checkpoint_files, verify_anchored
+from messaging.records.audit_anchors import verify_anchored
 from messaging.records.audit_checkpoints import (
-    Checkpoint,
     FileSink,
     checkpoint_if_due,
-    public_key_pem,
     register_sink_factory,
     signing_key,
     write_checkpoint,
 )
+from messaging.records.audit_format import Checkpoint, public_key_pem, read_checkpoint_files
 from messaging.sending.reconcile import Ticker
-
-
-def _settings():  # type: ignore[no-untyped-def]
-    return runtime.current().settings
-
-
-def _append(n: int, start: int = 0) -> list[int]:
-    ids = []
-    with db.transaction() as session:
-        for i in range(start, start + n):
-            entry = audit.append(
-                session,
-                category="consultation",
-                action="line_viewed",
-                actor=f"user:{i}",
-                object_type="line",
-                object_id=i,
-                details={"contacts": i},
-            )
-            ids.append(entry.id)
-    return ids
+from tests.messaging.records.tampering import (
+    TAMPERS,
+    append_entries,
+    checkpointed_chain,
+    current_settings,
+    row,
+)
 
 
 @pytest.fixture
 def chain(app: Flask) -> list[int]:
     """12 entries, checkpointed after the 4th, 8th and 12th."""
-    ids: list[int] = []
-    for block in range(3):
-        ids += _append(4, start=4 * block)
-        assert write_checkpoint(_settings()) is not None
-    return ids
+    return checkpointed_chain()
 
 
 def _anchored():  # type: ignore[no-untyped-def]
     db.session.expire_all()
-    files = read_checkpoint_files([_settings().audit_checkpoint_path])
-    public = signing_key(_settings().audit_signing_key).public_key()
+    files = read_checkpoint_files([current_settings().audit_checkpoint_path])
+    public = signing_key(current_settings().audit_signing_key).public_key()
     return verify_anchored(db.session, files, [public])
-
-
-def _row(entry_id: int) -> dict[str, object]:
-    event = db.session.get(AuditEvent, entry_id)
-    return {c.name: getattr(event, c.name) for c in AuditEvent.__table__.columns}
-
-
-def _forge(entries: list[dict[str, object]]) -> None:
-    """Replace the whole table with ``entries``, re-chained with the chain's own key (a
-    writer who holds every key), and the head rewritten to match."""
-    db.session.execute(delete(AuditEvent))
-    prev = audit.GENESIS
-    for values in entries:
-        event = AuditEvent(**{**values, "prev_hash": prev})
-        event.hash = audit.entry_hash(prev, audit._fields(event))
-        db.session.add(event)
-        db.session.flush()
-        prev = event.hash
-    db.session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev, entries=len(entries))
-    )
-    db.session.commit()
-
-
-def _edit(ids: list[int]) -> int:
-    db.session.execute(
-        update(AuditEvent).where(AuditEvent.id == ids[5]).values(details={"contacts": 999})
-    )
-    db.session.commit()
-    return ids[5]
-
-
-def _delete(ids: list[int]) -> int:
-    db.session.execute(delete(AuditEvent).where(AuditEvent.id == ids[5]))
-    db.session.commit()
-    return ids[6]
-
-
-def _reorder(ids: list[int]) -> int:
-    fifth, sixth = _row(ids[4]), _row(ids[5])
-    for target, source in ((ids[4], sixth), (ids[5], fifth)):
-        values = {k: v for k, v in source.items() if k not in ("id", "hash")}
-        db.session.execute(
-            update(AuditEvent).where(AuditEvent.id == target).values(hash=f"x{target}", **values)
-        )
-    for target, source in ((ids[4], sixth), (ids[5], fifth)):
-        db.session.execute(
-            update(AuditEvent).where(AuditEvent.id == target).values(hash=source["hash"])
-        )
-    db.session.commit()
-    return ids[4]
-
-
-def _insert(ids: list[int]) -> int:
-    # Make room after the 6th entry, then slip in an entry that links to it.
-    db.session.execute(
-        update(AuditEvent).where(AuditEvent.id > ids[5]).values(id=AuditEvent.id + 1000)
-    )
-    db.session.execute(
-        update(AuditEvent).where(AuditEvent.id > 1000).values(id=AuditEvent.id - 999)
-    )
-    inserted = {**_row(ids[5]), "id": ids[6], "actor": "user:nobody", "hash": "f" * 64}
-    inserted["prev_hash"] = _row(ids[5])["hash"]
-    db.session.add(AuditEvent(**inserted))
-    db.session.commit()
-    return ids[6]
-
-
-def _truncate_and_rewrite_head(ids: list[int]) -> int | None:
-    db.session.execute(delete(AuditEvent).where(AuditEvent.id > ids[8]))
-    db.session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_hash=_row(ids[8])["hash"], entries=9)
-    )
-    db.session.commit()
-    assert audit.verify(db.session).ok  # the chain alone cannot tell
-    return None  # the first missing entry is the one after the 9th: named in the problem
-
-
-def _forge_whole_chain(ids: list[int]) -> int:
-    rows = [_row(i) for i in ids]
-    rows[4]["details"] = {"contacts": 0}  # the 5th entry rewritten, and all after re-chained
-    _forge([{k: v for k, v in r.items() if k not in ("prev_hash", "hash")} for r in rows])
-    assert audit.verify(db.session).ok  # self-consistent: the chain alone cannot tell
-    return ids[4]
-
-
-def _replace_with_an_invented_chain(ids: list[int]) -> int:
-    invented = [
-        {**_row(i), "action": "signed_in", "category": "access", "details": {}} for i in ids
-    ]
-    _forge([{k: v for k, v in r.items() if k not in ("prev_hash", "hash")} for r in invented])
-    assert audit.verify(db.session).ok
-    return ids[0]
-
-
-def _cut_the_start(ids: list[int]) -> int:
-    db.session.execute(delete(AuditEvent).where(AuditEvent.id <= ids[2]))
-    db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(anchor_hash=_row(ids[3])["prev_hash"], trimmed=3, entries=9)
-    )
-    db.session.commit()
-    return ids[3]
-
-
-def _replace_the_head_and_everything(ids: list[int]) -> None:
-    db.session.execute(delete(AuditEvent))
-    db.session.execute(delete(AuditHead))
-    db.session.commit()
-    assert audit.verify(db.session).ok  # an empty log, as far as the chain can tell
-    return None
-
-
-TAMPERS: dict[str, Callable[[list[int]], int | None]] = {
-    "edit": _edit,
-    "delete": _delete,
-    "reorder": _reorder,
-    "insert": _insert,
-    "truncate-and-rewrite-head": _truncate_and_rewrite_head,
-    "forged-self-consistent-chain": _forge_whole_chain,
-    "replaced-by-an-invented-chain": _replace_with_an_invented_chain,
-    "start-cut-as-if-trimmed": _cut_the_start,
-    "everything-deleted-head-and-all": _replace_the_head_and_everything,
-}
 
 
 @pytest.mark.postgres
 def test_an_untouched_chain_agrees_with_its_checkpoints(chain: list[int]) -> None:
-    _append(2, start=100)
+    append_entries(2, start=100)
     check = _anchored()
     assert check.ok, check.describe()
     assert (check.checkpoints, check.unanchored, check.entries) == (3, 2, 14)
-    assert "agrees with 3 signed checkpoints, 2 newer entries" in check.describe()
+    assert "agrees with 3 of 3 signed checkpoints, 2 newer entries" in check.describe()
 
 
 @pytest.mark.postgres
@@ -226,9 +81,11 @@ def test_every_tampering_is_detected_by_verify_with_checkpoints(
 
 @pytest.mark.postgres
 def test_a_checkpoint_signed_with_another_key_is_reported_as_forged(chain: list[int]) -> None:
-    forged = Checkpoint.from_line(_settings().audit_checkpoint_path.read_text().splitlines()[-1])
+    forged = Checkpoint.from_line(
+        current_settings().audit_checkpoint_path.read_text().splitlines()[-1]
+    )
     forged = Checkpoint(**{**forged.__dict__, "entries": 3}).signed_by(Ed25519PrivateKey.generate())
-    FileSink(_settings().audit_checkpoint_path).send(forged)
+    FileSink(current_settings().audit_checkpoint_path).send(forged)
     check = _anchored()
     assert not check.ok and "not signed by the given public key" in check.problem
     assert "line 4" in check.problem
@@ -236,7 +93,7 @@ def test_a_checkpoint_signed_with_another_key_is_reported_as_forged(chain: list[
 
 @pytest.mark.postgres
 def test_an_altered_checkpoint_line_is_reported(chain: list[int]) -> None:
-    path = _settings().audit_checkpoint_path
+    path = current_settings().audit_checkpoint_path
     lines = path.read_text().splitlines()
     data = json.loads(lines[1])
     data["entries"] = 7  # moved: the signature no longer covers it
@@ -247,7 +104,7 @@ def test_an_altered_checkpoint_line_is_reported(chain: list[int]) -> None:
 
 
 def test_a_last_line_cut_short_by_a_crash_is_only_noted(chain: list[int]) -> None:
-    path = _settings().audit_checkpoint_path
+    path = current_settings().audit_checkpoint_path
     with path.open("a") as handle:
         handle.write('{"at": "2026-')
     files = read_checkpoint_files([path])
@@ -264,18 +121,23 @@ def test_retention_trims_keep_the_chain_verifiable_against_older_checkpoints(
     with db.transaction() as session:
         result = audit.trim(session, before=cutoff)
     assert result.removed >= 6
-    assert write_checkpoint(_settings()) is not None
+    assert write_checkpoint(current_settings()) is not None
     check = _anchored()
     assert check.ok, check.describe()
     head = db.session.get(AuditHead, 1)
     assert head.trimmed == result.removed
     # Moving the start further by hand, as if trimmed, is not vouched for by the trim record.
     first_left = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id).limit(1))
+    removed = row(first_left)
     db.session.execute(delete(AuditEvent).where(AuditEvent.id == first_left))
     db.session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(anchor_hash=_row(first_left + 1)["prev_hash"], trimmed=head.trimmed + 1)
+        .values(
+            anchor_hash=removed["hash"],
+            anchor_digest=removed["digest"],
+            trimmed=head.trimmed + 1,
+        )
     )
     db.session.commit()
     check = audit.verify(db.session)
@@ -285,43 +147,45 @@ def test_retention_trims_keep_the_chain_verifiable_against_older_checkpoints(
 def test_checkpoints_are_appended_one_whole_line_each_and_keep_what_was_there(
     app: Flask,
 ) -> None:
-    path = _settings().audit_checkpoint_path
+    path = current_settings().audit_checkpoint_path
     path.write_text("kept from before\n")
-    _append(2)
-    first = write_checkpoint(_settings())
-    _append(1, start=5)
-    second = write_checkpoint(_settings())
+    append_entries(2)
+    first = write_checkpoint(current_settings())
+    append_entries(1, start=5)
+    second = write_checkpoint(current_settings())
     lines = path.read_text().splitlines()
     assert lines[0] == "kept from before"
     assert [Checkpoint.from_line(line) for line in lines[1:]] == [first, second]
     assert (first.entries, second.entries) == (2, 3)
-    public = signing_key(_settings().audit_signing_key).public_key()
+    public = signing_key(current_settings().audit_signing_key).public_key()
     assert first.verifies_with(public) and second.verifies_with(public)
     head = db.session.get(AuditHead, 1)
     assert second.head == head.last_hash and second.installation == head.installation_id
 
 
 def test_an_empty_log_writes_no_checkpoint(app: Flask) -> None:
-    assert write_checkpoint(_settings()) is None
-    assert not _settings().audit_checkpoint_path.exists()
+    assert write_checkpoint(current_settings()) is None
+    assert not current_settings().audit_checkpoint_path.exists()
 
 
 def test_a_checkpoint_is_due_after_every_n_entries_or_m_minutes(app: Flask, redis) -> None:  # type: ignore[no-untyped-def]
-    settings = _settings().with_overrides(audit_checkpoint_every=3, audit_checkpoint_minutes=60)
-    _append(1)
-    assert checkpoint_if_due(settings, redis) is not None  # nothing checkpointed yet
-    assert checkpoint_if_due(settings, redis) is None  # nothing new
-    _append(2)
-    assert checkpoint_if_due(settings, redis) is None  # 2 new entries, fewer than 3
-    _append(1)
-    assert checkpoint_if_due(settings, redis).entries == 4  # the 3rd new entry
-    _append(1)
-    soon = settings.with_overrides(audit_checkpoint_minutes=1e-6)
+    every_three = current_settings().with_overrides(
+        audit_checkpoint_every=3, audit_checkpoint_minutes=60
+    )
+    append_entries(1)
+    assert checkpoint_if_due(every_three, redis) is not None  # nothing checkpointed yet
+    assert checkpoint_if_due(every_three, redis) is None  # nothing new
+    append_entries(2)
+    assert checkpoint_if_due(every_three, redis) is None  # 2 new entries, fewer than 3
+    append_entries(1)
+    assert checkpoint_if_due(every_three, redis).entries == 4  # the 3rd new entry
+    append_entries(1)
+    soon = every_three.with_overrides(audit_checkpoint_minutes=1e-6)
     assert checkpoint_if_due(soon, redis).entries == 5  # waited long enough
     # Without Redis the file's last line says what was checkpointed.
-    assert checkpoint_if_due(settings, None) is None
-    _append(3)
-    assert checkpoint_if_due(settings, None).entries == 8
+    assert checkpoint_if_due(every_three, None) is None
+    append_entries(3)
+    assert checkpoint_if_due(every_three, None).entries == 8
 
 
 def test_every_registered_channel_gets_the_checkpoint_too(app: Flask) -> None:
@@ -338,8 +202,8 @@ def test_every_registered_channel_gets_the_checkpoint_too(app: Flask) -> None:
 
     register_sink_factory(factory)
     try:
-        _append(1)
-        written = write_checkpoint(_settings())
+        append_entries(1)
+        written = write_checkpoint(current_settings())
     finally:
         from messaging.records import audit_checkpoints
 
@@ -350,21 +214,23 @@ def test_every_registered_channel_gets_the_checkpoint_too(app: Flask) -> None:
 def test_the_cli_writes_prints_the_public_key_and_verifies_with_it_alone(
     app: Flask, tmp_path: Path
 ) -> None:
-    _append(3)
+    append_entries(3)
     runner = CliRunner()
     written = runner.invoke(audit_cli, ["checkpoint"])
     assert written.exit_code == 0, written.output
     assert "checkpoint written: 3 entries" in written.output
     key = runner.invoke(audit_cli, ["public-key"])
     assert key.output.startswith("-----BEGIN PUBLIC KEY-----")
-    assert key.output == public_key_pem(signing_key(_settings().audit_signing_key).public_key())
+    assert key.output == public_key_pem(
+        signing_key(current_settings().audit_signing_key).public_key()
+    )
     key_file = tmp_path / "audit.pub"
     key_file.write_text(key.output)
-    path = str(_settings().audit_checkpoint_path)
+    path = str(current_settings().audit_checkpoint_path)
 
     ok = runner.invoke(audit_cli, ["verify", "--checkpoints", path, "--public-key", str(key_file)])
     assert ok.exit_code == 0, ok.output
-    assert "agrees with 1 signed checkpoints" in ok.output
+    assert "agrees with 1 of 1 signed checkpoints" in ok.output
 
     db.session.execute(
         delete(AuditEvent).where(
@@ -375,6 +241,7 @@ def test_the_cli_writes_prints_the_public_key_and_verifies_with_it_alone(
     db.session.execute(
         text(
             "UPDATE audit_head SET last_hash = (SELECT hash FROM audit_events"
+            " ORDER BY id DESC LIMIT 1), last_digest = (SELECT digest FROM audit_events"
             " ORDER BY id DESC LIMIT 1), entries = 2"
         )
     )
@@ -395,13 +262,13 @@ def test_the_cli_writes_prints_the_public_key_and_verifies_with_it_alone(
 
 
 def test_the_workers_tick_writes_checkpoints_as_entries_arrive(app: Flask) -> None:
-    runtime.configure(_settings().with_overrides(audit_checkpoint_every=2))
+    runtime.configure(current_settings().with_overrides(audit_checkpoint_every=2))
     ticker = Ticker(interval=0.05)
     ticker.start()
     try:
-        _append(2)
+        append_entries(2)
         deadline = time.monotonic() + 10
-        path = _settings().audit_checkpoint_path
+        path = current_settings().audit_checkpoint_path
         while not (path.exists() and path.read_text().strip()):
             assert time.monotonic() < deadline, "the tick wrote no checkpoint"
             time.sleep(0.05)
