@@ -156,7 +156,7 @@ def test_0008_backfills_digests_so_entries_from_before_verify_offline_too(
         assert (offline.entries, offline.checkpoints, offline.unanchored) == (6, 2, 1)
         assert offline.hash_only == 1  # the old checkpoint: its hash, its place
 
-        command.downgrade(alembic_config(database_url), "0006")
+        command.downgrade(alembic_config(database_url), "0007")
         with engine.connect() as conn:
             columns = {c["name"] for c in sa.inspect(conn).get_columns("audit_events")}
         assert "digest" not in columns
