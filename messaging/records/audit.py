@@ -183,29 +183,76 @@ def verify(session: Session) -> ChainCheck:
     """Recompute the whole chain, keyed hashes and public digests; name the first entry
     whose hash, digest or link does not hold."""
     head = session.get(AuditHead, 1)
-    prev_hash, prev_digest = (head.anchor_hash, head.anchor_digest) if head else (GENESIS, GENESIS)
-    count = 0
-    trim: tuple[int, dict[str, Any]] | None = None
-    entries = across_forces(select(AuditEvent).order_by(AuditEvent.id))  # the whole chain
-    for event in session.scalars(entries).yield_per(1000):
-        count += 1
-        if event.prev_hash != prev_hash:
-            return ChainCheck(False, count, event.id, "does not link to the entry before it")
-        content = entry_content(event)
-        if entry_hash(event.prev_hash, content) != event.hash:
-            return ChainCheck(False, count, event.id, "its contents were changed")
-        if public_digest(prev_digest, content) != event.digest:
-            return ChainCheck(False, count, event.id, "its public digest was changed")
-        if event.action == TRIM_ACTION:
-            trim = (event.id, event.details or {})
-        prev_hash, prev_digest = event.hash, event.digest
-    if head is not None and (head.last_hash, head.last_digest) != (prev_hash, prev_digest):
-        return ChainCheck(False, count, None, "entries after the last one were removed")
-    problem = _unvouched_start(head, trim)
+    start = (head.anchor_hash, head.anchor_digest) if head else (GENESIS, GENESIS)
+    run = _check_run(session, select(AuditEvent), *start)
+    if run.broken is not None:
+        return run.broken
+    if head is not None and (head.last_hash, head.last_digest) != run.last:
+        return ChainCheck(False, run.count, None, "entries after the last one were removed")
+    problem = _unvouched_start(head, run.trim)
     if problem:
         first = session.scalar(across_forces(select(func.min(AuditEvent.id))))
-        return ChainCheck(False, count, first, problem)
-    return ChainCheck(True, count, head_hash=prev_hash)
+        return ChainCheck(False, run.count, first, problem)
+    return ChainCheck(True, run.count, head_hash=run.last[0])
+
+
+def verify_since(session: Session, vouched_hash: str | None) -> ChainCheck:
+    """Recompute the entries after the one whose keyed hash is ``vouched_hash`` (the head the
+    last checkpoint signed) through the head: what the next checkpoint is about to vouch for.
+
+    A checkpoint must never sign an edit made since the last one: a database writer can
+    recompute the public digests, but not the keyed hashes. With no earlier checkpoint, or
+    when its entry is no longer in the chain, the whole chain is checked.
+    """
+    if vouched_hash is None:
+        return verify(session)
+    vouched = session.execute(
+        across_forces(
+            select(AuditEvent.id, AuditEvent.digest).where(AuditEvent.hash == vouched_hash)
+        )
+    ).first()
+    if vouched is None:  # trimmed by retention, or cut: the whole chain says which
+        return verify(session)
+    entries = select(AuditEvent).where(AuditEvent.id > vouched.id)
+    run = _check_run(session, entries, vouched_hash, vouched.digest)
+    if run.broken is not None:
+        return run.broken
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.last_hash, head.last_digest) != run.last:
+        return ChainCheck(False, run.count, None, "entries after the last one were removed")
+    return ChainCheck(True, run.count, head_hash=run.last[0], scope="since the last checkpoint")
+
+
+@dataclass
+class _Run:
+    count: int
+    last: tuple[str, str]  # the keyed hash and public digest of the last entry checked
+    trim: tuple[int, dict[str, Any]] | None = None
+    broken: ChainCheck | None = None
+
+
+def _check_run(session: Session, entries: Any, prev_hash: str, prev_digest: str) -> _Run:
+    """Walk ``entries`` in chain order from (prev_hash, prev_digest), checking each link."""
+    run = _Run(0, (prev_hash, prev_digest))
+    ordered = across_forces(entries.order_by(AuditEvent.id))  # the chain is one for all forces
+    for event in session.scalars(ordered).yield_per(1000):
+        run.count += 1
+        if event.prev_hash != prev_hash:
+            problem = "does not link to the entry before it"
+        elif entry_hash(event.prev_hash, content := entry_content(event)) != event.hash:
+            problem = "its contents were changed"
+        elif public_digest(prev_digest, content) != event.digest:
+            problem = "its public digest was changed"
+        else:
+            problem = ""
+        if problem:
+            run.broken = ChainCheck(False, run.count, event.id, problem)
+            return run
+        if event.action == TRIM_ACTION:
+            run.trim = (event.id, event.details or {})
+        prev_hash, prev_digest = event.hash, event.digest
+        run.last = (prev_hash, prev_digest)
+    return run
 
 
 def _unvouched_start(head: AuditHead | None, trim: tuple[int, dict[str, Any]] | None) -> str:

@@ -21,10 +21,12 @@ no secret at all (:mod:`messaging.records.audit_evidence`; the format is in
 :mod:`messaging.records.audit_format`). Checkpoints written before public digests existed
 (version 1) sign the keyed head hash only; they still verify.
 
-A database writer can rewrite every row and the head, and make the tick sign what they
-wrote; they cannot sign for the past nor rewrite the file, so the checkpoints already
-written contradict them. What stays open is the tail not yet checkpointed: at most
-``EVERY - 1`` entries, or ``MINUTES`` old.
+A database writer can rewrite every row and the head; they cannot sign for the past nor
+rewrite the file, so the checkpoints already written contradict them. Nor can they make the
+next checkpoint vouch for an edit: before signing, the entries since the last checkpoint are
+recomputed with the chain's key (:func:`messaging.records.audit.verify_since`), which a
+writer without that key cannot forge. What stays open is the tail not yet checkpointed (at
+most ``EVERY - 1`` entries, or ``MINUTES`` old) against someone holding the keys too.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from sqlalchemy.orm import Session
 from messaging.config import Settings
 from messaging.db import db, utcnow
 from messaging.models import AuditEvent, AuditHead
+from messaging.records import audit
 from messaging.records.audit_format import Checkpoint
 from messaging.tenancy import across_forces
 
@@ -161,10 +164,16 @@ def write_checkpoint(settings: Settings, *, redis: Redis | None = None) -> Check
 
     Raises :class:`CheckpointError` naming the sinks that failed (after trying them all).
     """
+    last = last_checkpoint(settings, redis)
     with db.transaction() as session:
         state = chain_state(session)
-    if state is None or state.entries == 0:
-        return None
+        if state is None or state.entries == 0:
+            return None
+        tail = audit.verify_since(session, last.get("head") if last else None)
+    if not tail.ok:
+        # Signing now would vouch for an edit made since the last checkpoint.
+        log.error("audit checkpoint refused: the chain does not hold (%s)", tail.problem)
+        raise CheckpointError(f"audit checkpoint refused: {tail.describe()}")
     checkpoint = Checkpoint(
         installation=state.installation,
         entries=state.entries,
@@ -240,15 +249,20 @@ def checkpoint_if_due(settings: Settings, redis: Redis | None) -> Checkpoint | N
     """
     with db.transaction() as session:
         state = chain_state(session)
-    last = None
-    if redis is not None:
-        raw = redis.get(_state_key(settings))
-        last = json.loads(raw) if raw else None
-    if last is None:
-        last = _last_in_file(settings.audit_checkpoint_path)
+    last = last_checkpoint(settings, redis)
     if not checkpoint_due(settings, state, last):
         return None
     return write_checkpoint(settings, redis=redis)
+
+
+def last_checkpoint(settings: Settings, redis: Redis | None) -> dict[str, Any] | None:
+    """The newest checkpoint written (entries, head, at): as noted in Redis, shared by the
+    workers of every host, else the checkpoint file's last line; None before the first."""
+    if redis is not None:
+        raw = redis.get(_state_key(settings))
+        if raw:
+            return json.loads(raw)
+    return _last_in_file(settings.audit_checkpoint_path)
 
 
 def _last_in_file(path: Path) -> dict[str, Any] | None:

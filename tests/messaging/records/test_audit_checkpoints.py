@@ -26,13 +26,19 @@ from messaging.models import AuditEvent, AuditHead
 from messaging.records import audit
 from messaging.records.audit_anchors import verify_anchored
 from messaging.records.audit_checkpoints import (
+    CheckpointError,
     FileSink,
     checkpoint_if_due,
     register_sink_factory,
     signing_key,
     write_checkpoint,
 )
-from messaging.records.audit_format import Checkpoint, public_key_pem, read_checkpoint_files
+from messaging.records.audit_format import (
+    Checkpoint,
+    public_digest,
+    public_key_pem,
+    read_checkpoint_files,
+)
 from messaging.sending.reconcile import Ticker
 from tests.messaging.records.tampering import (
     TAMPERS,
@@ -161,6 +167,44 @@ def test_checkpoints_are_appended_one_whole_line_each_and_keep_what_was_there(
     assert first.verifies_with(public) and second.verifies_with(public)
     head = db.session.get(AuditHead, 1)
     assert second.head == head.last_hash and second.installation == head.installation_id
+
+
+@pytest.mark.postgres
+def test_a_checkpoint_will_not_vouch_for_an_edit_made_since_the_last_one(
+    chain: list[int],
+) -> None:
+    """A writer without the key edits an entry after the last checkpoint and recomputes the
+    public digests and the head (anyone can): the next checkpoint refuses to sign it."""
+    newer = append_entries(3, start=100)
+    lines_before = current_settings().audit_checkpoint_path.read_text()
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.id == newer[1]).values(details={"contacts": 0})
+    )
+    prev_digest = row(newer[0])["digest"]
+    for entry_id in newer[1:]:
+        event = db.session.get(AuditEvent, entry_id)
+        event.digest = public_digest(prev_digest, audit.entry_content(event))
+        prev_digest = event.digest
+    db.session.get(AuditHead, 1).last_digest = prev_digest
+    db.session.commit()
+
+    with pytest.raises(CheckpointError, match=f"entry {newer[1]}: its contents were changed"):
+        write_checkpoint(current_settings())
+    assert current_settings().audit_checkpoint_path.read_text() == lines_before
+
+
+@pytest.mark.postgres
+def test_a_checkpoint_checks_only_what_came_since_the_last_one(chain: list[int]) -> None:
+    """Entries a checkpoint already vouched for are not walked again (the tick stays cheap as
+    the trail grows); an edit among them is for ``verify --checkpoints`` to name."""
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.id == chain[1]).values(details={"contacts": 7})
+    )
+    db.session.commit()
+    append_entries(2, start=100)
+    assert audit.verify_since(db.session, row(chain[-1])["hash"]).entries == 2
+    assert write_checkpoint(current_settings()) is not None
+    assert not _anchored().ok
 
 
 def test_an_empty_log_writes_no_checkpoint(app: Flask) -> None:
