@@ -119,7 +119,7 @@ def test_the_split_is_fixed_by_its_seed_and_keeps_every_kind_in_proportion() -> 
 
 def test_folds_are_disjoint_and_cover_the_corpus() -> None:
     folds = k_folds(CORPUS, k=5, seed=12)
-    assert sorted(e.source for fold in folds for e in fold) == sorted(e.source for e in CORPUS)
+    assert sorted(e.origin for fold in folds for e in fold) == sorted(e.origin for e in CORPUS)
     groups = [{e.group for e in fold} for fold in folds]
     for i, first in enumerate(groups):
         for second in groups[i + 1 :]:
