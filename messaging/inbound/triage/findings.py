@@ -64,11 +64,15 @@ def apply_rules(text: str, *, service_numbers: Collection[str] = frozenset()) ->
         why.setdefault(keyword_label, []).append(keyword.rule)
 
     for rule in _rules_that_may_match(normal.text):
+        if rule.label is Label.OPT_IN and keyword.action is KeywordAction.OPT_OUT:
+            continue  # a reply that opts out is never also asking for the texts
         for match in rule.pattern.finditer(normal.text):
             if rule.accept is not None and not rule.accept(match):
                 continue
             before = normal.text[max(0, match.start() - _LOOKBACK) : match.start()]
             if rule.label is Label.HELP_SEEKING and _HELP_NEGATION.search(before):
+                continue
+            if rule.label is Label.OPT_IN and _OPT_IN_NEGATION.search(before):
                 continue
             negated = rule.label is Label.RISK_DISCLOSURE and _NEGATION_BEFORE.search(before)
             excerpt = normal.original_of(match.start(), match.end())
@@ -93,12 +97,15 @@ _KEYWORD_LABELS = {
     KeywordAction.HELP: Label.HELP_SEEKING,
 }
 _LOOKBACK = 30
+
 _NEGATION_BEFORE = re.compile(r"\b(?:not|never|no)(?: \w+){0,2} $")
 # Only a denial of needing or wanting help cancels help-seeking; "not ok please help" stands.
 _HELP_NEGATION = re.compile(
     r"\b(?:not|never|no) (?:(?:need|want|needed|wanted|asking for|asked for|ask for) )?"
     r"(?:(?:your|any|the|no|for|of|a|an) )?$"
 )
+# "don't want the texts" is not asking for them ("no, don't stop" still is).
+_OPT_IN_NEGATION = re.compile(r"\b(?:not|never) (?:(?:want|need|wanted|needed) )?(?:\w+ )?$")
 _HELP_LINE_WORDS = (
     r"(?:help ?line|frank|samaritans|childline|crimestoppers|safecall|"
     r"(?:drugs?|treatment|support|local|the) service|support line|advice line|cgl|"

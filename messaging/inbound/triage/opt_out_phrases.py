@@ -197,6 +197,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(?:keep|carry on) (?:texting|messaging|sending)(?: me| these| them)? and see\b"
             r"|\b(?:text|message) (?:me|this number) again and (?:i'll|ill|i will|you'll|see) "
             r"(?:ram|smash|find|kill|batter|hurt|come|report|sort|what|do)\b"
+            r"|\b(?:i'll|ill|i will) (?:stab|kill|hurt|find|smash|batter|report|sort) you\b"
+            r"[^.?!]{0,20}\bif you (?:text|message|contact) (?:me |this number )?again\b"
         ),
         DENIAL_BEFORE,
     ),

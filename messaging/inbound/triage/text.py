@@ -62,7 +62,7 @@ _CENSORED = {
 _DROPPED_G = frozenset(
     """usin takin sellin makin doin goin textin messagin tryin breathin dyin killin comin
     workin runnin servin shottin dealin forcin threatenin sayin callin ringin bleedin cuttin
-    hurtin fittin strugglin gettin havin stabbin shootin""".split()  # noqa: SIM905
+    hurtin fittin strugglin gettin havin stabbin shootin sendin""".split()  # noqa: SIM905
 )
 _IS_AFTER = frozenset({"he", "she", "it", "who", "what", "that", "there", "where", "here", "how"})
 _SUFFIXES = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"),

@@ -149,7 +149,8 @@ REPLIES = [
     ("pigs", "🐷🐷🐷", {HOSTILE}, set()),
     ("you_lot_dead", "u lot are dead when i find u", {HOSTILE}, set()),
     ("muppets", "leave it out you muppets", {HOSTILE}, set()),
-    ("threat_and_text", "fuck off, I'll stab you if you text again", {HOSTILE}, set()),
+    # A threat made if the texts go on asks not to be texted: an opt-out as well.
+    ("threat_and_text", "fuck off, I'll stab you if you text again", {HOSTILE, OUT}, set()),
     ("censored_dismissal", "f*** off", {HOSTILE}, set()),
     ("censored_insult", "you c**t", {HOSTILE}, set()),
     # Supply intelligence.
