@@ -43,7 +43,8 @@ _INSULTS = (
     r"idiots?|morons?|muppets?|scum|scumbags?|nonces?|pigs?|slags?|bitch|bitches|mugs?|"
     r"clowns?|losers?|fuckers?|motherfuckers?|weirdos?|freaks?|snitch|snitches|grass|"
     r"plonkers?|pillocks?|numpties|numpty|wasteman|wastemen|dicks?|shitheads?|dipshits?|"
-    r"arseholes?|assholes?|jokes?|disgrace)"
+    r"arseholes?|assholes?|jokes?|disgrace|melts?|gobshites?|rats?|hypocrites?|pond life|"
+    r"shower of shite|bellends?|wastemen|nonces|clowns)"
 )
 
 # fmt: off
@@ -129,6 +130,19 @@ _HOSTILE: Rows = [
         rf"^\W*(?:(?:fucking|fuck|you|absolute|dirty|stupid|fat|bent|{_INSULTS}|knife|gun)\W+)*"
         rf"(?:{_INSULTS}|knife|gun)\W*$",
     )),
+    ("contempt", (
+        r"\b(?:i hope|hope) (?:you|ya|your|all of you) (?:\w+ )?(?:all )?(?:die|rot|burn|get|"
+        r"find)\b",
+        r"\b(?:die|dead) (?:pigs|feds|cops|coppers|filth)\b|\bkiss my arse\b|"
+        r"\bsuck (?:it|my|your)\b",
+        r"\b(?:get|got) a (?:real )?job\b|\bgrow up\b|\bget (?:tae|to) fuck\b|\bgt fkd\b|"
+        r"\bf you\b|\bstick (?:your|ur) \w+ up\b",
+        r"\bwatch (?:your|ur)self\b|\b(?:find|found) out who sent this\b|\b(?:you will|youll) get "
+        r"what is coming\b|\bcome and get me\b",
+        r"\b(?:poxy|useless|lazy|bent|dumb|pathetic) (?:pigs|cops|coppers|feds|police|old bill|"
+        r"force)\b|\b(?:feds|pigs|cops|coppers|police) (?:are|r) (?:dumb|useless|a joke|bent|"
+        r"pathetic)\b|\bplant evidence\b|\bcould not catch a cold\b",
+    )),
     ("anti_police", (
         r"\b(?:dirty|fucking|bent|corrupt|fat|filthy) (?:pigs|cops|coppers|feds|police|filth)\b",
         r"\boink\b|\bacab\b|\b1312\b|🐷|🐖|🐽|🖕",
@@ -187,7 +201,21 @@ _WRONG_NUMBER: Rows = [
     )),
     ("doubts_sender", (
         r"\bis this (?:real|legit|a scam|spam|a joke|a wind up|really the police|the police)\b",
-        r"\bscam\b",
+        r"\bscam\b|\bspam\b|\bphishing\b|\bprank\b|\bwind up\b|\ba bot\b|"
+        r"\bprove (?:you are|your|ur|it)\b|\bis this (?:actually|genuine|even real)\b|"
+        r"\bhow do i know (?:you are|your|ur|this)\b",
+    )),
+    ("not_for_me", (
+        r"\b(?:not sure|no idea|don't know|do not know) (?:why|how) (?:i am|im|i'm|you) "
+        r"(?:getting|got|have)\b|\bwhy am i getting this\b|\bmixed me up\b|\bmust be a "
+        r"mistake\b|\b(?:sent|texted|added|got) (?:this|me|it|my number) (?:\w+ )?by mistake\b",
+        r"\b(?:bought|got) (?:this|the) (?:phone|sim|number) (?:\w+ )?(?:second hand|off|from)\b|"
+        r"\bsecond ?hand\b|\b(?:just got|only got|new) (?:this|a|the) (?:sim|number|phone)\b",
+        r"\b(?:i am|im|i'm) not (?:the (?:person|one|guy|man|woman)|who you)\b|\bi (?:aint|is not) "
+        r"the (?:guy|one|person)\b|\bnothing to do with me\b|\bdo i know you\b",
+        r"\blandline\b|\bbusiness line\b|\bmy (?:\w+'?s )?old (?:number|one)\b",
+        r"\b(?:what|wat) (?:you are|are you|ur|you) (?:on|talking) about\b|\bprev(?:ious)? "
+        r"owner\b|\blast person\b|\bdo not recognise\b",
     )),
 ]
 _SUPPLY: Rows = [
@@ -232,6 +260,19 @@ _SUPPLY: Rows = [
         r"round|near|by)\b",
         r"\b(?:drives|driving|drove|drive|in) (?:a|an) (?:black|white|silver|grey|gray|red|"
         r"blue|green) \w+\b",
+        r"\b(?:black|white|silver|grey|gray|red|blue|green|yellow) (?:car|van|transit|merc|"
+        r"mercedes|bmw|audi|golf|corsa|fiesta|focus|vauxhall|range rover|taxi|moped|tesla)\b",
+        r"\b(?:line|number|phone) (?:ends|ending) (?:in |with )?(?:#mid|#long|\d+)|\bends in \d",
+        r"\b(?:line|it) (?:is |was )?(?:called|named|calls itself) \w+|\bline called \w+",
+    )),
+    ("where_they_work", (
+        r"\b(?:shottas?|shotters?|dealers?|runners|they|he|she|the line|the lads) (?:\w+ )?"
+        r"(?:hang|hangs|meet|meets|park|parks|drop|drops|deal|deals|sell|sells|serve|serves|"
+        r"stash|stashes|cook|cooks|restock|restocks|move it|keep it|run it|trap|trapping|"
+        r"do the (?:drops|handovers)) (?:round|at|in|by|outside|behind|from|off|out of|it|up|"
+        r"on|every|thru|through|under)\b",
+        r"\b(?:stash|trap|stash house|trap house|base|lock ?up) (?:flat|house)? ?(?:is |moved )?"
+        r"(?:in|on|at|behind|above|by|to)\b",
     )),
     ("name_given", (
         r"\b(?:is|was|are) (?:called|named)\b|\b(?:runs it|main man|top boy)\b",

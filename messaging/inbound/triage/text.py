@@ -50,7 +50,11 @@ _TEXT_SPEAK = {
     "isnt": "is not", "aint": "is not", "didnt": "did not", "doesnt": "does not",
     "wasnt": "was not", "couldnt": "could not", "wouldnt": "would not", "havent": "have not",
     "hasnt": "has not", "theyll": "they will", "youll": "you will", "theyve": "they have",
-    "itll": "it will", "od'd": "overdosed", "o'd": "overdosed",
+    "itll": "it will", "od'd": "overdosed", "o'd": "overdosed", "b": "be",
+    "cba": "can not be arsed",
+    "cannae": "can not", "canny": "can not", "dinnae": "do not", "didnae": "did not",
+    "wouldnae": "would not", "couldnae": "could not", "isnae": "is not", "dae": "do",
+    "oot": "out", "anythin": "anything", "nothin": "nothing", "somethin": "something",
 }  # fmt: skip
 # Censored swearing once its * and # and vowels are gone: "f**k", "f*cking", "c**t".
 _CENSORED = {
