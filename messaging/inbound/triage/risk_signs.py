@@ -105,6 +105,8 @@ OVERDOSE_SIGNS: Rows = [
         r"i should)\b",
         r"\bcan not feel (?:me|my) (?:face|legs|arms|hands|body|feet)\b",
         r"\b(?:tolerance|tolerence) (?:is )?(?:gone|down|low)\b",
+        r"\b(?:use|using|used) (?:on my own|alone|by myself)\b|\bheart stop\b|"
+        r"\bcan not (?:stand|walk|move) (?:up|properly|straight)\b",
     )),
     ("took_a_lot", (
         r"\b(?:took|taken|had|swallowed|used|done) (?:a load of|loads of|all (?:of )?my|"
@@ -136,6 +138,10 @@ SELF_HARM_SIGNS: Rows = [
         r"\bcan not (?:do|face|take|survive) another (?:day|night|week|winter|year|christmas)\b",
         r"\b(?:i mean it|for real) this time\b|\b(?:already|i have|i've) decided\b",
         r"\bonly thing (?:stopping|keeping) me\b|\bwake up disappointed\b",
+        r"\b(?:rather|better) be dead\b|\b(?:do not|never) want to live\b|\b(?:the|my|dark|"
+        r"suicidal|bad) thoughts (?:are|r) back\b|\bsectioned\b",
+        r"\b(?:about to|going to|might|could) do something (?:stupid|silly|daft)\b|"
+        r"\b(?:canal|river|sea|bridge|water|tracks) (?:is |are )?(?:calling|callin) me\b",
     )),
     ("burden", (
         r"\bburd[aeiou]n\b|\bwithout me\b|\bme not (?:around|here)\b",
@@ -155,6 +161,7 @@ SELF_HARM_SIGNS: Rows = [
         r"\b(?:given|gave) (?:away )?(?:all )?my (?:stuff|things|belongings)\b",
         r"\bletters? (?:to|for) my\b|\btell (?:\w+ ){0,2}(?:i am|i'm) sorry\b",
         r"\b(?:wrote|written|writing|left) (?:my |the |some )?(?:letters|notes?|goodbyes?)\b",
+        r"\b(?:posted|texted|sent) (?:me |us )?(?:a )?goodbye\b",
         r"\b(?:will not|won't) be (?:around|here|a problem|a burden)\b",
         r"\b(?:i will|ill|i'll) be (?:gone|dead)\b",
         r"\b(?:made|make) (?:up )?my (?:mind|decision)\b|\btoo late for me\b",
@@ -180,6 +187,9 @@ SELF_HARM_SIGNS: Rows = [
         r"wake|to die)\b",
         r"\b(?:would it|will it|does it) (?:be quick|hurt)\b|\bon purpose\b",
         r"\b(?:pills|tablets) (?:here )?(?:in front of me|ready|lined up)\b",
+        r"\b(?:every|all the|all my) (?:tablets?|pills?|meds)\b(?: \w+){0,4} in front of me\b",
+        r"\b(?:use|do) it on (?:himself|herself|myself|themselves)\b|\b(?:blade|knife|razor) "
+        r"(?:saying|says) (?:she|he|they) (?:will|would) do it\b",
         r"\b(?:use|take|do|using|taking) (?:the lot|the whole \w+|everything|it all)\b",
         r"\b(?:finish|finishes|finishing) me off\b|\bdo me a favou?r\b|\bsave me the trouble\b",
         r"\b(?:want|hope|hoping|wish) (?:it|this|that) (?:to )?(?:kill|kills|finish) me\b",
@@ -198,6 +208,7 @@ SELF_HARM_SIGNS: Rows = [
         r"\b(?:cutting|cuttin) (?:again|since)\b|\bmy (?:arms?|wrists?) (?:are |is )?(?:a mess|"
         r"cut|scarred)\b",
         r"\bpunch walls\b|\btill (?:it |my \w+ )?bleeds?\b",
+        r"\bscars? (?:on|all over|up) (?:my|his|her) (?:arms?|legs?|wrists?|thighs?)\b",
     )),
 ]
 EXPLOITATION_SIGNS: Rows = [
@@ -227,6 +238,8 @@ EXPLOITATION_SIGNS: Rows = [
         r"\b(?:package|bag|stuff|phone) (?:got |was |that got )?(?:taken|nicked|robbed|lost)\b",
         r"\blost (?:the|a|their) (?:package|bag)\b|\bset (?:me )?up\b",
         r"\b(?:clear|clearing|cleared|paying off) (?:it|the debt|my debt|what i owe)\b",
+        r"\b(?:a tenner|a fiver|\w+ quid|money|came up|was|were|i am) short\b|\bon the rota\b|"
+        r"\b(?:go down|take the rap|do time|do the time) for (?:it|them|him)\b",
         r"\b(?:take|takes|took|taking|keep|keeps) (?:my|his|her) (?:benefits|uc|universal credit|"
         r"pip|giro|wages|money|card)\b|\bday my (?:uc|benefits|money|giro) (?:lands|comes)\b",
     )),
@@ -298,6 +311,10 @@ VIOLENCE_SIGNS: Rows = [
         r"\bthrows? (?:things|stuff) at\b|\b(?:beats|hits|batters) (?:his|her|my) (?:missus|"
         r"wife|partner|girlfriend|boyfriend|mum|mam|husband)\b",
         r"\bburns? (?:all )?(?:up|on) my\b|\b(?:got|had) a visit from\b",
+        r"\btied (?:me |him |her |us )?up\b|\b(?:robbed|mugged|robbery)\b|\bblood (?:all )?"
+        r"(?:over|everywhere|on the)\b|\bor else\b",
+        r"\b(?:partner|boyfriend|husband|man|ex|girlfriend|wife|bf) (?:\w+ ){0,3}?(?:locks|locked|"
+        r"checks|hits|beats|batters|raging|strangles|controls|chokes)\b",
     )),
     ("life_threatened", (
         r"\b(?:hit|contract) (?:out )?on me\b|\b(?:scared|fear|frightened) for my life\b|"
@@ -306,7 +323,7 @@ VIOLENCE_SIGNS: Rows = [
         r"her|anyone|someone)\b|\bdo (?:him|her|them) in\b",
     )),
     ("hurt_by_them", (
-        r"\b(?:got|get|getting|gettin|gets|been|was|were) (?:\w+ )?(?:stabbed|stabed|shanked|"
+        r"\b(?:got|get|getting|gettin|gets|been|was|were|be) (?:\w+ )?(?:stabbed|stabed|shanked|"
         r"slashed|knifed|shot|glassed|bottled|smacked|battered|beaten|jumped|merked|wet|cut|"
         r"poked|violated|done in|done|hurt|attacked|atacked|kidnapped|bombed|petrol bombed)\b",
         r"\bwith (?:a |an |their |his |her |\d+ )?" + _WEAPON + r"\b",
@@ -336,7 +353,7 @@ VIOLENCE_SIGNS: Rows = [
     )),
     ("home_attacked", (
         r"\b(?:burn|bun|torch|burned|burnt) (?:down )?(?:my|his|her|the) (?:yard|house|flat|car|"
-        r"home|place)\b|\bset (?:my|his|her|the) \w+ (?:on fire|alight)\b",
+        r"home|place)\b|\bset (?:my|his|her|the) \w+ (?:on fire|alight)\b|\btorched\b",
         r"\b(?:banging on|kicked|kicking|smashed|smashing|broke|broken) (?:in |down )?"
         r"(?:my|the) (?:door|windows?|house)\b|\bbroke into\b|\btied (?:me|him|her) up\b",
     )),

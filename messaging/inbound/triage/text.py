@@ -54,7 +54,8 @@ _TEXT_SPEAK = {
     "cba": "can not be arsed",
     "cannae": "can not", "canny": "can not", "dinnae": "do not", "didnae": "did not",
     "wouldnae": "would not", "couldnae": "could not", "isnae": "is not", "dae": "do",
-    "oot": "out", "anythin": "anything", "nothin": "nothing", "somethin": "something",
+    "oot": "out", "dun": "do not", "anythin": "anything", "nothin": "nothing",
+    "somethin": "something",
 }  # fmt: skip
 # Censored swearing once its * and # and vowels are gone: "f**k", "f*cking", "c**t".
 _CENSORED = {
