@@ -37,7 +37,11 @@ SPELLINGS: dict[str, str] = {
 _DENIAL = r"don't|do not|never|not|can't|cannot|couldn't|didn't"
 # A denial, or "to"/"how do I" (an instruction or a question about someone else's habit).
 NEGATION_BEFORE = re.compile(
-    rf"\b(?:{_DENIAL}|to|how (?:do|can|did|would|should) (?:i|we|you))\s+(?:\w+\s+)?$"
+    rf"\b(?:{_DENIAL}|to|how (?:do|can|did|would|should) (?:i|we|you)|make|makes|made|let|"
+    r"help|get)\s+(?:\w+\s+)?$"
+    # Someone else's texts: "the dealers won't stop texting me", "he keeps …"
+    r"|\b(?:they|he|she|dealers?|people|someone|somebody|them|my \w+|the \w+) (?:won't|wont|"
+    r"will not|keep|keeps|still|never|just) $"
 )
 DENIAL_BEFORE = re.compile(rf"\b(?:{_DENIAL})\s+(?:\w+\s+)?$")
 # Naming the texts makes "how do I stop these texts" a request; "to" still reports one.

@@ -67,7 +67,8 @@ OVERDOSE_SIGNS: Rows = [
         r"uncon(?:scious|cious|shus|shous|sious)|eyes rolling|rolling back|blacking out|"
         r"blacked out|keep passing out|drifting off|falling asleep mid|gone under|out cold|"
         r"monged|whitied|whitey|gouch\w*|drowsy|barely answering|barely conscious)\b",
-        r"\bnodding (?:out|off|hard|heavy|proper|all)\b|\bout for \d+ hours\b",
+        r"\bnodding (?:out|off|hard|heavy|proper|all)\b(?! (?:watching|in (?:a|the) (?:meeting|"
+        r"class|lesson)|at (?:work|my desk)))|\bout for \d+ hours\b",
         r"\bon the floor\b|\bfoam(?:ing)? (?:at|on|from) (?:the|his|her) mouth\b",
     )),
     ("breathing_signs", (

@@ -50,6 +50,9 @@ _INSULTS = (
 # fmt: off
 _HELP: Rows = [
     ("asks_for_help", (
+        # Not "they help", "these texts help", "got clean with help", "you want to help?".
+        r"(?<!they\s)(?<!these\s)(?<!texts\s)(?<!with\s)(?<!wanna\s)"
+        r"(?:(?<!to\s)|(?=help (?:me|us|him|her|my|them)\b))"
         r"\bhelp\b(?! (?:the police|you|yourself|yourselves)\b)",
         r"\bhelping (?:me|us)\b|\bsos\b",
     )),
@@ -59,7 +62,8 @@ _HELP: Rows = [
         r"get clean|get sober|detox)\b",
     )),
     ("cannot_stop", (
-        r"\b(?:can not|could not|unable to) (?:stop|quit|give up|get off|come off|cut down)\b",
+        r"\b(?:can not|could not|unable to) (?:stop|quit|give up|get off|come off|cut down)\b"
+        r"(?! (?:laughing|thinking|smiling|crying|eating|watching|listening|reading|looking)\b)",
     )),
     ("struggling_with_use", (
         r"\b(?:addict|addicted|addiction|hooked|habit|rattling|clucking|withdrawals?|"
@@ -75,7 +79,13 @@ _HELP: Rows = [
     )),
     ("where_to_get", (
         r"\b(?:where|how) (?:can|do|could|should) (?:i|we) (?:get|find|go|access|speak|talk|see|"
-        r"sign up|pick up)\b",
+        r"sign up|pick up)\b|\bwhere (?:do |can )?(?:you|we|i) get\b",
+        r"\bwhat is (?:the |their |your )?(?:\w+'?s? )?(?:number|address|website)\b|\b(?:is there|"
+        r"got) a number (?:for|to)\b",
+        r"\b(?:is|are) there (?:a|an|any) (?:\w+ ){0,3}?(?:group|groups|app|service|place|number|"
+        r"support|meeting|way|help|bed|hostel|worker)\b",
+        r"\b(?:give|gives|hand|hands) out (?:naloxone|narcan|kits|nyxoid|needles)\b|"
+        r"\b(?:naloxone|narcan|nyxoid) (?:for )?free\b",
     )),
     ("someone_to_talk_to", (
         r"\b(?:need|want|can i|could i|like to) (?:to )?(?:talk|speak|chat) (?:to|with) "
@@ -85,8 +95,14 @@ _HELP: Rows = [
     ("what_to_do", (
         r"\bwhat (?:do|should|can|would) (?:i|we) do\b|\b(?:do|should) (?:i|we) (?:call|ring|"
         r"phone|give|do it)\b",
-        r"\bhow (?:do|can|would|should) (?:i|we|you) (?:use|know|tell|spot|check|test|give)\b",
+        r"\bhow (?:do|can|would|should) (?:i|we|you) (?:use|know(?! (?:this|ur|you|your|its|it is|"
+        r"if this|if you)\b)|tell|spot|check|test|give)\b",
         r"\bhow long does (?:it|naloxone|narcan|nyxoid|the spray) last\b|\blook out for\b",
+        r"\b(?:anything|what) (?:else )?(?:i|we) (?:should|can|could|need to) do\b|\b(?:do not|"
+        r"dunno|no idea) (?:know )?what to do\b|\bsomeone (?:needs to|has to|should|must) come\b",
+        r"\bis (?:it|this|that) normal\b|\bwhat does (?:that|this|it) (?:even )?mean\b|"
+        r"\bhow (?:many|much|long|often) (?:\w+ ){0,3}?(?:do|should|does|can|before|until) "
+        r"(?:i|we|you|they) (?:give|use|take|wait|need|spray|last)\b",
         r"\bwho (?:do|can|should) (?:i|we) (?:call|ring|talk to|speak to|tell|contact)\b",
         r"\b(?:is|are) there (?:anyone|anybody|someone|anywhere|somewhere)\b",
         r"\bcan (?:someone|somebody|anyone|you) (?:ring|call|phone|talk to|speak to) me\b",
@@ -145,7 +161,9 @@ _HOSTILE: Rows = [
     )),
     ("anti_police", (
         r"\b(?:dirty|fucking|bent|corrupt|fat|filthy) (?:pigs|cops|coppers|feds|police|filth)\b",
-        r"\boink\b|\bacab\b|\b1312\b|🐷|🐖|🐽|🖕",
+        r"\boink\b|\bacab\b|\b1312\b|🐷|🐖|🐽|🖕|\bbabylon\b|\bsee (?:you|u) in court\b",
+        r"\b(?:you are|you) the reason\b|\b(?:this is|its|it is) a (?:setup|set up|fit up)\b",
+        rf"\b(?:bare|proper|total|right|such) {_INSULTS}\b",
     )),
     ("threat", (
         r"\b(?:i will|ill|ima|imma|i am going to|we will|we are going to|will) (?:find|kill|stab|"

@@ -172,6 +172,9 @@ PHRASINGS = [
     ("dont_want_to_stop_getting", "i dont want to stop getting these", NONE),
     ("no_more_texts_from_the_line", "no more texts from the line since you took it", NONE),
     ("stop_the_texts_from_the_line", "can u stop the texts from that line", NONE),
+    ("make_them_stop_texting", "can you make them stop texting me", NONE),
+    ("dealers_wont_stop_texting", "the dealers wont stop texting me", NONE),
+    ("help_me_stop_texting_dealer", "help me stop texting my dealer", NONE),
     ("empty", "", NONE),
     ("only_punctuation", "?!", NONE),
     # Re-subscribe: Twilio's words, only as the whole message.
