@@ -75,7 +75,7 @@ _FILLER: frozenset[str] = frozenset(
 )  # fmt: skip
 _HELP_FILLER: frozenset[str] = _FILLER | {"me", "yes", "yeah", "need", "i", "more", "some"}
 # Around an opt-out word: "stop this now", "txt stop", "stop ffs".
-_OPT_OUT_FILLER: frozenset[str] = _FILLER | {"this", "ffs", "text", "reply", "all"}
+_OPT_OUT_FILLER: frozenset[str] = _FILLER | {"this", "ffs", "text", "reply", "all", "but"}
 # What may remain of a filler-only opt-out. END, QUIT, CANCEL and REVOKE count only as the
 # whole message: "end it" or "quit now" can be about a life or a habit, not about texts.
 _OPT_OUT_CORE = re.compile(

@@ -99,7 +99,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "enough_of_the_texts",
         re.compile(
-            r"\b(?:enough|pack it in|leave me alone|done|had enough|stop) (?:with|of) "
+            r"\b(?:enough|pack it in|leave it out|leave me alone|done|had enough|stop) (?:with|of) "
             rf"(?:the|these|those|your|all the|all these|all your) {_MESSAGES}\b"
             rf"|\b(?:discontinue|cease|cancel|end) (?:these|the|this|your|all) (?:{_MESSAGES}|"
             r"service)\b"
@@ -240,6 +240,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"(?<!had )(?<!got )(?<!get )(?<!getting )(?<!received )"
             rf"\bno more (?:of )?(?:these |your |the )?{_MESSAGES}\b(?! from)"
+            r"|\bno more (?:of )?(?:these|them)(?= ?(?:[.!,]|$| thanks| please| ta\b| cheers| x\b))"
         ),
         DENIAL_BEFORE,
     ),

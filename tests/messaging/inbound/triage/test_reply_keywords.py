@@ -133,6 +133,10 @@ PHRASINGS = [
     ("go_harass_someone_else", "go harass someone else you clowns", OUT),
     ("keep_texting_and_see", "keep texting and see what happens", OUT),
     ("text_me_again_and", "text me again and ill ram this phone down ur throat", OUT),
+    ("no_more_of_these", "no more of these thanks", OUT),
+    ("but_no_more", "cheers but no more please", OUT),
+    ("leave_it_out", "leave it out with the messages mate", OUT),
+    ("like_to_stop_receiving", "i'd like to stop receiving these", OUT),
     # Must NOT opt out: a false STOP silences someone asking for help.
     ("dont_stop_helping", "don't stop helping me", NONE),
     ("cant_stop_using", "can't stop using", NONE),
@@ -175,6 +179,8 @@ PHRASINGS = [
     ("make_them_stop_texting", "can you make them stop texting me", NONE),
     ("dealers_wont_stop_texting", "the dealers wont stop texting me", NONE),
     ("help_me_stop_texting_dealer", "help me stop texting my dealer", NONE),
+    ("no_more_of_them_pills", "no more of them pills for me", NONE),
+    ("no_more_of_this", "i want no more of this", NONE),
     ("empty", "", NONE),
     ("only_punctuation", "?!", NONE),
     # Re-subscribe: Twilio's words, only as the whole message.
