@@ -63,8 +63,9 @@ _REPORTED_OR_DENIAL_BEFORE = re.compile(
 _INSTRUCTION_OR_DENIAL_BEFORE = re.compile(
     rf"\b(?:{_DENIAL}|(?:stop|end|unsubscribe|reply \w+|text \w+) to)\s+(?:\w+\s+)?$"
 )
-# After a phrase: a question answered no ("stop sending these? no, keep going").
-NOT_AFTER = re.compile(r"\s*\?+\s*(?:no|nah|nope|naw)\b")
+# After a phrase: a question answered no ("stop sending these? no, keep going"), or a
+# question about what the phrase would stop ("opt out of what?", "unsubscribe from what").
+NOT_AFTER = re.compile(r"\s*\?+\s*(?:no|nah|nope|naw)\b|\s+(?:of|from) (?:what|wot|wat)\b")
 
 CONTACT_VERBS = (
     r"(?:texting|messaging|sending|contacting|spamming|bothering|harassing|hassling|"

@@ -158,6 +158,8 @@ PHRASINGS = [
     ("cancel_inside_sentence", "can I cancel my appointment", NONE),
     ("who_is_this", "who is this?", NONE),
     ("reply_stop_to_opt_out_quoted", "my phone says reply STOP to opt out, is this real?", NONE),
+    ("opt_out_of_wot", "opt out of wot?? who r u", NONE),
+    ("unsubscribe_from_what", "unsubscribe from what lol i never signed up", NONE),
     ("stop_sending_these_no", "stop sending these? no, keep going, they're useful", NONE),
     ("can_you_stop_them", "if i tell you can you stop them coming after me?", NONE),
     ("hope_you_can_stop", "i hope you can stop.", NONE),
