@@ -2,7 +2,9 @@
 
 A pure function of the text (:func:`~messaging.inbound.triage.classifier.classify`), in two
 layers. The rules: exact keyword rules for opt-out, opt-in and help
-(:mod:`~messaging.inbound.triage.keywords`) and named pattern tables for the other labels
+(:mod:`~messaging.inbound.triage.keywords`, with the natural opt-out wordings and their
+guards in :mod:`~messaging.inbound.triage.opt_out_phrases`) and named pattern tables for the
+other labels
 (:mod:`~messaging.inbound.triage.rules`, :mod:`~messaging.inbound.triage.risk_rules`,
 :mod:`~messaging.inbound.triage.risk_signs`, written as
 :mod:`~messaging.inbound.triage.patterns` explains) over normalised text
@@ -12,7 +14,8 @@ and pieces of words (:mod:`~messaging.inbound.triage.features`), read from a JSO
 the package and scored in plain Python (:mod:`~messaging.inbound.triage.model`). Queues
 and the one test for "risk" are :mod:`~messaging.inbound.triage.queues`.
 
-The labelled corpus (``corpus/``, :mod:`~messaging.inbound.triage.corpus`) trains the model
+The labelled corpus (``corpus/``, :mod:`~messaging.inbound.triage.corpus`; three authors,
+each reply naming its own) trains the model
 (:mod:`~messaging.inbound.triage.training`, the only module that needs scikit-learn, and only
 when it trains) and measures triage (:mod:`~messaging.inbound.triage.evaluation`,
 ``bench/triage.py``). Uses no database.

@@ -12,9 +12,10 @@ Two layers, combined so that a disclosure is hard to miss and every label says w
   supply intelligence when its probability reaches the threshold chosen on training folds.
 
 Risk is the union: a rule firing is enough, the model's risk-disclosure output reaching its
-threshold is enough. The model's risk-kind outputs then name the kinds the rules did not (a
-kind alone does not make a reply a risk disclosure), and a disclosure always names at least
-one kind: the model's likeliest when nothing else did.
+threshold is enough. The model's risk-kind outputs (learnt from disclosures alone: given a
+disclosure, which kinds) then name the kinds the rules did not (a kind alone does not make a
+reply a risk disclosure), and a disclosure always names at least one kind: the model's
+likeliest when nothing else did.
 ``why`` keeps the rules' reasons and adds the model's: its probability and the words that
 weighed most (``self_harm.model: 0.91 (better off +1.2, burden +0.8)``).
 
@@ -71,9 +72,10 @@ LABEL_ORDER: tuple[Label, ...] = (
     Label.OTHER,
 )
 # The least probability at which the model names a kind: beside kinds a rule named, and on
-# its own (a disclosure always gets its likeliest kind in any case).
-_ALSO_A_KIND = 0.3
-_A_KIND = 0.25
+# its own (a disclosure always gets its likeliest kind in any case). Measured across authors,
+# these keep about 1.8 kinds a disclosure; at 0.3 and 0.25 a missed kind was twice as likely.
+_ALSO_A_KIND = 0.2
+_A_KIND = 0.15
 _MODEL_ADDS = (Label.HELP_SEEKING, Label.HOSTILE, Label.WRONG_NUMBER, Label.SUPPLY_INTEL)
 
 

@@ -2,7 +2,9 @@
 
 The corpus (``corpus/*.jsonl`` beside this module; its README says how it was written and
 labelled) is what ``pester replies train`` fits the model on and what ``bench/triage.py``
-measures against. Splits are a pure function of the examples and a seed: examples are put in
+measures against. Every line names its author (``source``: ``author-a``, ``author-b``, …),
+so triage can be measured on one author's replies with a model trained on the others'
+(:func:`by_author`). Splits are a pure function of the examples and a seed: examples are put in
 a fixed order first, identical texts (ignoring case and spacing) always fall on the same
 side, and each stratum (risk kind, else first label) is split in the same proportion, so a
 small kind is never left out of a test split by chance.
@@ -35,7 +37,8 @@ class Example:
     risk_kinds: frozenset[RiskKind]
     register: str = ""
     situation: str = ""
-    source: str = ""  # file:line, for error messages and reports
+    source: str = ""  # who wrote it (author-a, …); empty in a file from outside the corpus
+    origin: str = ""  # file:line, for error messages and reports
 
     @property
     def group(self) -> str:
@@ -51,14 +54,26 @@ class Example:
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
-    """Every example in the ``*.jsonl`` files of a directory, in a fixed order."""
+    """Every example in the ``*.jsonl`` files of a directory, in a fixed order; each must
+    name its author."""
     files = sorted(directory.glob("*.jsonl"))
     if not files:
         raise CorpusError(f"no *.jsonl files in {directory}")
     examples: list[Example] = []
     for path in files:
         examples.extend(load_examples(path))
-    return sorted(examples, key=lambda e: (e.group, e.text, e.source))
+    unsigned = next((e for e in examples if not e.source), None)
+    if unsigned is not None:
+        raise CorpusError(f"{unsigned.origin}: a corpus reply names its author (source)")
+    return _ordered(examples)
+
+
+def by_author(examples: Iterable[Example]) -> dict[str, list[Example]]:
+    """The examples of each author, authors in name order."""
+    authors: dict[str, list[Example]] = defaultdict(list)
+    for example in _ordered(examples):
+        authors[example.source].append(example)
+    return dict(sorted(authors.items()))
 
 
 def load_examples(path: Path) -> list[Example]:
@@ -71,27 +86,28 @@ def load_examples(path: Path) -> list[Example]:
     return examples
 
 
-def _example(line: str, source: str) -> Example:
+def _example(line: str, origin: str) -> Example:
     try:
         row = json.loads(line)
         labels = frozenset(Label(label) for label in row["labels"])
         kinds = frozenset(RiskKind(kind) for kind in row.get("risk_kinds", []))
         text = row["text"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise CorpusError(f"{source}: not a labelled reply ({exc})") from exc
+        raise CorpusError(f"{origin}: not a labelled reply ({exc})") from exc
     if not isinstance(text, str) or not text.strip() or not labels:
-        raise CorpusError(f"{source}: needs a non-empty text and at least one label")
+        raise CorpusError(f"{origin}: needs a non-empty text and at least one label")
     if (Label.RISK_DISCLOSURE in labels) != bool(kinds):
-        raise CorpusError(f"{source}: risk kinds are given exactly with risk_disclosure")
+        raise CorpusError(f"{origin}: risk kinds are given exactly with risk_disclosure")
     if Label.OTHER in labels and len(labels) > 1:
-        raise CorpusError(f"{source}: 'other' is a label only on its own")
+        raise CorpusError(f"{origin}: 'other' is a label only on its own")
     return Example(
         text=text,
         labels=labels,
         risk_kinds=kinds,
         register=str(row.get("register", "")),
         situation=str(row.get("situation", "")),
-        source=source,
+        source=str(row.get("source", "")),
+        origin=origin,
     )
 
 
@@ -130,4 +146,4 @@ def _grouped_folds(examples: Sequence[Example], *, seed: int, parts: int) -> lis
 
 
 def _ordered(examples: Iterable[Example]) -> list[Example]:
-    return sorted(examples, key=lambda e: (e.group, e.text, e.source))
+    return sorted(examples, key=lambda e: (e.group, e.text, e.origin))

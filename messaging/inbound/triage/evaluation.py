@@ -33,8 +33,9 @@ NEEDS_PERSON = "needs_person"
 
 
 def figures(expected: Sequence[Expected], predicted: Sequence[Predicted]) -> dict:
-    """Per-label precision, recall and F1, macro F1, risk and per-kind recall, opt-out
-    precision and recall, and the share of replies in the needs-a-person queue."""
+    """Per-label precision, recall and F1, macro F1, risk recall and precision, per-kind
+    recall, opt-out precision and recall, and the share of replies in the needs-a-person
+    queue."""
     if len(expected) != len(predicted):
         raise ValueError("expected and predicted differ in length")
     per_label = {str(label): _prf(expected, predicted, label) for label in Label}
@@ -57,6 +58,8 @@ def figures(expected: Sequence[Expected], predicted: Sequence[Predicted]) -> dic
         "f1": {label: values["f1"] for label, values in per_label.items()},
         "macro_f1": round(sum(v["f1"] for v in per_label.values()) / len(per_label), 4),
         "risk_recall": _ratio(sum(Label.RISK_DISCLOSURE in p.labels for _, p in risk), len(risk)),
+        # How usable the risk queue is: the share of what it holds that is a disclosure.
+        "risk_precision": per_label[str(Label.RISK_DISCLOSURE)]["precision"],
         "risk_kind_recall": kind_recall,
         "opt_out_precision": opt_out["precision"],
         "opt_out_recall": opt_out["recall"],

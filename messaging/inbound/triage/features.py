@@ -11,6 +11,11 @@ text-speak expanded, letters typed three times counted once), then split into wo
   words they resemble.
 * Digits are shapes, not values: a run of five or more digits (a phone number's part) is
   ``#long``, three or four digits (a sum of money) ``#mid``; one or two digits (an age) stay.
+* Everyday figures of speech about dying, killing and passing out ("died laughing", "dying
+  for a brew", "my phone died", "the heat is killing me", "nodding off in a meeting") are
+  read as the one word ``idiom``: their words weigh towards risk everywhere else, and the
+  model learns from the corpus's everyday replies that the idiom does not. Only set phrases
+  are read this way; the rest of the reply is read as written.
 
 Every feature present counts once; the vector is scaled to unit length, so a long reply does
 not outweigh a short one.
@@ -27,6 +32,18 @@ from messaging.inbound.triage.text import APOSTROPHES, normalise_text
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s.,!?;:'\"()\[\]\-–—/\\&*#@%+=~^|<>]")
 _CHAR_SIZES = (4,)
+_IDIOM = re.compile(
+    r"\b(?:(?:nearly |almost )?(?:died|dying|dead|die) (?:laughing|of (?:laughter|boredom|"
+    r"embarrassment|shame))|bored to death|(?:freezing|starving|worried) to death|"
+    r"(?:be )?the death of me|shot myself in the foot|(?:in )?a blaze of glory|"
+    r"(?:killing|killed|smashed|smashing|slaying|nailed|nailing) it|(?:dying|gasping) for a "
+    r"(?:brew|fag|cuppa|pint|wee|drink|coffee|tea|smoke|kebab)|(?:could|would|i would) "
+    r"(?:kill|murder) (?:for )?(?:a|an) \w+|dead (?:on my feet|tired|good|easy|nice|funny|"
+    r"jealous)|(?:phone|battery|laptop|charger|telly|tv|lawn|car) (?:has |is )?(?:died|dying|"
+    r"dead|on its last legs)|(?:heat|feet|back|legs|knees|job|queue|teething|hangover|"
+    r"this weather) (?:is |are )?killing me|nodding off (?:watching|in (?:a|the) (?:meeting|"
+    r"class|lesson)|at (?:work|my desk)))\b"
+)
 
 
 def words_of(text: str) -> list[str]:
@@ -36,8 +53,9 @@ def words_of(text: str) -> list[str]:
 
 
 def words_of_normal(normal: str) -> list[str]:
-    """The words of already normalised text (what the rules read), digits as shapes."""
-    return [_shape(word) for word in _WORD.findall(normal)]
+    """The words of already normalised text (what the rules read), digits as shapes and
+    figures of speech as ``idiom``."""
+    return [_shape(word) for word in _WORD.findall(_IDIOM.sub(" idiom ", normal))]
 
 
 def _shape(word: str) -> str:

@@ -16,7 +16,9 @@ Decisions:
 * **Threats at the sender are hostile, not risk**: "I'll stab you" is hostile; "they
   stabbed my mate" and "they'll kill me" are risk disclosures (violence).
 * A phone number in a reply adds ``supply_intel`` unless help-line words name it ("FRANK
-  0300…", "is 0161… the drug service?"): someone quoting a service back. FRANK,
+  0300…", "is 0161… the drug service?"): someone quoting a service back; or the words
+  before it give it to receive the texts ("my new number is …", "can you add …", "text her
+  on …"): the writer's own or a friend's, not a line's. FRANK,
   Crimestoppers, SafeCall and other help lines are never extracted at all (see
   :mod:`messaging.inbound.reply_numbers`); ``service_numbers`` leaves out the campaign's own.
 * "Who is this", "wrong number", "not me", "new phone", "is this a scam" are
@@ -64,11 +66,15 @@ def apply_rules(text: str, *, service_numbers: Collection[str] = frozenset()) ->
         why.setdefault(keyword_label, []).append(keyword.rule)
 
     for rule in _rules_that_may_match(normal.text):
+        if rule.label is Label.OPT_IN and keyword.action is KeywordAction.OPT_OUT:
+            continue  # a reply that opts out is never also asking for the texts
         for match in rule.pattern.finditer(normal.text):
             if rule.accept is not None and not rule.accept(match):
                 continue
             before = normal.text[max(0, match.start() - _LOOKBACK) : match.start()]
             if rule.label is Label.HELP_SEEKING and _HELP_NEGATION.search(before):
+                continue
+            if rule.label is Label.OPT_IN and _OPT_IN_NEGATION.search(before):
                 continue
             negated = rule.label is Label.RISK_DISCLOSURE and _NEGATION_BEFORE.search(before)
             excerpt = normal.original_of(match.start(), match.end())
@@ -81,7 +87,7 @@ def apply_rules(text: str, *, service_numbers: Collection[str] = frozenset()) ->
             break  # one explanation per rule is enough
 
     found = find_numbers(original, exclude=service_numbers)
-    if any(not _quotes_a_help_line(original, number.start, number.end) for number in found):
+    if any(_is_intelligence(original, number.start, number.end) for number in found):
         why.setdefault(Label.SUPPLY_INTEL, []).append(NUMBER_REASON)
     numbers = tuple(number.e164 for number in found)
     return RuleFindings(why, frozenset(kinds), numbers, normal)
@@ -93,18 +99,28 @@ _KEYWORD_LABELS = {
     KeywordAction.HELP: Label.HELP_SEEKING,
 }
 _LOOKBACK = 30
+
 _NEGATION_BEFORE = re.compile(r"\b(?:not|never|no)(?: \w+){0,2} $")
 # Only a denial of needing or wanting help cancels help-seeking; "not ok please help" stands.
 _HELP_NEGATION = re.compile(
     r"\b(?:not|never|no) (?:(?:need|want|needed|wanted|asking for|asked for|ask for) )?"
     r"(?:(?:your|any|the|no|for|of|a|an) )?$"
 )
+# "don't want the texts" is not asking for them ("no, don't stop" still is).
+_OPT_IN_NEGATION = re.compile(r"\b(?:not|never) (?:(?:want|need|wanted|needed) )?(?:\w+ )?$")
 _HELP_LINE_WORDS = (
     r"(?:help ?line|frank|samaritans|childline|crimestoppers|safecall|"
     r"(?:drugs?|treatment|support|local|the) service|support line|advice line|cgl|"
     r"change grow live|turning point|humankind|open road|nhs)\b"
 )
 _HELP_LINE_BEFORE = re.compile(rf"(?i)\b{_HELP_LINE_WORDS}")
+# A number given to receive the texts (the writer's own, a friend's) is not intelligence:
+# "my new number is …", "can you add …", "text her on …".
+_FOR_THE_TEXTS_BEFORE = re.compile(
+    r"(?i)(?:\b(?:my|her|his) (?:new |other |work )?(?:number|no|num)\b[^.?!\d]{0,15}|"
+    r"\b(?:add|put|include)\b[^.?!\d]{0,25}|"
+    r"\b(?:text|send|txt) (?:her|him|me|us|them)(?: \w+)? (?:on|to)|\bfor me is)\W*$"
+)
 _HELP_LINE_AFTER = re.compile(
     rf"(?i)^\W*(?:(?:is|was) )?(?:(?:that|this|it) )?(?:the |a |your )?{_HELP_LINE_WORDS}"
 )
@@ -115,6 +131,12 @@ def _rules_that_may_match(text: str) -> Iterator[Rule]:
     for rules_table in RULE_TABLES:
         if rules_table.screen.search(text):
             yield from rules_table.rules
+
+
+def _is_intelligence(text: str, start: int, end: int) -> bool:
+    """A number that is neither a help line quoted back nor one given to receive the texts."""
+    before = text[max(0, start - _LOOKBACK) : start]
+    return not _quotes_a_help_line(text, start, end) and not _FOR_THE_TEXTS_BEFORE.search(before)
 
 
 def _quotes_a_help_line(text: str, start: int, end: int) -> bool:

@@ -6,14 +6,18 @@ message, never from the word "stop" alone:
 
 * **Twilio's keywords** fire when they are the whole message, ignoring case, spacing,
   punctuation and emoji around them ("Stop!!", " STOP ", "STOP 🛑"), as Twilio does.
-* **Opt-out phrasings** fire anywhere: "stop texting me", "remove me", "take me off your
-  list", "unsubscribe me", "don't text me again", "no more messages"; or a message made only
-  of an opt-out word and filler ("stop pls", "please stop", "stop now thanks").
+* **Opt-out phrasings** (:mod:`messaging.inbound.triage.opt_out_phrases`, each with a guard
+  against its near-misses) fire anywhere, read with text-speak and misspellings spelt out:
+  "stop texting me", "remove me from your list", "dont msg this number again", "unsubscribe
+  me", "no more texts", "take me off", "can u not text me", "i want off this list", "quit
+  texting", "lose my number"; or a message made only of an opt-out word and filler ("stop
+  pls", "please stop", "txt stop", "no contact please").
 * **A bare STOP inside a longer message** fires only as a command: at the start followed by
   a break ("Stop. Who is this?"), at the end after a break or a dismissal ("wrong number,
-  stop", "leave me alone stop"), or typed in capitals inside lower-case text ("wrong number
-  STOP"). "can't stop using", "when will it stop", "how do I stop taking it" and "the bus
-  stop" are not commands.
+  stop", "leave me alone stop", "this is harassment, stop it now", "Not wanted. Remove."),
+  or typed in capitals inside lower-case text ("wrong number STOP"). "can't stop using",
+  "when will it stop", "make it all just stop", "how do I stop taking it", "reply STOP to opt
+  out" and "the bus stop" are not commands.
 
 Opt-in (re-subscribe) is Twilio's rule exactly: START, YES or UNSTOP as the whole message.
 Re-subscribing someone who refused is the costlier mistake, so "yes please help" does not
@@ -29,6 +33,8 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from messaging.inbound.triage.opt_out_phrases import NEGATION_BEFORE, NOT_AFTER, PHRASES, SPELLINGS
 
 
 class KeywordAction(enum.StrEnum):
@@ -68,11 +74,13 @@ _FILLER: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 _HELP_FILLER: frozenset[str] = _FILLER | {"me", "yes", "yeah", "need", "i", "more", "some"}
+# Around an opt-out word: "stop this now", "txt stop", "stop ffs".
+_OPT_OUT_FILLER: frozenset[str] = _FILLER | {"this", "ffs", "text", "reply", "all", "but"}
 # What may remain of a filler-only opt-out. END, QUIT, CANCEL and REVOKE count only as the
 # whole message: "end it" or "quit now" can be about a life or a habit, not about texts.
 _OPT_OUT_CORE = re.compile(
-    r"(?:(?:stop|stopall|unsubscribe|unsub|optout|opt out|leave me alone|no more|remove)"
-    r"(?: me)?\s*)+"
+    r"(?:(?:stop|stopall|unsubscribe|unsub|optout|opt out|leave me alone|no more|remove|"
+    r"no contact|do not contact|don't contact)(?: me)?\s*)+"
 )
 
 # Curly quotes and the like, so "don’t" reads as "don't".
@@ -82,100 +90,23 @@ _WORD = re.compile(r"[a-z0-9']+")
 _ELONGATION = re.compile(r"([a-z])\1{2,}")
 # How far back a negation is looked for; enough for "don't ever", short enough to stay local.
 _LOOKBACK = 40
-
-# Words just before "stop" that make it something other than a request to stop texting:
-# a denial ("don't stop"), or a verb phrase about the writer's own habit ("how do I stop",
-# "tell them to stop"). Phrases that name texting or the list are read through the latter.
-_DENIAL = r"don'?t|do not|never|not|can'?t|cannot|couldn'?t|didn'?t"
-_NEGATION_BEFORE = re.compile(
-    rf"\b(?:{_DENIAL}|to|how (?:do|can|did|would|should) (?:i|we|you|u))\s+(?:\w+\s+)?$"
-)
-_DENIAL_BEFORE = re.compile(rf"\b(?:{_DENIAL})\s+(?:\w+\s+)?$")
+# Before "stop" at the end of a message: a denial or a verb phrase about the writer's habit.
+_NEGATION_BEFORE = NEGATION_BEFORE
 _CONTACT_VERBS = (
     r"(?:texting|txting|texing|textin|txtin|messaging|messagin|msging|msgin|sending|sendin|"
-    r"contacting|"
-    r"spamming|bothering|harassing|hassling|pestering|mithering)"
+    r"contacting|spamming|bothering|harassing|hassling|pestering|mithering)"
 )
-# (rule name, pattern, guard): the guard looks at the words just before a match.
-_OPT_OUT_PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    (
-        "stop_contacting_me",
-        re.compile(
-            rf"\bstop+ (?:fucking |fkn |bloody )?{_CONTACT_VERBS}"
-            r"(?: (?:me|this number|my number|my phone|us)\b| ?$| ?[.!,?])"
-        ),
-        _NEGATION_BEFORE,
-    ),
-    (
-        "stop_sending_messages",
-        re.compile(
-            r"\bstop+ (?:sending |sendin )?(?:me )?(?:these|this|your|ur|them) "
-            r"(?:texts?|txts?|messages?|msgs?|shit|crap|spam)\b"
-            r"|\bstop+ (?:sending|sendin|send) (?:me )?(?:texts?|txts?|messages?|msgs?|stuff|"
-            r"things|them|it)\b"
-        ),
-        _NEGATION_BEFORE,
-    ),
-    (
-        "do_not_want_messages",
-        re.compile(
-            r"\b(?:do not|don'?t) want (?:any ?more |no more )?(?:of )?(?:these|those|your|ur|"
-            r"this|them|the|any) ?(?:\w+ )?(?:texts?|txts?|messages?|msgs?|warnings?)\b"
-            r"|\b(?:do not|don'?t) want any ?more of (?:these|them|this|your|ur)\b"
-        ),
-        _DENIAL_BEFORE,
-    ),
-    (
-        "wants_to_unsubscribe",
-        re.compile(
-            r"\b(?:want|like|wish|wanna) to (?:unsubscribe|unsub|opt out|be removed|be taken off|"
-            r"stop (?:getting|receiving) (?:these|them|your|the) ?(?:texts?|messages?)?)\b"
-        ),
-        _DENIAL_BEFORE,
-    ),
-    (
-        "remove_it",
-        re.compile(r"\b(?:please|pls|plz) (?:remove|delete) (?:it|this|that)\b"),
-        _DENIAL_BEFORE,
-    ),
-    (
-        "remove_me",
-        re.compile(
-            r"\b(?:remove|delete|erase) (?:me|my (?:number|no|num|numba|numbr|details|phone|fone)|"
-            r"this (?:number|no|num))\b"
-        ),
-        _DENIAL_BEFORE,
-    ),
-    (
-        "take_me_off",
-        re.compile(r"\btake (?:me|my (?:number|no|num|details)|this (?:number|no)) off\b"),
-        _DENIAL_BEFORE,
-    ),
-    ("unsubscribe_me", re.compile(r"\b(?:unsubscribe|unsub) (?:me|this|my)\b"), _DENIAL_BEFORE),
-    ("opt_me_out", re.compile(r"\bopt (?:me )?out\b|\bopt-out\b|\boptout\b"), _DENIAL_BEFORE),
-    (
-        "do_not_contact_again",
-        re.compile(
-            r"\b(?:don'?t|do not|never) (?:text|txt|message|msg|contact|sms) "
-            r"(?:me|this number|this phone|us|here)"
-            r"(?: (?:again|anymore|any more|ever|no more)\b| ?[.!]* ?$)"
-        ),
-        _DENIAL_BEFORE,
-    ),
-    (
-        "no_more_messages",
-        re.compile(
-            r"(?<!had )(?<!got )(?<!get )(?<!getting )(?<!received )"
-            r"\bno more (?:texts?|txts?|messages?|msgs?)\b(?! from)"
-        ),
-        _DENIAL_BEFORE,
-    ),
-)
+_SPELLING = re.compile(r"[a-z0-9']+")
 
-# A bare "stop" ends a longer message as a command only after a break or a dismissal.
+# A bare "stop" (or "remove", "unsubscribe") ends a longer message as a command only after
+# a break or a dismissal; filler after it ("stop it now", "unsubscribe x") is read past.
 _TRAILING_STOP = re.compile(
-    r"(?:[^\w\s']|\n|\balone|\boff|\baway|\bnumber|\binterested|\bplease|\bpls|\bplz|"
-    r"\bthanks|\bmate|\bm8|\bbruv|\bthis) ?stop+$"
+    r"(?:(?:[^\w\s']|\n) ?(?:just |now |so )?|\b(?:alone|off|away|number|interested|please|"
+    r"thanks|mate|m8|bruv|(?<!make )(?<!let )this) )"
+    r"(?:stop+|remove|remove me|unsubscribe|unsubscribe me|unsub)$"
+)
+_TRAILING_FILLER = frozenset(
+    {"it", "this", "now", "please", "then", "x", "xx", "ffs", "thanks", "ta", "cheers", "mate"}
 )
 _LEADING_STOP = re.compile(
     r"^(?:(?:please|pls|plz|just|ok|okay|right|seriously|now|so|oh|mate|m8) )*stop+"
@@ -184,8 +115,8 @@ _LEADING_STOP = re.compile(
 _CAPITAL_STOP = re.compile(r"(?<![A-Za-z])STOP+(?![A-Za-z])")
 # Before a capital STOP: words that make it part of a sentence rather than a command.
 _NOT_A_COMMAND_BEFORE = re.compile(
-    r"\b(?:bus|the|a|me|it|them|him|her|us|help|make|let|will|would|could|should|wont|won't)"
-    r"\s*$"
+    r"\b(?:bus|the|a|me|it|them|him|her|us|help|make|let|will|would|could|should|wont|won't|"
+    r"reply)\s*$"
 )
 _GERUND_AFTER = re.compile(r"\s+\w+ing\b")
 _CONTACT_VERB_AFTER = re.compile(rf"\s+{_CONTACT_VERBS}\b")
@@ -198,12 +129,15 @@ def keyword_action(body: str) -> KeywordMatch:
 
     if collapsed in OPT_OUT_KEYWORDS or collapsed in _OPT_OUT_SPELLINGS:
         return KeywordMatch(KeywordAction.OPT_OUT, f"keyword:{collapsed}")
+    canonical = _canonical(collapsed)
+    if canonical in OPT_OUT_KEYWORDS:
+        return KeywordMatch(KeywordAction.OPT_OUT, f"spelling:{canonical}")
     if collapsed in OPT_IN_KEYWORDS:
         return KeywordMatch(KeywordAction.OPT_IN, f"keyword:{collapsed}")
     if collapsed in HELP_KEYWORDS:
         return KeywordMatch(KeywordAction.HELP, f"keyword:{collapsed}")
 
-    opt_out_rule = _opt_out_rule(normalised, collapsed)
+    opt_out_rule = _opt_out_rule(normalised, canonical)
     if opt_out_rule is not None:
         return KeywordMatch(KeywordAction.OPT_OUT, opt_out_rule)
 
@@ -228,25 +162,42 @@ def _collapse_spaces(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
-def _opt_out_rule(normalised: str, collapsed: str) -> str | None:
+def _canonical(collapsed: str) -> str:
+    """The words as the opt-out phrases read them: text-speak and misspellings spelt out."""
+    return _SPELLING.sub(lambda word: SPELLINGS.get(word.group(), word.group()), collapsed)
+
+
+def _opt_out_rule(normalised: str, canonical: str) -> str | None:
     """Name of the opt-out phrasing rule that fires, if any."""
-    words = [word for word in _WORD.findall(collapsed) if word not in _FILLER]
+    words = [word for word in _WORD.findall(canonical) if word not in _OPT_OUT_FILLER]
     if words and _OPT_OUT_CORE.fullmatch(" ".join(words)):
         return "keyword_with_filler"
 
-    for name, pattern, guard in _OPT_OUT_PHRASES:
-        for match in pattern.finditer(collapsed):
-            if not _guarded(guard, collapsed, match.start()):
+    for name, pattern, guard in PHRASES:
+        for match in pattern.finditer(canonical):
+            if not _guarded(guard, canonical, match.start()) and not NOT_AFTER.match(
+                canonical, match.end()
+            ):
                 return name
 
-    trailing = _TRAILING_STOP.search(collapsed)
-    if trailing and not _guarded(_NEGATION_BEFORE, collapsed, collapsed.rfind("stop")):
+    ending = _without_trailing_filler(canonical)
+    trailing = _TRAILING_STOP.search(ending)
+    if trailing and not _guarded(_NEGATION_BEFORE, ending, trailing.start()):
         return "stop_at_end"
-    if _LEADING_STOP.search(collapsed):
+    if _LEADING_STOP.search(canonical):
         return "stop_at_start"
     if _has_capital_stop_command(normalised):
         return "stop_in_capitals"
     return None
+
+
+def _without_trailing_filler(text: str) -> str:
+    """The text without the filler words it ends with ("stop it now" → "stop")."""
+    head, _, last = text.rpartition(" ")
+    while head and last in _TRAILING_FILLER:
+        text = head
+        head, _, last = text.rpartition(" ")
+    return text
 
 
 def _guarded(guard: re.Pattern[str], text: str, position: int) -> bool:
@@ -259,7 +210,7 @@ def _has_capital_stop_command(text: str) -> bool:
     if not any(char.islower() for char in text):
         return False  # all-capitals text gives no signal
     for match in _CAPITAL_STOP.finditer(text):
-        before = text[max(0, match.start() - _LOOKBACK) : match.start()].casefold()
+        before = _canonical(text[max(0, match.start() - _LOOKBACK) : match.start()].casefold())
         after = text[match.end() : match.end() + _LOOKBACK].casefold()
         if _NEGATION_BEFORE.search(before) or _NOT_A_COMMAND_BEFORE.search(before):
             continue

@@ -29,7 +29,7 @@ from messaging.inbound.triage.labels import Label, RiskKind
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "triage-model.json.gz"
 MODEL_FORMAT = "pester-triage-model"
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: risk kinds are learnt from the risk disclosures alone
 KIND_PREFIX = "kind:"
 # What the model may say: never opt-out or opt-in, which only exact rules decide.
 MODEL_LABELS: tuple[Label, ...] = (

@@ -55,7 +55,7 @@ OVERDOSE: Rows = [
         r"(?:him |her |them |it |some |the |a |my )?(?:naloxone|narcan|nyxoid|prenoxad)\b",
     )),
     ("dying", (
-        r"\b(?:nearly|almost) died\b",
+        r"\b(?:nearly|almost) died\b(?! (?:laughing|of (?:laughter|boredom|embarrassment)))",
         r"\bpassed away\b",
         r"\b(?:i am|i think i am|people are) dying\b",
         r"\b(?:he|she|they|mate|friend|brother|sister|son|daughter|mum|dad|partner|boyfriend|"

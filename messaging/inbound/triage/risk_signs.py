@@ -37,7 +37,8 @@ _WEAPON = (
 
 _NOT_AN_AGE = (
     r"(?! (?:days?|weeks?|months?|mins?|minutes?|hours?|hrs?|times?|quid|pounds?|grams?|g|"
-    r"bags?|percent|left|more|of|pills|miles|people|lads))"
+    r"bags?|percent|left|more|of|pills|miles|people|lads|grand|k|mg|ml|tablets|stone|"
+    r"(?:years?|yrs)(?! old)))"
 )
 
 # fmt: off
@@ -66,7 +67,8 @@ OVERDOSE_SIGNS: Rows = [
         r"uncon(?:scious|cious|shus|shous|sious)|eyes rolling|rolling back|blacking out|"
         r"blacked out|keep passing out|drifting off|falling asleep mid|gone under|out cold|"
         r"monged|whitied|whitey|gouch\w*|drowsy|barely answering|barely conscious)\b",
-        r"\bnodding (?:out|off|hard|heavy|proper|all)\b|\bout for \d+ hours\b",
+        r"\bnodding (?:out|off|hard|heavy|proper|all)\b(?! (?:watching|in (?:a|the) (?:meeting|"
+        r"class|lesson)|at (?:work|my desk)))|\bout for \d+ hours\b",
         r"\bon the floor\b|\bfoam(?:ing)? (?:at|on|from) (?:the|his|her) mouth\b",
     )),
     ("breathing_signs", (
@@ -75,7 +77,7 @@ OVERDOSE_SIGNS: Rows = [
         r"every|\d+ times)\b",
         r"\b(?:think|sure|if|check) (?:if )?(?:he|she|they) (?:is|are) breathing\b",
         r"\b(?:lips|face|skin|fingers|he is|she is) (?:\w+ ){0,3}?(?:blue|grey|gray|purple|"
-        r"dark)\b",
+        r"dark)\b|\b(?:goes|go|looks|looking|gone all) (?:blue|grey|gray|purple)\b",
         r"\b(?:eyes|pupils) (?:\w+ ){0,3}?(?:pinned|pinpoint|pin ?pricks?|pins|tiny)\b",
         r"\bheart (?:stopped|stopping|racing|pounding|going mad)\b|\bchest (?:is )?tight\b",
     )),
@@ -87,9 +89,32 @@ OVERDOSE_SIGNS: Rows = [
         r"\b(?:gave|give|used|using) (?:\w+ )?(?:the )?(?:nasal )?spray\b",
         r"\b(?:icu|intensive care|resus|hosp|ambos?|ambulances?|hospital)\b",
     )),
+    ("naloxone_not_enough", (
+        r"\b(?:need|needs|get|want) (?:some |a )?(?:narcan|naloxone|nyxoid|the spray) (?:asap|now|"
+        r"quick|urgently|right now|tonight)\b",
+        r"\b(?:first|1st|one) (?:one|spray|dose|shot) (?:did not|has not|is not) (?:do|work)",
+        r"\b(?:another|second|2nd|more) (?:dose|spray|shot|one) of (?:the )?(?:narcan|naloxone)\b",
+        r"\b(?:how many|how much) (?:sprays|doses|shots) of (?:the )?(?:narcan|naloxone|nyxoid)\b",
+    )),
+    ("deaths_told", (
+        r"\b(?:rip|r\.i\.p)\b|\blost (?:another|two|three|four|\d+) (?:one|lads?|people|mates?|"
+        r"friends?|of us)\b",
+        rf"\b(?:the )?{_DRUG} (?:took|got) (?:him|her|them|my \w+)\b",
+    )),
+    ("took_more_than_usual", (
+        r"\b(?:way |a lot |much |loads )?more than (?:usual|normal|i normally|i usually|"
+        r"i should)\b",
+        r"\bcan not feel (?:me|my) (?:face|legs|arms|hands|body|feet)\b",
+        r"\b(?:tolerance|tolerence) (?:is )?(?:gone|down|low)\b",
+        r"\b(?:use|using|used) (?:on my own|alone|by myself)\b|\bheart stop\b|"
+        r"\bcan not (?:stand|walk|move) (?:up|properly|straight)\b",
+    )),
     ("took_a_lot", (
         r"\b(?:took|taken|had|swallowed|used|done) (?:a load of|loads of|all (?:of )?my|"
         r"everything|the lot|the whole|too many|\d+ of)\b",
+        r"\b(?:took|taken|swallowed|had|necked|downed) (?:\d+|a (?:box|packet|pack|bottle|strip) "
+        r"of|a handful of|a whole) (?:\w+ )?(?:pills|tablets|paracetamol|pregabs?|pregabalin|"
+        r"benzos|valium|vallies|blues|xanax|oxys?|tramadol|methadone)\b",
         r"\b(?:being sick|vomiting|throwing up|feel sick) and (?:sleepy|drowsy)\b",
     )),
 ]
@@ -106,6 +131,18 @@ SELF_HARM_SIGNS: Rows = [
         r"\b(?:done|finished) with (?:it all|life|everything)\b",
         r"\bwant (?:it all|everything|the pain|this|it) to (?:stop|end|be over)\b",
         r"\bwaiting for it to be over\b|\b(?:give|giving) up for good\b",
+    )),
+    ("tired_of_life", (
+        r"\b(?:can not be arsed|cba|sick|tired|fed up|done) (?:with|of|wiv) (?:life|living|"
+        r"anything|everything|it all|being here)\b",
+        r"\blife'?s? (?:is )?not worth (?:it|living)\b|\bnot worth (?:living|it any ?more)\b",
+        r"\bcan not (?:do|face|take|survive) another (?:day|night|week|winter|year|christmas)\b",
+        r"\b(?:i mean it|for real) this time\b|\b(?:already|i have|i've) decided\b",
+        r"\bonly thing (?:stopping|keeping) me\b|\bwake up disappointed\b",
+        r"\b(?:rather|better) be dead\b|\b(?:do not|never) want to live\b|\b(?:the|my|dark|"
+        r"suicidal|bad) thoughts (?:are|r) back\b|\bsectioned\b",
+        r"\b(?:about to|going to|might|could) do something (?:stupid|silly|daft)\b|"
+        r"\b(?:canal|river|sea|bridge|water|tracks) (?:is |are )?(?:calling|callin) me\b",
     )),
     ("burden", (
         r"\bburd[aeiou]n\b|\bwithout me\b|\bme not (?:around|here)\b",
@@ -124,21 +161,36 @@ SELF_HARM_SIGNS: Rows = [
         r"\b(?:given|giving|gave) (?:all )?(?:my |away my )?(?:stuff|things|belongings) away\b",
         r"\b(?:given|gave) (?:away )?(?:all )?my (?:stuff|things|belongings)\b",
         r"\bletters? (?:to|for) my\b|\btell (?:\w+ ){0,2}(?:i am|i'm) sorry\b",
+        r"\b(?:wrote|written|writing|left) (?:my |the |some )?(?:letters|notes?|goodbyes?)\b",
+        r"\b(?:posted|texted|sent) (?:me |us )?(?:a )?goodbye\b",
         r"\b(?:will not|won't) be (?:around|here|a problem|a burden)\b",
         r"\b(?:i will|ill|i'll) be (?:gone|dead)\b",
         r"\b(?:made|make) (?:up )?my (?:mind|decision)\b|\btoo late for me\b",
         r"\b(?:do not|don't) (?:try (?:and|to) )?(?:find|look for) me\b",
+        r"\b(?:goodbye|bye) (?:world|everyone|all)\b|\bsay (?:bye|goodbye) to (?:someone|you)\b",
+        r"\blast (?:text|message) (?:you will|youll|you'll) (?:get|ever get)\b",
+        r"\b(?:gave|given|giving) (?:away )?my (?:dog|cat|pets?) (?:to|away)\b|\bsorted (?:all )?"
+        r"my (?:stuff|things|affairs)\b",
     )),
     ("means", (
-        r"\b(?:saving|saved|stockpiling|hoarding|collecting) (?:up )?(?:my |the )?(?:tablets|"
-        r"pills|meds|medication|methadone)\b",
+        r"\b(?:saving|saved|stockpiling|stockpiled|hoarding|collecting) (?:up )?(?:my |the )?"
+        r"(?:tablets|pills|meds|medication|methadone|insulin|paracetamol)\b",
+        r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b|\b(?:slit|slash|slashed|cut) (?:my |his |"
+        r"her )?wrists?\b|\b(?:walk|walking|walkin) into the (?:sea|river|canal|water)\b",
+        r"\b(?:by|at|on|from) the (?:train )?(?:tracks|railway line|cliffs?|cliff top|edge)\b|"
+        r"\bcliff ?top\b|\btop of the (?:multi ?storey|car park|bridge|cliffs?|building)\b",
         r"\b(?:rope|noose|ligature)\b|\b(?:step|stepping|jump|jumping) (?:out )?(?:in front|off)\b",
+        r"\b(?:belt|cable|cord|flex|scarf|tie|rope) (?:\w+ )?(?:round|around) (?:the|my|his|her) "
+        r"(?:door|neck|banister|bannister|beam|hook)\b",
         r"\b(?:edge of|on the|off the|past the|about the) (?:\w+ ){0,2}?(?:bridge|roof|cliff|"
         r"ledge|tracks|railway|multi ?storey)\b",
         r"\bhow (?:many|much) (?:\w+ ){0,4}?(?:it would take|would it take|does it take|to not "
         r"wake|to die)\b",
         r"\b(?:would it|will it|does it) (?:be quick|hurt)\b|\bon purpose\b",
         r"\b(?:pills|tablets) (?:here )?(?:in front of me|ready|lined up)\b",
+        r"\b(?:every|all the|all my) (?:tablets?|pills?|meds)\b(?: \w+){0,4} in front of me\b",
+        r"\b(?:use|do) it on (?:himself|herself|myself|themselves)\b|\b(?:blade|knife|razor) "
+        r"(?:saying|says) (?:she|he|they) (?:will|would) do it\b",
         r"\b(?:use|take|do|using|taking) (?:the lot|the whole \w+|everything|it all)\b",
         r"\b(?:finish|finishes|finishing) me off\b|\bdo me a favou?r\b|\bsave me the trouble\b",
         r"\b(?:want|hope|hoping|wish) (?:it|this|that) (?:to )?(?:kill|kills|finish) me\b",
@@ -157,6 +209,7 @@ SELF_HARM_SIGNS: Rows = [
         r"\b(?:cutting|cuttin) (?:again|since)\b|\bmy (?:arms?|wrists?) (?:are |is )?(?:a mess|"
         r"cut|scarred)\b",
         r"\bpunch walls\b|\btill (?:it |my \w+ )?bleeds?\b",
+        r"\bscars? (?:on|all over|up) (?:my|his|her) (?:arms?|legs?|wrists?|thighs?)\b",
     )),
 ]
 EXPLOITATION_SIGNS: Rows = [
@@ -165,7 +218,8 @@ EXPLOITATION_SIGNS: Rows = [
         r"\b(?:on|answer|answering|hold|holding|working) (?:the|their|his) (?:line|phone)\b",
         r"\b(?:running|shotting|selling|dealing|holding|working|carrying|delivering|driving|"
         r"drive|works) for (?:them|him|her|a line|the \w+ line|someone|somebody|the olders)\b",
-        r"\b(?:olders|elders|older (?:lads|boys|men|man|kids|ones))\b",
+        r"\b(?:olders|elders|older (?:lads|boys|men|man|kids|ones|guys))\b",
+        r"\b(?:hand ?offs|handovers|lookouts?|drop offs|run the phone)\b|\bexploit\w*",
         r"\b(?:recruit\w*|groom\w*|pimp\w*)\b",
     )),
     ("going_missing", (
@@ -184,6 +238,11 @@ EXPLOITATION_SIGNS: Rows = [
         r"\bpay (?:it|them|up|what)\b|\b(?:work|working|worked) (?:it|the debt|that) (?:off|of)\b",
         r"\b(?:package|bag|stuff|phone) (?:got |was |that got )?(?:taken|nicked|robbed|lost)\b",
         r"\blost (?:the|a|their) (?:package|bag)\b|\bset (?:me )?up\b",
+        r"\b(?:clear|clearing|cleared|paying off) (?:it|the debt|my debt|what i owe)\b",
+        r"\b(?:a tenner|a fiver|\w+ quid|money|came up|was|were|i am) short\b|\bon the rota\b|"
+        r"\b(?:go down|take the rap|do time|do the time) for (?:it|them|him)\b",
+        r"\b(?:take|takes|took|taking|keep|keeps) (?:my|his|her) (?:benefits|uc|universal credit|"
+        r"pip|giro|wages|money|card)\b|\bday my (?:uc|benefits|money|giro) (?:lands|comes)\b",
     )),
     ("home_taken_over", (
         r"\b(?:moved|move|moving) (?:in|into) (?:with )?(?:my|his|her|him|me|mine)\b",
@@ -192,6 +251,7 @@ EXPLOITATION_SIGNS: Rows = [
         r"\b(?:flat|house|home|place|bungalow|gaff) (?:has been |was |got |is being |been )?"
         r"(?:taken over|took over|cuckooed)\b",
         r"\b(?:they|he|she|them) (?:will not|won't|refuse to) (?:leave|go|get out)\b",
+        r"\b(?:dealers?|they|lads|them|people) (?:\w+ ){0,2}?(?:moved|moving) in\b",
         r"\b(?:use|using|used) (?:my|his|her) (?:flat|house|home|place|gaff|kitchen|address)\b",
         r"\b(?:cooking up|bag up|bagging up|bando)\b|\bin a trap\b",
     )),
@@ -213,15 +273,19 @@ EXPLOITATION_SIGNS: Rows = [
 ]
 CHILD_SIGNS: Rows = [
     ("age_said_loosely", (
-        r"\b(?:about|around|maybe|must be|aged|age|only|no older than|no more than|"
+        r"\b(?:about|around|maybe|must be|aged|age|only|like|no older than|no more than|"
         rf"older than|more than|under|just a kid) (?P<young_age>1[0-7])\b{_NOT_AN_AGE}",
         r"\b(?P<young_age2>1[0-7]) ?(?:yr|your) old\b",
         r"\bmy (?:\w+ ){1,2}(?:is|are|was) (?:only |just )?(?P<young_age3>1[0-7])\b"
         + _NOT_AN_AGE,
+        r"\b(?:kid|son|daughter|lad|boy|girl|bairn|sister|brother)'s (?P<young_age4>1[0-7])\b"
+        + _NOT_AN_AGE,
     )),
     ("school_years", (
         r"\byear (?:[5-9]|1[0-1])s?\b|\b(?:school ?kids?|school ?boys?|school ?girls?|"
-        r"teenagers?|teenage|pupil referral)\b",
+        r"teenagers?|teenage|teens|pupil referral|youngers|yout)\b",
+        r"\bpregnant (?:and|but) (?:still )?(?:using|on|smoking)\b|\busing (?:while|whilst) "
+        r"pregnant\b",
         r"\b(?:lil|little) (?:man|bro|sis|lad|lads|boy|girl)\b|\b(?:young|younger) ones\b",
         r"\bkids (?:on (?:bikes|bmx\w*)|as young as|from the school)\b",
         r"\b(?:grandkids|grandchildren|toddler|newborn)\b|\btheir children\b|\bchildren\b",
@@ -233,8 +297,34 @@ CHILD_SIGNS: Rows = [
     )),
 ]
 VIOLENCE_SIGNS: Rows = [
+    ("injured", (
+        r"\b(?:stab|knife|gunshot|bullet) wounds?\b|\b(?:broke|broken|smashed|snapped) (?:my|his|"
+        r"her) (?:arm|arms|leg|legs|ribs|jaw|nose|fingers?|hand|wrist|cheekbone)\b",
+        r"\b(?:ribs|jaw|nose) (?:are |is )?(?:gone|broken|broke)\b|\bcan not see out of "
+        r"(?:one|my) eye\b|\bblack and blue\b|\bbleeding (?:badly|bad|pretty bad|a lot|"
+        r"everywhere)\b",
+    )),
+    ("assaulted", (
+        r"\bpistol ?whip\w*|\bstrangl\w*|\bchoked (?:me|him|her)\b|\bset (?:their|the|a|his|"
+        r"her) dogs? on\b|\btortur\w*|\bhung (?:me|him|her) (?:off|out)\b|\btaped (?:my|his|"
+        r"her)\b|\bpunishment beating\b|\bchibbed\b|\bkneecap\w*",
+        r"\b(?:being|getting|got) chased\b|\bsmashing the (?:place|house|flat) up\b|"
+        r"\bthrows? (?:things|stuff) at\b|\b(?:beats|hits|batters) (?:his|her|my) (?:missus|"
+        r"wife|partner|girlfriend|boyfriend|mum|mam|husband)\b",
+        r"\bburns? (?:all )?(?:up|on) my\b|\b(?:got|had) a visit from\b",
+        r"\btied (?:me |him |her |us )?up\b|\b(?:robbed|mugged|robbery)\b|\bblood (?:all )?"
+        r"(?:over|everywhere|on the)\b|\bor else\b",
+        r"\b(?:partner|boyfriend|husband|man|ex|girlfriend|wife|bf) (?:\w+ ){0,3}?(?:locks|locked|"
+        r"checks|hits|beats|batters|raging|strangles|controls|chokes)\b",
+    )),
+    ("life_threatened", (
+        r"\b(?:hit|contract) (?:out )?on me\b|\b(?:scared|fear|frightened) for my life\b|"
+        r"\bnot safe (?:at home|here|in my)\b|\bthere will be blood\b",
+        r"\b(?:going to|gonna|will|i'll|ill) (?:kill|stab|shoot|do in|bang|merk) (?:the man|him|"
+        r"her|anyone|someone)\b|\bdo (?:him|her|them) in\b",
+    )),
     ("hurt_by_them", (
-        r"\b(?:got|get|getting|gettin|gets|been|was|were) (?:\w+ )?(?:stabbed|stabed|shanked|"
+        r"\b(?:got|get|getting|gettin|gets|been|was|were|be) (?:\w+ )?(?:stabbed|stabed|shanked|"
         r"slashed|knifed|shot|glassed|bottled|smacked|battered|beaten|jumped|merked|wet|cut|"
         r"poked|violated|done in|done|hurt|attacked|atacked|kidnapped|bombed|petrol bombed)\b",
         r"\bwith (?:a |an |their |his |her |\d+ )?" + _WEAPON + r"\b",
@@ -264,7 +354,7 @@ VIOLENCE_SIGNS: Rows = [
     )),
     ("home_attacked", (
         r"\b(?:burn|bun|torch|burned|burnt) (?:down )?(?:my|his|her|the) (?:yard|house|flat|car|"
-        r"home|place)\b|\bset (?:my|his|her|the) \w+ (?:on fire|alight)\b",
+        r"home|place)\b|\bset (?:my|his|her|the) \w+ (?:on fire|alight)\b|\btorched\b",
         r"\b(?:banging on|kicked|kicking|smashed|smashing|broke|broken) (?:in |down )?"
         r"(?:my|the) (?:door|windows?|house)\b|\bbroke into\b|\btied (?:me|him|her) up\b",
     )),

@@ -2,7 +2,8 @@
 
 Rules are data, written as :mod:`messaging.inbound.triage.patterns` explains, so an analyst
 can see which words put a reply in which queue. The risk-disclosure tables live in
-:mod:`messaging.inbound.triage.risk_rules`. ``RULES`` is in the order
+:mod:`messaging.inbound.triage.risk_rules` and :mod:`messaging.inbound.triage.risk_signs`,
+the opt-in table in :mod:`messaging.inbound.triage.opt_in_rules`. ``RULES`` is in the order
 :func:`messaging.inbound.triage.classifier.classify` tries and explains them.
 """
 
@@ -13,6 +14,7 @@ import re
 from messaging.inbound.triage import risk_rules as risk
 from messaging.inbound.triage import risk_signs as signs
 from messaging.inbound.triage.labels import Label, RiskKind
+from messaging.inbound.triage.opt_in_rules import OPT_IN
 from messaging.inbound.triage.patterns import Rows, Rule, RuleTable, screened, table
 
 # Words after "ring", "selling at" or "the … line" that are not a person, place or brand.
@@ -43,12 +45,16 @@ _INSULTS = (
     r"idiots?|morons?|muppets?|scum|scumbags?|nonces?|pigs?|slags?|bitch|bitches|mugs?|"
     r"clowns?|losers?|fuckers?|motherfuckers?|weirdos?|freaks?|snitch|snitches|grass|"
     r"plonkers?|pillocks?|numpties|numpty|wasteman|wastemen|dicks?|shitheads?|dipshits?|"
-    r"arseholes?|assholes?|jokes?|disgrace)"
+    r"arseholes?|assholes?|jokes?|disgrace|melts?|gobshites?|rats?|hypocrites?|pond life|"
+    r"shower of shite|bellends?|wastemen|nonces|clowns)"
 )
 
 # fmt: off
 _HELP: Rows = [
     ("asks_for_help", (
+        # Not "they help", "these texts help", "got clean with help", "you want to help?".
+        r"(?<!they\s)(?<!these\s)(?<!texts\s)(?<!with\s)(?<!wanna\s)"
+        r"(?:(?<!to\s)|(?=help (?:me|us|him|her|my|them)\b))"
         r"\bhelp\b(?! (?:the police|you|yourself|yourselves)\b)",
         r"\bhelping (?:me|us)\b|\bsos\b",
     )),
@@ -58,7 +64,8 @@ _HELP: Rows = [
         r"get clean|get sober|detox)\b",
     )),
     ("cannot_stop", (
-        r"\b(?:can not|could not|unable to) (?:stop|quit|give up|get off|come off|cut down)\b",
+        r"\b(?:can not|could not|unable to) (?:stop|quit|give up|get off|come off|cut down)\b"
+        r"(?! (?:laughing|thinking|smiling|crying|eating|watching|listening|reading|looking)\b)",
     )),
     ("struggling_with_use", (
         r"\b(?:addict|addicted|addiction|hooked|habit|rattling|clucking|withdrawals?|"
@@ -74,7 +81,13 @@ _HELP: Rows = [
     )),
     ("where_to_get", (
         r"\b(?:where|how) (?:can|do|could|should) (?:i|we) (?:get|find|go|access|speak|talk|see|"
-        r"sign up|pick up)\b",
+        r"sign up|pick up)\b|\bwhere (?:do |can )?(?:you|we|i) get\b",
+        r"\bwhat is (?:the |their |your )?(?:\w+'?s? )?(?:number|address|website)\b|\b(?:is there|"
+        r"got) a number (?:for|to)\b",
+        r"\b(?:is|are) there (?:a|an|any) (?:\w+ ){0,3}?(?:group|groups|app|service|place|number|"
+        r"support|meeting|way|help|bed|hostel|worker)\b",
+        r"\b(?:give|gives|hand|hands) out (?:naloxone|narcan|kits|nyxoid|needles)\b|"
+        r"\b(?:naloxone|narcan|nyxoid) (?:for )?free\b",
     )),
     ("someone_to_talk_to", (
         r"\b(?:need|want|can i|could i|like to) (?:to )?(?:talk|speak|chat) (?:to|with) "
@@ -84,8 +97,14 @@ _HELP: Rows = [
     ("what_to_do", (
         r"\bwhat (?:do|should|can|would) (?:i|we) do\b|\b(?:do|should) (?:i|we) (?:call|ring|"
         r"phone|give|do it)\b",
-        r"\bhow (?:do|can|would|should) (?:i|we|you) (?:use|know|tell|spot|check|test|give)\b",
+        r"\bhow (?:do|can|would|should) (?:i|we|you) (?:use|know(?! (?:this|ur|you|your|its|it is|"
+        r"if this|if you)\b)|tell|spot|check|test|give)\b",
         r"\bhow long does (?:it|naloxone|narcan|nyxoid|the spray) last\b|\blook out for\b",
+        r"\b(?:anything|what) (?:else )?(?:i|we) (?:should|can|could|need to) do\b|\b(?:do not|"
+        r"dunno|no idea) (?:know )?what to do\b|\bsomeone (?:needs to|has to|should|must) come\b",
+        r"\bis (?:it|this|that) normal\b|\bwhat does (?:that|this|it) (?:even )?mean\b|"
+        r"\bhow (?:many|much|long|often) (?:\w+ ){0,3}?(?:do|should|does|can|before|until) "
+        r"(?:i|we|you|they) (?:give|use|take|wait|need|spray|last)\b",
         r"\bwho (?:do|can|should) (?:i|we) (?:call|ring|talk to|speak to|tell|contact)\b",
         r"\b(?:is|are) there (?:anyone|anybody|someone|anywhere|somewhere)\b",
         r"\bcan (?:someone|somebody|anyone|you) (?:ring|call|phone|talk to|speak to) me\b",
@@ -129,9 +148,24 @@ _HOSTILE: Rows = [
         rf"^\W*(?:(?:fucking|fuck|you|absolute|dirty|stupid|fat|bent|{_INSULTS}|knife|gun)\W+)*"
         rf"(?:{_INSULTS}|knife|gun)\W*$",
     )),
+    ("contempt", (
+        r"\b(?:i hope|hope) (?:you|ya|your|all of you) (?:\w+ )?(?:all )?(?:die|rot|burn|get|"
+        r"find)\b",
+        r"\b(?:die|dead) (?:pigs|feds|cops|coppers|filth)\b|\bkiss my arse\b|"
+        r"\bsuck (?:it|my|your)\b",
+        r"\b(?:get|got) a (?:real )?job\b|\bgrow up\b|\bget (?:tae|to) fuck\b|\bgt fkd\b|"
+        r"\bf you\b|\bstick (?:your|ur) \w+ up\b",
+        r"\bwatch (?:your|ur)self\b|\b(?:find|found) out who sent this\b|\b(?:you will|youll) get "
+        r"what is coming\b|\bcome and get me\b",
+        r"\b(?:poxy|useless|lazy|bent|dumb|pathetic) (?:pigs|cops|coppers|feds|police|old bill|"
+        r"force)\b|\b(?:feds|pigs|cops|coppers|police) (?:are|r) (?:dumb|useless|a joke|bent|"
+        r"pathetic)\b|\bplant evidence\b|\bcould not catch a cold\b",
+    )),
     ("anti_police", (
         r"\b(?:dirty|fucking|bent|corrupt|fat|filthy) (?:pigs|cops|coppers|feds|police|filth)\b",
-        r"\boink\b|\bacab\b|\b1312\b|🐷|🐖|🐽|🖕",
+        r"\boink\b|\bacab\b|\b1312\b|🐷|🐖|🐽|🖕|\bbabylon\b|\bsee (?:you|u) in court\b",
+        r"\b(?:you are|you) the reason\b|\b(?:this is|its|it is) a (?:setup|set up|fit up)\b",
+        rf"\b(?:bare|proper|total|right|such) {_INSULTS}\b",
     )),
     ("threat", (
         r"\b(?:i will|ill|ima|imma|i am going to|we will|we are going to|will) (?:find|kill|stab|"
@@ -187,7 +221,21 @@ _WRONG_NUMBER: Rows = [
     )),
     ("doubts_sender", (
         r"\bis this (?:real|legit|a scam|spam|a joke|a wind up|really the police|the police)\b",
-        r"\bscam\b",
+        r"\bscam\b|\bspam\b|\bphishing\b|\bprank\b|\bwind up\b|\ba bot\b|"
+        r"\bprove (?:you are|your|ur|it)\b|\bis this (?:actually|genuine|even real)\b|"
+        r"\bhow do i know (?:you are|your|ur|this)\b",
+    )),
+    ("not_for_me", (
+        r"\b(?:not sure|no idea|don't know|do not know) (?:why|how) (?:i am|im|i'm|you) "
+        r"(?:getting|got|have)\b|\bwhy am i getting this\b|\bmixed me up\b|\bmust be a "
+        r"mistake\b|\b(?:sent|texted|added|got) (?:this|me|it|my number) (?:\w+ )?by mistake\b",
+        r"\b(?:bought|got) (?:this|the) (?:phone|sim|number) (?:\w+ )?(?:second hand|off|from)\b|"
+        r"\bsecond ?hand\b|\b(?:just got|only got|new) (?:this|a|the) (?:sim|number|phone)\b",
+        r"\b(?:i am|im|i'm) not (?:the (?:person|one|guy|man|woman)|who you)\b|\bi (?:aint|is not) "
+        r"the (?:guy|one|person)\b|\bnothing to do with me\b|\bdo i know you\b",
+        r"\blandline\b|\bbusiness line\b|\bmy (?:\w+'?s )?old (?:number|one)\b",
+        r"\b(?:what|wat) (?:you are|are you|ur|you) (?:on|talking) about\b|\bprev(?:ious)? "
+        r"owner\b|\blast person\b|\bdo not recognise\b",
     )),
 ]
 _SUPPLY: Rows = [
@@ -232,6 +280,19 @@ _SUPPLY: Rows = [
         r"round|near|by)\b",
         r"\b(?:drives|driving|drove|drive|in) (?:a|an) (?:black|white|silver|grey|gray|red|"
         r"blue|green) \w+\b",
+        r"\b(?:black|white|silver|grey|gray|red|blue|green|yellow) (?:car|van|transit|merc|"
+        r"mercedes|bmw|audi|golf|corsa|fiesta|focus|vauxhall|range rover|taxi|moped|tesla)\b",
+        r"\b(?:line|number|phone) (?:ends|ending) (?:in |with )?(?:#mid|#long|\d+)|\bends in \d",
+        r"\b(?:line|it) (?:is |was )?(?:called|named|calls itself) \w+|\bline called \w+",
+    )),
+    ("where_they_work", (
+        r"\b(?:shottas?|shotters?|dealers?|runners|they|he|she|the line|the lads) (?:\w+ )?"
+        r"(?:hang|hangs|meet|meets|park|parks|drop|drops|deal|deals|sell|sells|serve|serves|"
+        r"stash|stashes|cook|cooks|restock|restocks|move it|keep it|run it|trap|trapping|"
+        r"do the (?:drops|handovers)) (?:round|at|in|by|outside|behind|from|off|out of|it|up|"
+        r"on|every|thru|through|under)\b",
+        r"\b(?:stash|trap|stash house|trap house|base|lock ?up) (?:flat|house)? ?(?:is |moved )?"
+        r"(?:in|on|at|behind|above|by|to)\b",
     )),
     ("name_given", (
         r"\b(?:is|was|are) (?:called|named)\b|\b(?:runs it|main man|top boy)\b",
@@ -248,19 +309,6 @@ _SUPPLY: Rows = [
         r"\b(?:line|they|he|she|number|phone) (?:is |are |was )?(?:still|back) (?:running|going|"
         r"open|up|selling|dealing|serving|active|on|working)\b",
         r"\b(?:new|the|their|his|that) (?:plug|dealer|supplier|shotter|trap house)\b",
-    )),
-]
-# Asking for the texts again labels a reply opt-in for an analyst; only START, YES or UNSTOP
-# as the whole message lifts an opt-out (keywords.keyword_action).
-_OPT_IN: Rows = [
-    ("asks_for_texts_again", (
-        r"\b(?:start|resume|keep) (?:sending|texting|messaging)(?: me)? (?:the |these |those |"
-        r"your )?(?:texts|messages|warnings|alerts|updates)\b",
-        r"\b(?:start|resume) (?:\w+ ){0,3}?again\b|\bresume (?:the )?(?:texts|messages|alerts)\b",
-        r"\b(?:texts|messages|warnings|alerts|updates) again\b",
-        r"\bkeep (?:getting|receiving) (?:these|them|the (?:texts|messages|warnings|alerts))\b",
-        r"\b(?:put|add|sign) me back\b|\bopt (?:me )?back in\b|\bre-?subscribe\b",
-        r"\b(?:undo|cancel|ignore) (?:the|my) stop\b|\b(?:sent|said|typed) stop by mistake\b",
     )),
 ]
 # fmt: on
@@ -283,7 +331,7 @@ RULES: tuple[Rule, ...] = tuple(
     )
     + table(Label.RISK_DISCLOSURE, signs.VIOLENCE_SIGNS, (RiskKind.VIOLENCE,))
     + table(Label.HELP_SEEKING, _HELP)
-    + table(Label.OPT_IN, _OPT_IN)
+    + table(Label.OPT_IN, OPT_IN)
     + table(Label.HOSTILE, _HOSTILE)
     + table(Label.WRONG_NUMBER, _WRONG_NUMBER)
     + table(Label.SUPPLY_INTEL, _SUPPLY, accept=_names_someone)

@@ -50,7 +50,12 @@ _TEXT_SPEAK = {
     "isnt": "is not", "aint": "is not", "didnt": "did not", "doesnt": "does not",
     "wasnt": "was not", "couldnt": "could not", "wouldnt": "would not", "havent": "have not",
     "hasnt": "has not", "theyll": "they will", "youll": "you will", "theyve": "they have",
-    "itll": "it will", "od'd": "overdosed", "o'd": "overdosed",
+    "itll": "it will", "od'd": "overdosed", "o'd": "overdosed", "b": "be",
+    "cba": "can not be arsed",
+    "cannae": "can not", "canny": "can not", "dinnae": "do not", "didnae": "did not",
+    "wouldnae": "would not", "couldnae": "could not", "isnae": "is not", "dae": "do",
+    "oot": "out", "dun": "do not", "anythin": "anything", "nothin": "nothing",
+    "somethin": "something",
 }  # fmt: skip
 # Censored swearing once its * and # and vowels are gone: "f**k", "f*cking", "c**t".
 _CENSORED = {
@@ -62,7 +67,7 @@ _CENSORED = {
 _DROPPED_G = frozenset(
     """usin takin sellin makin doin goin textin messagin tryin breathin dyin killin comin
     workin runnin servin shottin dealin forcin threatenin sayin callin ringin bleedin cuttin
-    hurtin fittin strugglin gettin havin stabbin shootin""".split()  # noqa: SIM905
+    hurtin fittin strugglin gettin havin stabbin shootin sendin""".split()  # noqa: SIM905
 )
 _IS_AFTER = frozenset({"he", "she", "it", "who", "what", "that", "there", "where", "here", "how"})
 _SUFFIXES = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"),

@@ -4,15 +4,19 @@ For each output (:data:`~messaging.inbound.triage.model.OUTPUTS`: five labels an
 kinds, one-vs-rest) a logistic regression over the features of
 :mod:`messaging.inbound.triage.features`, with Platt (sigmoid) calibration fitted on
 cross-validated scores (scikit-learn's ``CalibratedClassifierCV``, ``ensemble=False``: one
-model on all the data, one calibration), exported as plain numbers.
+model on all the data, one calibration), exported as plain numbers. The labels learn from
+every reply; the risk kinds from the risk disclosures alone, since a kind only ever names
+what a reply already found to be a disclosure discloses (trained on every reply, a kind
+model spends its weights telling disclosures from the rest and confuses the kinds).
 
 Thresholds are chosen on training folds only: the training examples are split in
 :data:`TrainingSettings.threshold_folds` folds, each scored by a model trained on the others,
 and each output's threshold is picked on those out-of-fold probabilities *together with the
 rules* (the model only has to catch what the rules miss):
 
-* a risk kind, and risk disclosure itself: the highest threshold at which the model on its
-  own still finds :data:`TrainingSettings.risk_recall` of the examples. The rules' hits are
+* risk disclosure itself, and each risk kind: the highest threshold at which the model on
+  its own still finds :data:`TrainingSettings.risk_recall` (for a kind,
+  :data:`TrainingSettings.kind_recall` of that kind among the disclosures). The rules' hits are
   not counted: they were written looking at this corpus, so here they find more than they
   will in replies nobody has seen, and a model leaning on them would be set too high;
 * any other label: the threshold with the best F1 of rules or model.
@@ -74,7 +78,8 @@ class TrainingSettings:
     balanced: bool = True  # weight each output's rare positives up to its negatives
     calibration_folds: int = 5
     threshold_folds: int = 5
-    risk_recall: float = 0.9  # the model's own, on training folds
+    risk_recall: float = 0.93  # the model's own, on training folds
+    kind_recall: float = 0.93  # each kind's, among the disclosures of training folds
     count_rules_for_risk: bool = False  # whether the rules' hits count towards risk_recall
     needs_person_share: float = 0.08
 
@@ -125,6 +130,7 @@ def fit_outputs(examples: Sequence[Example], settings: TrainingSettings) -> dict
     from scipy.sparse import csr_matrix
 
     rows = [features(reply_words(e.text)) for e in examples]
+    risky = np.array([Label.RISK_DISCLOSURE in e.labels for e in examples])
     counts = Counter(name for names, _ in rows for name in names)
     vocabulary = sorted(name for name, count in counts.items() if count >= settings.min_count)
     index = {name: column for column, name in enumerate(vocabulary)}
@@ -139,7 +145,10 @@ def fit_outputs(examples: Sequence[Example], settings: TrainingSettings) -> dict
     weights, intercepts, calibration = [], [], []
     for output in OUTPUTS:
         target = np.array([_has(e, output) for e in examples], dtype=int)
-        coef, intercept, a, b = _fit_one(matrix, target, settings)
+        if output.startswith(KIND_PREFIX):  # learnt from the disclosures alone
+            coef, intercept, a, b = _fit_one(matrix[risky], target[risky], settings)
+        else:
+            coef, intercept, a, b = _fit_one(matrix, target, settings)
         weights.append(coef)
         intercepts.append(round(intercept, _DIGITS))
         calibration.append([round(a, _DIGITS), round(b, _DIGITS)])
@@ -238,7 +247,10 @@ def choose_thresholds(
             # The rules were written looking at the corpus, so on it they find more than
             # they will on replies nobody has seen: the model must reach the recall alone.
             alone = [False] * len(truth) if not settings.count_rules_for_risk else by_rules
-            thresholds[output] = _recall_threshold(truth, alone, scores, settings.risk_recall)
+            target = (
+                settings.kind_recall if output.startswith(KIND_PREFIX) else settings.risk_recall
+            )
+            thresholds[output] = _recall_threshold(truth, alone, scores, target)
         else:
             thresholds[output] = _f1_threshold(truth, by_rules, scores)
     return thresholds

@@ -18,6 +18,9 @@ from messaging.inbound.triage.classifier import (
     classify,
     classify_by_rules,
 )
+from messaging.inbound.triage.corpus import load_corpus
+from messaging.inbound.triage.rules import RULE_TABLES
+from messaging.inbound.triage.text import normalise_text
 
 RISK = Label.RISK_DISCLOSURE
 HELP = Label.HELP_SEEKING
@@ -149,7 +152,8 @@ REPLIES = [
     ("pigs", "🐷🐷🐷", {HOSTILE}, set()),
     ("you_lot_dead", "u lot are dead when i find u", {HOSTILE}, set()),
     ("muppets", "leave it out you muppets", {HOSTILE}, set()),
-    ("threat_and_text", "fuck off, I'll stab you if you text again", {HOSTILE}, set()),
+    # A threat made if the texts go on asks not to be texted: an opt-out as well.
+    ("threat_and_text", "fuck off, I'll stab you if you text again", {HOSTILE, OUT}, set()),
     ("censored_dismissal", "f*** off", {HOSTILE}, set()),
     ("censored_insult", "you c**t", {HOSTILE}, set()),
     # Supply intelligence.
@@ -381,3 +385,20 @@ def test_a_ten_thousand_character_reply_is_classified_in_bounded_time(text):
     started = time.perf_counter()
     classify(text)
     assert time.perf_counter() - started < 3.0
+
+
+@given(st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz '?.,!\n7")), max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_a_tables_screen_finds_whatever_its_rules_find(text):
+    """The screens skip a whole table in one search; they must never skip a match."""
+    for rules_table in RULE_TABLES:
+        if any(rule.pattern.search(text) for rule in rules_table.rules):
+            assert rules_table.screen.search(text), (rules_table.rules[0].name, text)
+
+
+def test_the_screens_let_through_every_match_in_the_corpus():
+    for example in load_corpus():
+        text = normalise_text(example.text).text
+        for rules_table in RULE_TABLES:
+            if any(rule.pattern.search(text) for rule in rules_table.rules):
+                assert rules_table.screen.search(text), (rules_table.rules[0].name, text)
