@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from messaging.db import refresh_planner_statistics
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -33,6 +35,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        refresh_planner_statistics(connection)
 
 
 def is_current(engine: Engine) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from messaging.crypto import lookup_hash
+from messaging.db import refresh_planner_statistics
 from messaging.intake.extractions import (
     ColumnMap,
     Extraction,
@@ -203,6 +204,9 @@ def import_contacts(
             ip=ip,
             user_agent=user_agent,
         )
+    # The line may now hold most of the force's contacts: let SQLite's planner know, or
+    # it can read the whole force's contacts to list this line's.
+    refresh_planner_statistics(session.connection())
     return report
 
 

@@ -38,7 +38,7 @@ from sqlalchemy import select, update
 
 from messaging import delivery_status as ds
 from messaging import runtime
-from messaging.db import db, utcnow
+from messaging.db import db, refresh_planner_statistics, utcnow
 from messaging.gateways.base import LOOKUP_SINCE_MARGIN, GatewayError
 from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.queues import SEND, enqueue, get_queue
@@ -326,7 +326,7 @@ class Ticker(threading.Thread):
     """Runs :func:`tick` every few seconds in a worker, under a cluster-wide Redis lock,
     then ``also``: later stages' passes handed in by whoever starts the worker (sending
     cannot import them), such as risk alerts' repeats; then an audit checkpoint when one
-    is due."""
+    is due; hourly, SQLite's planner statistics."""
 
     def __init__(
         self, interval: float | None = None, also: Sequence[Callable[[], object]] = ()
@@ -350,6 +350,7 @@ class Ticker(threading.Thread):
                         for extra in self.also:
                             extra()
                         _checkpoint_audit_if_due()
+                        refresh_statistics_if_due()
                     finally:
                         rt.redis.delete(key)
             except RedisError as exc:  # Redis restarting: the next pass repairs it
@@ -359,6 +360,18 @@ class Ticker(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+
+
+def refresh_statistics_if_due() -> bool:
+    """At most once an hour across the workers: SQLite's planner statistics, as replies,
+    texts and purges change the tables' shape (:func:`messaging.db.refresh_planner_statistics`)."""
+    rt = runtime.current()
+    if db.engine.dialect.name != "sqlite":
+        return False
+    if not rt.redis.set(f"{rt.settings.queue_prefix}:planner-statistics", "1", nx=True, ex=3600):
+        return False
+    with db.engine.begin() as connection:
+        return refresh_planner_statistics(connection)
 
 
 def _checkpoint_audit_if_due() -> None:
