@@ -92,7 +92,8 @@ def prepare(env: dict[str, str], repliers: int) -> list[str]:
     from messaging.crypto import lookup_hash
     from messaging.db import Base, db, utcnow
     from messaging.models import Campaign, CampaignState, Contact, Line, OutboxMessage, User
-    from messaging.seed import seed_reference_data
+    from messaging.sealed_columns import place_rows
+    from messaging.seed import ensure_a_force, seed_reference_data
 
     runtime.configure(load_settings(env))
     Base.metadata.create_all(db.engine)
@@ -100,6 +101,7 @@ def prepare(env: dict[str, str], repliers: int) -> list[str]:
     now = utcnow()
     with db.transaction() as session:
         seed_reference_data(session)
+        force_id = ensure_a_force(session).id
         user = User(email="bench@pester.test", display_name="b", role="officer", password_hash="-")
         line = Line(reference="BENCH/ALERTS", name="Bench")
         session.add_all([user, line])
@@ -110,40 +112,41 @@ def prepare(env: dict[str, str], repliers: int) -> list[str]:
         session.add(campaign)
         session.flush()
         hashes = [lookup_hash(n) for n in numbers]
-        contact_ids = session.scalars(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-            [
-                {
-                    "line_id": line.id,
-                    "phone_hash": h,
-                    "phone": n,
-                    "kind": "mobile",
-                    "textable": True,
-                }
-                for h, n in zip(hashes, numbers, strict=True)
-            ],
-        ).all()
-        session.execute(
-            insert(OutboxMessage),
-            [
-                {
-                    "campaign_id": campaign.id,
-                    "contact_id": cid,
-                    "phone_hash": h,
-                    "to": n,
-                    "body": "Bench message. Reply STOP to opt out.",
-                    "sender": OUR_NUMBER,
-                    "segments": 1,
-                    "status": "delivered",
-                    "attempts": 1,
-                    "provider_id": f"SM{i:032x}",
-                    "submitted_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i, (cid, h, n) in enumerate(zip(contact_ids, hashes, numbers, strict=True))
-            ],
-        )
+        contacts = [
+            {
+                "force_id": force_id,
+                "line_id": line.id,
+                "phone_hash": h,
+                "phone": n,
+                "kind": "mobile",
+                "textable": True,
+            }
+            for h, n in zip(hashes, numbers, strict=True)
+        ]
+        # Ids first: each number is sealed bound to its own row.
+        place_rows(session.connection(), Contact.__table__, contacts)
+        session.execute(insert(Contact), contacts)
+        outbox = [
+            {
+                "force_id": force_id,
+                "campaign_id": campaign.id,
+                "contact_id": contact["id"],
+                "phone_hash": h,
+                "to": n,
+                "body": "Bench message. Reply STOP to opt out.",
+                "sender": OUR_NUMBER,
+                "segments": 1,
+                "status": "delivered",
+                "attempts": 1,
+                "provider_id": f"SM{i:032x}",
+                "submitted_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, (contact, h, n) in enumerate(zip(contacts, hashes, numbers, strict=True))
+        ]
+        place_rows(session.connection(), OutboxMessage.__table__, outbox)
+        session.execute(insert(OutboxMessage), outbox)
     db.dispose()
     return numbers
 

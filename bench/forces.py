@@ -3,9 +3,10 @@
 Builds a synthetic installation (default 20 forces x 50 lines x 300 contacts, 5% of each
 force's contacts drawn from numbers other forces hold too, a few numbers shared between a
 force's own lines, and replies naming numbers for the largest force) in a temporary SQLite
-database (never ANALYZEd: pester does not), or with ``--postgres ADMIN_URL`` (default:
-$PESTER_BENCH_POSTGRES) in a temporary PostgreSQL database it creates, vacuums and analyzes
-(as autovacuum would) and drops. Then, in the same run:
+database, given planner statistics as pester's imports and tick give them, or with
+``--postgres ADMIN_URL`` (default: $PESTER_BENCH_POSTGRES) in a temporary PostgreSQL
+database it creates, vacuums and analyzes (as autovacuum would) and drops. Then, in the
+same run:
 
 * pester's way: :func:`messaging.audience.cross_force.every_forces_links` (one pass over the
   numbers two or more forces hold, by keyed hash) and
@@ -315,7 +316,7 @@ def run(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     from sqlalchemy import text
 
     from messaging.audience.cross_force import every_forces_links
-    from messaging.db import db
+    from messaging.db import db, refresh_planner_statistics
     from messaging.inbound.network import line_network
 
     started = time.perf_counter()
@@ -323,6 +324,9 @@ def run(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     if kind == "postgresql":  # what autovacuum does to freshly loaded tables
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    else:  # what pester does after each import, and hourly
+        with db.engine.begin() as conn:
+            refresh_planner_statistics(conn)
     setup = time.perf_counter() - started
     largest = shape["largest_force"]
     with db.transaction() as session:
