@@ -100,8 +100,9 @@ def find(session: Session, force_id: int) -> Findings:
     """The rows the force's network is drawn from, grouped by the database.
 
     Every statement runs in the force's scope, which adds ``force_id = …`` for each entity
-    it reads (:mod:`messaging.tenancy`), so none repeats it: a second copy of the term
-    steers SQLite, which keeps no statistics here, onto the force's whole index.
+    it reads (:mod:`messaging.tenancy`), so none repeats it (a second copy of the term can
+    steer SQLite's planner off ``ix_contacts_force_phone_line``, which the grouping and the
+    mentions read alone, in number order).
     """
     with acting_for(force_id):
         if current_scope(session) != force_id:

@@ -58,10 +58,15 @@ class Contact(ForceOwned, Base):
         UniqueConstraint("line_id", "phone_hash"),
         # Cross-force links group by number and force.
         Index("ix_contacts_phone_force", "phone_hash", "force_id"),
+        # A force's network groups its contacts by number, and replies' numbers are looked
+        # up among them: both from this index alone, in number order.
+        Index("ix_contacts_force_phone_line", "force_id", "phone_hash", "line_id"),
     )
     force_parent = ("line_id", "Line")
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed first in ix_contacts_force_phone_line rather than on its own.
+    force_id: Mapped[int] = mapped_column(ForeignKey("forces.id"))
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), index=True)
     phone_hash: Mapped[str | None] = mapped_column(String(LOOKUP_HASH_LENGTH), index=True)
     phone: Mapped[str | None] = mapped_column(Encrypted, nullable=True)  # E.164; None once purged
