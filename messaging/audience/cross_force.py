@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import distinct, func, literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from messaging.models import Contact, Force, Line
@@ -180,7 +180,8 @@ def every_forces_links(session: Session) -> dict[int, CrossForceLinks]:
         select(Contact.phone_hash)
         .where(Contact.phone_hash.is_not(None))
         .group_by(Contact.phone_hash)
-        .having(func.count(distinct(Contact.force_id)) > 1)
+        # Two or more forces: cheaper than counting distinct forces (no sort per number).
+        .having(func.min(Contact.force_id) != func.max(Contact.force_id))
     )
     holders = select(Contact.phone_hash, Contact.force_id, Contact.line_id)
     for phone_hash, force_id, line_id in session.execute(

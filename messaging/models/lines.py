@@ -56,8 +56,9 @@ class Contact(ForceOwned, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("line_id", "phone_hash"),
-        # Cross-force links group by number and force.
-        Index("ix_contacts_phone_force", "phone_hash", "force_id"),
+        # Cross-force links group by number and force, then read each shared number's lines:
+        # both from this index alone.
+        Index("ix_contacts_phone_force_line", "phone_hash", "force_id", "line_id"),
         # A force's network groups its contacts by number, and replies' numbers are looked
         # up among them: both from this index alone, in number order.
         Index("ix_contacts_force_phone_line", "force_id", "phone_hash", "line_id"),
