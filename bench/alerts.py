@@ -21,7 +21,9 @@ SMTP server (target p99 < 60 s with one worker), and the webhook's own ``p50_ms`
 ``p99_ms`` with alerting ``off`` and ``on`` (the difference must be small: alerting is off
 the request path). A third run, alerting on with no worker (``on_no_worker``), separates
 what storing and queueing the alert costs the request from a worker competing for the CPUs
-and the database while it sends.
+and the database while it sends. Each run also gives the web server's CPU time per request
+(``cpu_ms_per_request``, from /proc): the request's own cost, which latency on a busy
+two-core machine hides.
 
     python bench/alerts.py [--replies 1000] [--clients 8] [--workers 2] [--threads 4]
         [--timeout 300]
@@ -315,6 +317,22 @@ def reply_ids(env: dict[str, str]) -> dict[str, int]:
     return found
 
 
+def server_cpu_s(master: int) -> float | None:
+    """CPU seconds the web server's processes (gunicorn's master and its workers) have used:
+    what a request costs the server, whatever else competes for the CPUs meanwhile. None
+    where there is no /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        total = 0
+        for pid in [str(master), *children]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / ticks
+
+
 def run_phase(
     args,
     stack: ExitStack,
@@ -345,7 +363,14 @@ def run_phase(
     if worker is not None:
         stack.callback(_stop, worker)
         wait_for_worker(redis, env["PESTER_QUEUE_PREFIX"])
+    cpu_before = server_cpu_s(server.pid)
     fired = fire(port, requests, args.clients)
+    cpu_after = server_cpu_s(server.pid)
+    fired["cpu_ms_per_request"] = (
+        round((cpu_after - cpu_before) * 1000 / max(1, fired["ok"]), 2)
+        if cpu_before is not None and cpu_after is not None
+        else None
+    )
     if worker is None:
         empty_queues(redis, env["PESTER_QUEUE_PREFIX"])  # leave no jobs behind in Redis
     fired["database"] = db_kind
@@ -406,11 +431,20 @@ def main() -> None:
                 "max_s": round(delays[-1], 3) if delays else None,
                 "target_p99_s": 60,
                 "alert_workers": 1,
-                "webhook_alerting_off": {"p50_ms": off["p50_ms"], "p99_ms": off["p99_ms"]},
-                "webhook_alerting_on": {"p50_ms": on["p50_ms"], "p99_ms": on["p99_ms"]},
+                "webhook_alerting_off": {
+                    "p50_ms": off["p50_ms"],
+                    "p99_ms": off["p99_ms"],
+                    "cpu_ms_per_request": off["cpu_ms_per_request"],
+                },
+                "webhook_alerting_on": {
+                    "p50_ms": on["p50_ms"],
+                    "p99_ms": on["p99_ms"],
+                    "cpu_ms_per_request": on["cpu_ms_per_request"],
+                },
                 "webhook_alerting_on_no_worker": {
                     "p50_ms": queued["p50_ms"],
                     "p99_ms": queued["p99_ms"],
+                    "cpu_ms_per_request": queued["cpu_ms_per_request"],
                 },
                 "database": on["database"],
                 "gunicorn": {"workers": args.workers, "threads": args.threads},
