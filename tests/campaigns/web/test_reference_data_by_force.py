@@ -295,3 +295,16 @@ def test_another_forces_template_is_not_found_and_its_slug_blocks_nobody(app: Fl
     newest = db.session.scalar(select(MessageTemplate).order_by(MessageTemplate.id.desc()))
     assert newest.force_id == two["a"].id
     assert newest.slug == "treatment_signposting_2"  # national slugs are reserved
+
+
+def test_the_nclcc_role_sees_counts_only_and_edits_no_reference_data(app: Flask, two) -> None:  # type: ignore[no-untyped-def]
+    nclcc = make_user(role="nclcc", force=make_force("NCLCC"), email="n@nclcc.test")
+    client = app.test_client()
+    sign_in(client, nclcc)
+    frank, national = two["frank"].id, two["national_template"].id
+    before = _service_row(frank)
+    for path in (f"/admin/services/{frank}/edit", f"/templates/{national}/edit", "/templates/new"):
+        assert client.get(path).status_code == 403, path
+    for path in (f"/admin/services/{frank}/withdraw", f"/templates/{national}/copy"):
+        assert post(client, path, {}, page="/account").status_code == 403, path
+    assert _service_row(frank) == before
