@@ -36,6 +36,7 @@ the statement criteria and :mod:`~messaging.tenancy.flush` the checks at flush; 
 this package registers the session events.
 """
 
+import messaging.tenancy.statements  # noqa: F401  (registers the statement events)
 from messaging.tenancy.flush import parents_of
 from messaging.tenancy.scope import (
     ACROSS_FORCES,
@@ -55,7 +56,6 @@ from messaging.tenancy.scope import (
     leave,
     scoped_by_caller,
 )
-from messaging.tenancy.statements import scoped_tables
 
 __all__ = [
     "ACROSS_FORCES",
@@ -75,5 +75,4 @@ __all__ = [
     "leave",
     "parents_of",
     "scoped_by_caller",
-    "scoped_tables",
 ]
