@@ -41,7 +41,8 @@ class AnswerPanel:
 
 
 def _default_service(session: Session, campaign_id: int | None) -> int | None:
-    """The campaign's service when it is a local one, else the first local service."""
+    """The campaign's service when it is a local one, else the first local service (the
+    force's own before those shared by every force)."""
     if campaign_id is not None:
         chosen = session.scalar(select(Campaign.service_id).where(Campaign.id == campaign_id))
         if chosen and not session.scalar(select(Service.national).where(Service.id == chosen)):
@@ -49,7 +50,7 @@ def _default_service(session: Session, campaign_id: int | None) -> int | None:
     return session.scalar(
         select(Service.id)
         .where(Service.active.is_(True), Service.national.is_(False))
-        .order_by(Service.name)
+        .order_by(Service.force_id.is_(None), Service.name)
         .limit(1)
     )
 
@@ -68,11 +69,11 @@ def answer_panel(session: Session, talk: Conversation, user: User) -> AnswerPane
     if not panel.allowed or panel.refused:
         return panel
     panel.alone = panel.risk and may_answer_alone(user)
-    panel.services = list(  # local services first; a response names a phone number
-        session.scalars(
+    panel.services = list(  # local services first (the force's own first); a response
+        session.scalars(  # names a phone number; the scope adds national + own only
             select(Service)
             .where(Service.active.is_(True), Service.phone != "")
-            .order_by(Service.national, Service.name)
+            .order_by(Service.national, Service.force_id.is_(None), Service.name)
         )
     )
     panel.service_id = _default_service(session, reply.campaign_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -24,6 +25,15 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to ``revision``."""
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database schema back down to ``revision``."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -32,7 +42,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # old copy of a table others refer to would fail. Off for the migration only.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         refresh_planner_statistics(connection)

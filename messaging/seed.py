@@ -70,7 +70,8 @@ def seed_reference_data(
     for shipped in shipped_templates:
         _seed_template(session, shipped, added)
     for service in NATIONAL_SERVICES:
-        if session.scalar(select(Service.id).where(Service.name == service["name"])) is None:
+        national = select(Service.id).where(Service.name == service["name"])
+        if session.scalar(national.where(Service.force_id.is_(None))) is None:
             session.add(Service(national=True, **service))
             added["services"] += 1
     return added
@@ -79,7 +80,11 @@ def seed_reference_data(
 def _seed_template(session: Session, shipped: SmsTemplate, added: dict[str, int]) -> None:
     """Add a shipped template, or a new version when its file's text is new (never over a
     force's own edit); counts what it did in ``added``."""
-    template = session.scalar(select(MessageTemplate).where(MessageTemplate.slug == shipped.slug))
+    template = session.scalar(
+        select(MessageTemplate).where(
+            MessageTemplate.slug == shipped.slug, MessageTemplate.force_id.is_(None)
+        )
+    )
     if template is None:
         template = MessageTemplate(
             slug=shipped.slug,
@@ -104,7 +109,8 @@ def _seed_template(session: Session, shipped: SmsTemplate, added: dict[str, int]
     if any(v.body == shipped.body for v in versions):
         return
     if versions and versions[-1].created_by_id is not None:
-        # The force edited this template in the web app: its text stays current, and a
+        # Someone edited this template (before templates were national or a force's own,
+        # a force could edit a shipped one in the web app): its text stays current, and a
         # new release's wording never replaces it behind their back.
         log.info("template %s: new shipped text not applied over a local edit", template.id)
         added["local_edits_kept"] += 1

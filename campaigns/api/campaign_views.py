@@ -95,6 +95,12 @@ def list_campaigns(query: dict[str, Any]) -> Page:
     return Page([_campaign_out(c) for c in rows], query["page"], query["per_page"], total)
 
 
+_NO_VERSION = (
+    "No such template version: choose one of a national template or of your force's "
+    "(GET /templates)."
+)
+
+
 def _check_references(body: dict[str, Any]) -> None:
     problems: dict[str, list[str]] = {}
     wanted = set(body["line_ids"])
@@ -102,12 +108,14 @@ def _check_references(body: dict[str, Any]) -> None:
     if missing := sorted(wanted - found):
         problems["line_ids"] = [f"No line {i}." for i in missing]
     if db.session.get(TemplateVersion, body["template_version_id"]) is None:
-        problems["template_version_id"] = ["No such template version."]
+        problems["template_version_id"] = [_NO_VERSION]
     second = body.get("template_version_b_id")
     if second is not None and db.session.get(TemplateVersion, second) is None:
-        problems["template_version_b_id"] = ["No such template version."]
+        problems["template_version_b_id"] = [_NO_VERSION]
     if body["service_id"] is not None and db.session.get(Service, body["service_id"]) is None:
-        problems["service_id"] = ["No such service."]
+        problems["service_id"] = [
+            "No such service: choose a national service or one of your force's (GET /services)."
+        ]
     if problems:
         raise ApiError(422, "validation_failed", "Some fields are not valid.", fields=problems)
 

@@ -23,8 +23,8 @@ from messaging.models import MessageTemplate, Service
     paged=True,
 )
 def list_templates(query: dict[str, Any]) -> Page:
-    """Active templates with their current version (``version_id`` is what a campaign's
-    ``template_version_id`` takes)."""
+    """Active templates (national ones and your force's own) with their current version
+    (``version_id`` is what a campaign's ``template_version_id`` takes)."""
     statement = (
         select(MessageTemplate)
         .where(MessageTemplate.active.is_(True), MessageTemplate.versions.any())
@@ -42,6 +42,7 @@ def list_templates(query: dict[str, Any]) -> Page:
             "version": t.current.version,
             "body": t.current.body,
             "placeholders": [str(p) for p in t.current.placeholders or []],
+            "shared": t.shared,
         }
         for t in rows
     ]
@@ -58,7 +59,7 @@ def list_templates(query: dict[str, Any]) -> Page:
     paged=True,
 )
 def list_services(query: dict[str, Any]) -> Page:
-    """Active services, national ones first."""
+    """Active services (shared by every force, and your force's own), national ones first."""
     statement = (
         select(Service)
         .where(Service.active.is_(True))

@@ -159,6 +159,12 @@ class TemplateOut(Schema):
     version = fields.Integer()
     body = fields.String()
     placeholders = fields.List(fields.String())
+    shared = fields.Boolean(
+        metadata={
+            "description": "Shared by every force (national reference data, read-only to a "
+            "force); false when it is your force's own."
+        }
+    )
 
 
 class ServiceOut(Schema):
@@ -168,4 +174,10 @@ class ServiceOut(Schema):
     url = fields.String()
     hours = fields.String()
     areas = fields.String()
-    national = fields.Boolean()
+    national = fields.Boolean(metadata={"description": "A national helpline (listed first)."})
+    shared = fields.Boolean(
+        metadata={
+            "description": "Shared by every force (national reference data, read-only to a "
+            "force); false when it is your force's own."
+        }
+    )

@@ -1,7 +1,10 @@
 """The services directory: local treatment and support services a campaign can signpost.
 
 Admins keep it. A service is never deleted (campaigns and their approved snapshots name
-it): it is withdrawn, and no new campaign can choose it.
+it): it is withdrawn, and no new campaign can choose it. A force sees the national services
+(shared by every force, kept by the system operator with ``pester services``) and its own;
+it adds, changes, withdraws and restores only its own. Another force's service is not found
+(404), like any other force's row; a national one is shown as read-only (403).
 """
 
 from __future__ import annotations
@@ -29,11 +32,30 @@ def _service_or_404(service_id: int) -> Service:
     return service
 
 
+def _national(service: Service):  # type: ignore[no-untyped-def]
+    """The answer to a change of a national service: it is read-only to a force."""
+    hint = (
+        "If your force needs different details (a local number, other hours), add your own "
+        "service and choose it in your campaigns."
+    )
+    page = render_template(
+        "admin/national_read_only.html",
+        name=service.name,
+        hint=hint,
+        back=url_for("services.index"),
+        back_label="Services directory",
+        copy_url=None,
+    )
+    return page, 403
+
+
 @bp.route("/")
 @requires("admin")
 def index():  # type: ignore[no-untyped-def]
     services = db.session.scalars(
-        select(Service).order_by(Service.active.desc(), Service.national.desc(), Service.name)
+        select(Service).order_by(
+            Service.active.desc(), Service.force_id.is_(None), Service.national.desc(), Service.name
+        )
     ).all()
     used = dict(
         db.session.execute(
@@ -71,7 +93,7 @@ def new():  # type: ignore[no-untyped-def]
     db.session.flush()
     record("administration", "service_added", "service", service.id, commit=False)
     db.session.commit()
-    flash(f"{service.name} added. Officers can choose it for new campaigns.")
+    flash(f"{service.name} added. Your force's officers can choose it for new campaigns.")
     return redirect(url_for("services.index"))
 
 
@@ -79,6 +101,8 @@ def new():  # type: ignore[no-untyped-def]
 @requires("admin")
 def edit(service_id: int):  # type: ignore[no-untyped-def]
     service = _service_or_404(service_id)
+    if service.shared:
+        return _national(service)
     if request.method == "GET":
         return _form_page(service, {f: getattr(service, f) for f in FIELDS}, {})
     data, errors = _load()
@@ -108,6 +132,8 @@ def edit(service_id: int):  # type: ignore[no-untyped-def]
 
 def _set_active(service_id: int, active: bool):  # type: ignore[no-untyped-def]
     service = _service_or_404(service_id)
+    if service.shared:
+        return _national(service)
     if service.active != active:
         service.active = active
         record(

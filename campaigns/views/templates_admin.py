@@ -3,6 +3,12 @@
 Editing never changes a text a campaign already uses: it adds a new version, and campaigns
 keep the version they were built (and approved) with. Preview shows the text filled in
 with sample values, its encoding and segments, before anything is saved.
+
+A force sees the national templates (shipped with pester, kept by the system operator) and
+its own; it writes, edits, withdraws and restores only its own, and may copy a national one
+to adapt it. Another force's template is not found (404); a national one is read-only (403).
+A new template's slug is unique among the rows its force can see (national slugs are
+reserved); another force's slugs never block it.
 """
 
 from __future__ import annotations
@@ -11,7 +17,16 @@ import logging
 import re
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +49,31 @@ def _template_or_404(template_id: int) -> MessageTemplate:
     if template is None or not template.versions:
         abort(404)
     return template
+
+
+def _own_template_or_404(template_id: int) -> MessageTemplate:
+    """The force's own template (404 for another force's; 403, explained, for a national one)."""
+    template = _template_or_404(template_id)
+    if template.shared:
+        abort(_national(template))
+    return template
+
+
+def _national(template: MessageTemplate):  # type: ignore[no-untyped-def]
+    """The answer to a change of a national template: read-only to a force, copy to adapt."""
+    writer = role_has(current_user().role, "templates:write")
+    page = render_template(
+        "admin/national_read_only.html",
+        name=f"“{template.name}”",
+        hint=(
+            "To say it differently, make a copy for your force: the copy is yours to edit, "
+            "and campaigns that already use the national text keep it."
+        ),
+        back=url_for("templates_admin.show", template_id=template.id),
+        back_label=template.name,
+        copy_url=url_for("templates_admin.copy", template_id=template.id) if writer else None,
+    )
+    return make_response(page, 403)
 
 
 def _services() -> list[Service]:
@@ -149,11 +189,20 @@ def new():  # type: ignore[no-untyped-def]
         errors = {"name": "A template with this name was saved a moment ago: choose another."}
         page, _ = _form_page(None, request.form, errors, check)
         return page, 409
+    _first_version(template, data["body"], list(check.placeholders), {})
+    flash(f"Template “{template.name}” saved. Your force's officers can choose it.")
+    return redirect(url_for("templates_admin.show", template_id=template.id))
+
+
+def _first_version(
+    template: MessageTemplate, body: str, placeholders: list[str], details: dict[str, Any]
+) -> TemplateVersion:
+    """Save a new template's first version, audit the template's addition and commit."""
     version = TemplateVersion(
         template_id=template.id,
         version=1,
-        body=data["body"],
-        placeholders=list(check.placeholders),
+        body=body,
+        placeholders=placeholders,
         created_by_id=current_user().id,
     )
     db.session.add(version)
@@ -164,17 +213,40 @@ def new():  # type: ignore[no-untyped-def]
         "template",
         template.id,
         commit=False,
-        details={"version_id": version.id},
+        details={"version_id": version.id, **details},
     )
     db.session.commit()
-    flash(f"Template “{template.name}” saved. Officers can choose it for new campaigns.")
-    return redirect(url_for("templates_admin.show", template_id=template.id))
+    return version
+
+
+@bp.route("/<int:template_id>/copy", methods=["POST"])
+@requires("templates:write")
+def copy(template_id: int):  # type: ignore[no-untyped-def]
+    """Copy a template the force can see (a national one, usually) into a template of its
+    own, to adapt: the original, and campaigns using it, are untouched."""
+    original = _template_or_404(template_id)
+    name = f"{original.name} (our copy)"[:120]
+    template = MessageTemplate(
+        slug=_slug(name),
+        name=name,
+        purpose=original.purpose,
+        description=original.description,
+        answers=list(original.answers or []),
+    )
+    db.session.add(template)
+    db.session.flush()
+    current = original.current
+    _first_version(
+        template, current.body, list(current.placeholders or []), {"copied_from": original.id}
+    )
+    flash(f"Copied as “{name}”: edit it to suit your force. The original is unchanged.")
+    return redirect(url_for("templates_admin.edit", template_id=template.id))
 
 
 @bp.route("/<int:template_id>/edit", methods=["GET", "POST"])
 @requires("templates:write")
 def edit(template_id: int):  # type: ignore[no-untyped-def]
-    template = _template_or_404(template_id)
+    template = _own_template_or_404(template_id)
     if request.method == "GET":
         form = {
             "name": template.name,
@@ -240,7 +312,7 @@ def _saved_meanwhile(template_id: int, check: Any):  # type: ignore[no-untyped-d
     """Someone saved a new version of this template while this edit was being made: nothing
     of this edit is saved, and the editor is told, with their text kept to reapply."""
     db.session.rollback()
-    template = _template_or_404(template_id)
+    template = _own_template_or_404(template_id)
     logging.getLogger(__name__).info(
         "template %s: concurrent save refused (now version %s)",
         template_id,
@@ -258,7 +330,7 @@ def _saved_meanwhile(template_id: int, check: Any):  # type: ignore[no-untyped-d
 
 
 def _set_active(template_id: int, active: bool):  # type: ignore[no-untyped-def]
-    template = _template_or_404(template_id)
+    template = _own_template_or_404(template_id)
     if template.active != active:
         template.active = active
         record(

@@ -250,6 +250,8 @@ def _text(session: Session, request: AnswerRequest) -> tuple[str, str, int | Non
         raise AnswerRefused("no_template", "Choose one of the approved responses.")
     values = {"reply_route": REPLY_ROUTE}
     service = session.get(Service, request.service_id) if request.service_id else None
+    if request.service_id and service is None:  # none such, or another force's
+        raise AnswerRefused("no_service", "Choose a service from the list.")
     if service is not None and service.active:
         values.update(service_name=service.name, service_phone=service.phone)
     try:

@@ -6,7 +6,7 @@ from messaging.models.answers import Conversion, ReplyAnswer
 from messaging.models.audit import AuditEvent, AuditHead
 from messaging.models.campaigns import Campaign, CampaignState, campaign_lines
 from messaging.models.content import MessageTemplate, Service, TemplateVersion
-from messaging.models.forces import Force, ForceOwned
+from messaging.models.forces import Force, ForceOwned, SharedOrForceOwned
 from messaging.models.lines import (
     Contact,
     ContactImport,
@@ -52,6 +52,7 @@ __all__ = [
     "ReplyNumber",
     "Role",
     "Service",
+    "SharedOrForceOwned",
     "Suppression",
     "SuppressionEvent",
     "SuppressionSource",

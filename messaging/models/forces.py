@@ -5,6 +5,12 @@ adds its ``force_id``). A row whose force follows from a parent row names that p
 ``force_parent`` (the foreign key's attribute and the parent model's name; or several such
 pairs when it has one of several kinds of parent), so its force is filled in, and checked,
 from the parent when it is written (:mod:`messaging.tenancy`).
+
+Reference data a campaign draws on (the services directory, SMS templates) inherits
+:class:`SharedOrForceOwned` instead: a row is national (``force_id`` NULL: the shipped
+templates and national services, shared by every force and changed only by the system
+operator, outside any force's scope) or one force's own (seen and changed by that force
+alone). Inside a force's scope such rows read as national plus the force's own.
 """
 
 from __future__ import annotations
@@ -49,3 +55,21 @@ class ForceOwned:
     @declared_attr
     def force_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("forces.id"), index=True)
+
+
+class SharedOrForceOwned:
+    """Mixin: reference data that is national (``force_id`` NULL, read by every force and
+    written only outside any force's scope) or one force's own (read and written by it alone).
+    """
+
+    # (foreign key attribute, parent model name) when the row's force is its parent's.
+    force_parent: ClassVar[tuple[str, str] | None] = None
+
+    @declared_attr
+    def force_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("forces.id"), index=True, nullable=True)
+
+    @property
+    def shared(self) -> bool:
+        """National reference data, shared by every force: read-only in a force's scope."""
+        return self.force_id is None

@@ -10,7 +10,7 @@ from sqlalchemy import MetaData
 
 from messaging.crypto import cipher, configure_cipher
 from messaging.db import Base, make_engine
-from messaging.migrate import is_current, upgrade
+from messaging.migrate import downgrade, is_current, upgrade
 
 
 def _fresh(database_url: str):  # type: ignore[no-untyped-def]
@@ -423,5 +423,86 @@ def test_reply_queue_migration_files_existing_replies_by_their_labels(database_u
             ("SM4", "other", None),
             ("SM5", "other", None),
         ]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_0010_keeps_existing_reference_data_national_and_downgrades_back(
+    database_url: str,
+) -> None:
+    """0010 adds force_id to services, templates and versions: rows already there stay
+    national (NULL); slugs become unique per force; the downgrade refuses while a row is a
+    force's own (the old schema would share it with every force), then drops the column."""
+    from sqlalchemy import inspect as schema_of
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    now = "2026-01-01 00:00:00"
+    engine = _fresh(database_url)
+    try:
+        upgrade(engine, "0009")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO services (id, name, phone, url, hours, areas, national, active,"
+                    " created_at) VALUES (40, 'Open Road', '01702 123456', '', '', '', false,"
+                    " true, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO message_templates (id, slug, name, purpose, description,"
+                    " answers, shipped, active, created_at) VALUES (41, 'local', 'Local',"
+                    " 'signposting', '', '[]', false, true, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO template_versions (id, template_id, version, body, placeholders,"
+                    " created_at) VALUES (42, 41, 1, '{{ reply_route }}', '[]', :now)"
+                ),
+                {"now": now},
+            )
+        upgrade(engine)
+        with engine.begin() as conn:
+            for table, row in (
+                ("services", 40),
+                ("message_templates", 41),
+                ("template_versions", 42),
+            ):
+                found = conn.execute(text(f"SELECT force_id FROM {table} WHERE id = {row}"))  # noqa: S608
+                assert found.scalar_one() is None, table
+            insert = (
+                "INSERT INTO message_templates (id, slug, name, purpose, description, answers,"
+                " shipped, active, created_at, force_id) VALUES (:id, 'local', 'Ours',"
+                " 'signposting', '', '[]', false, true, :now, :force)"
+            )
+            conn.execute(text(insert), {"id": 43, "now": now, "force": 1})  # a force's own
+        with engine.begin() as conn, pytest.raises(IntegrityError):  # national slugs: unique
+            conn.execute(text(insert), {"id": 44, "now": now, "force": None})
+        with pytest.raises(RuntimeError, match="belong to one force"):
+            downgrade(engine, "0009")
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM message_templates WHERE id = 43"))
+        downgrade(engine, "0009")
+        for table in ("services", "message_templates", "template_versions"):
+            columns = {c["name"] for c in schema_of(engine).get_columns(table)}
+            assert "force_id" not in columns, table
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM template_versions")).scalar_one() == 1
+        with engine.begin() as conn, pytest.raises(IntegrityError):  # one slug, as before
+            conn.execute(
+                text(
+                    "INSERT INTO message_templates (id, slug, name, purpose, description,"
+                    " answers, shipped, active, created_at) VALUES (45, 'local', 'Again',"
+                    " 'signposting', '', '[]', false, true, :now)"
+                ),
+                {"now": now},
+            )
+        upgrade(engine)
+        assert is_current(engine)
     finally:
         engine.dispose()

@@ -36,6 +36,8 @@ from messaging.models import (
     ReplyAnswer,
     ReplyNumber,
     Role,
+    Service,
+    SharedOrForceOwned,
     Suppression,
     TemplateVersion,
     User,
@@ -134,8 +136,10 @@ def seed_force(code: str, marker: str, numbers: list[str], redis: Redis, tmp: Pa
         )
         for c in contacts
     )
+    service, template = _reference_data(force, marker, officer)
     campaign = Campaign(
         force_id=force.id,
+        service_id=service.id,
         name=f"{marker}CAMPAIGN",
         state=CampaignState.SENDING,
         sender="+447700900000",
@@ -249,9 +253,44 @@ def seed_force(code: str, marker: str, numbers: list[str], redis: Redis, tmp: Pa
         "phone_hash": lookup_hash(numbers[1]),
         "shared_hash": lookup_hash(SHARED),
         "outbox_ids": [o.id for o in outbox],
+        "service_id": service.id,
+        "template_id": template.id,
+        "template_version_id": template.current.id,
         **loop_ids,
     }
     return data
+
+
+def _reference_data(force: Force, marker: str, officer: User) -> tuple[Service, MessageTemplate]:
+    """The force's own service (its campaign signposts it) and template, marked."""
+    service = Service(
+        force_id=force.id,
+        name=f"{marker}SERVICE",
+        phone="01702 123456",
+        url=f"{marker.lower()}.example.org",
+        hours=f"{marker}HOURS",
+        areas=f"{marker}AREA",
+    )
+    template = MessageTemplate(
+        force_id=force.id,
+        slug="local_signposting",  # the same slug in both forces: per force, no clash
+        name=f"{marker}TEMPLATE",
+        purpose="signposting",
+        description=f"{marker}PURPOSE",
+    )
+    db.session.add_all([service, template])
+    db.session.flush()
+    db.session.add(
+        TemplateVersion(
+            template_id=template.id,
+            version=1,
+            body="{{ force_name }}: " + f"{marker}WORDING" + " help is there. {{ reply_route }}",
+            placeholders=["force_name", "reply_route"],
+            created_by_id=officer.id,
+        )
+    )
+    db.session.flush()
+    return service, template
 
 
 def _make_ab_test(campaign: Campaign, marker: str) -> None:
@@ -347,17 +386,35 @@ def _close_the_loop(data: ForceData, replies: list[Reply], outbox: list[OutboxMe
     }
 
 
+def _scoped_models() -> list[type]:
+    models = [*ForceOwned.__subclasses__(), *SharedOrForceOwned.__subclasses__()]
+    return sorted(models, key=lambda c: c.__name__)
+
+
 def force_rows(force_id: int) -> dict[str, list[tuple]]:
-    """Every row of every force-owned table that belongs to ``force_id``, as plain values."""
+    """Every row of every force-owned table (reference data too) that belongs to
+    ``force_id``, as plain values."""
     session = db.session
     session.expire_all()
     snapshot: dict[str, list[tuple]] = {}
-    for mapper in sorted(ForceOwned.__subclasses__(), key=lambda c: c.__name__):
+    for mapper in _scoped_models():
         table = mapper.__table__  # type: ignore[attr-defined]
         query = select(*table.c).where(table.c.force_id == force_id).order_by(table.c.id)
         snapshot[table.name] = [tuple(row) for row in session.execute(across_forces(query))]
     links = select(campaign_lines).order_by(campaign_lines.c.campaign_id)
     snapshot["campaign_lines"] = [tuple(r) for r in session.execute(across_forces(links))]
+    return snapshot
+
+
+def national_rows() -> dict[str, list[tuple]]:
+    """Every national reference row (services, templates, versions), as plain values."""
+    session = db.session
+    session.expire_all()
+    snapshot: dict[str, list[tuple]] = {}
+    for model in SharedOrForceOwned.__subclasses__():
+        table = model.__table__  # type: ignore[attr-defined]
+        query = select(*table.c).where(table.c.force_id.is_(None)).order_by(table.c.id)
+        snapshot[table.name] = [tuple(row) for row in session.execute(across_forces(query))]
     return snapshot
 
 
@@ -379,6 +436,7 @@ def cross_force_references() -> list[str]:
             )
             bad = session.scalars(across_forces(query)).all()
             found += [f"{name}.{fk.parent.name} row {i}" for i in bad]
+    found += _references_to_other_forces_reference_data()
     lines, campaigns = Line.__table__, Campaign.__table__
     mixed = (
         select(campaign_lines.c.campaign_id)
@@ -392,3 +450,28 @@ def cross_force_references() -> list[str]:
 
 def column_names(model: type) -> list[str]:
     return [c.key for c in inspect(model).columns]
+
+
+def _references_to_other_forces_reference_data() -> list[str]:
+    """Rows naming a service, template or version of another force (national ones are
+    everyone's; a national row may name no force's own)."""
+    found = []
+    shared = {c.__table__.name for c in SharedOrForceOwned.__subclasses__()}  # type: ignore[attr-defined]
+    for model in _scoped_models():
+        table = model.__table__  # type: ignore[attr-defined]
+        for fk in table.foreign_keys:
+            target = fk.column.table
+            if target.name not in shared or fk.parent.name == "force_id":
+                continue
+            target = target.alias("target")
+            query = (
+                select(table.c.id)
+                .join(target, fk.parent == target.c[fk.column.name])
+                .where(
+                    target.c.force_id.is_not(None),
+                    (table.c.force_id.is_(None)) | (table.c.force_id != target.c.force_id),
+                )
+            )
+            bad = db.session.scalars(across_forces(query)).all()
+            found += [f"{table.name}.{fk.parent.name} row {i}" for i in bad]
+    return found

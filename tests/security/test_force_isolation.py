@@ -20,16 +20,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 from redis import Redis
+from sqlalchemy import select
 
 from campaigns.api.routes import PREFIX
 from campaigns.permissions import permission_of, role_has
 from messaging.db import db
+from messaging.models import MessageTemplate, Service
 from tests.conftest import csrf_token
 from tests.security.force_data import (
     ROLES,
     ForceData,
     cross_force_references,
     force_rows,
+    national_rows,
     seed_force,
 )
 from tests.support.factories import PASSWORD
@@ -37,9 +40,9 @@ from tests.support.factories import PASSWORD
 A_NUMBERS = ["+447700900501", "+447700900502", "+447700900503"]
 B_NUMBERS = ["+447700900701", "+447700900702", "+447700900703"]
 SKIP_METHODS = {"HEAD", "OPTIONS"}
-# Path parameters naming no force's rows (static files, formats, and the templates and
-# services every force shares), exercised all the same: they must not leak either.
-STATIC_ARGS = {"filename": "pester.css", "fmt": "csv", "service_id": 1, "template_id": 1}
+# Path parameters naming no force's rows (static files, formats), exercised all the same:
+# they must not leak either.
+STATIC_ARGS = {"filename": "pester.css", "fmt": "csv"}
 
 
 @pytest.fixture
@@ -49,9 +52,24 @@ def forces(app: Flask, redis: Redis, tmp_path: Path) -> Iterator[tuple[ForceData
     yield a, b
 
 
+def _national_ids() -> dict[str, int]:
+    """A national service and template: every force reads them, none may change them."""
+    national = (Service.force_id.is_(None), MessageTemplate.force_id.is_(None))
+    return {
+        "service_id": db.session.scalar(select(Service.id).where(national[0]).limit(1)),
+        "template_id": db.session.scalar(
+            select(MessageTemplate.id).where(national[1]).order_by(MessageTemplate.id).limit(1)
+        ),
+    }
+
+
 def _path_values(rule: Any, own: ForceData, other: ForceData) -> list[dict[str, Any]]:
-    """The path arguments to try: the user's own ids, then the other force's."""
+    """The path arguments to try: the user's own ids, then the other force's, then national
+    reference rows' for a path naming only a service or template."""
     tries = []
+    national = _national_ids()
+    if rule.arguments and set(rule.arguments) <= set(national):
+        tries.append({name: national[name] for name in rule.arguments})
     for source in (own, other):
         values = {}
         for name in rule.arguments:
@@ -83,6 +101,10 @@ def _forged(other: ForceData) -> dict[str, Any]:
         "report": ids["report_id"],
         "answer_id": ids["answer_id"],
         "outbox_id": ids["outbox_ids"][0],
+        "service_id": ids["service_id"],
+        "preview_service_id": ids["service_id"],
+        "template_version_id": ids["template_version_id"],
+        "template_version_b_id": ids["template_version_id"],
         "request_key": ids["request_key"],
         "response": "free_text",
         "text": "walk answer",
@@ -239,6 +261,7 @@ def test_no_page_or_api_path_shows_or_changes_another_forces_rows(
 ) -> None:
     a, b = forces
     before = force_rows(b.force.id)
+    national_before = national_rows()
     assert _held_markers(a, b) == []  # so any found in A's rows later, A's people typed
     leaks: list[str] = []
     for role in ROLES:
@@ -248,6 +271,7 @@ def test_no_page_or_api_path_shows_or_changes_another_forces_rows(
     assert leaks == [], "\n".join(leaks)
     db.session.rollback()
     assert force_rows(b.force.id) == before
+    assert national_rows() == national_before, "a force changed national reference data"
     assert cross_force_references() == []
 
 

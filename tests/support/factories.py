@@ -9,14 +9,27 @@ from pathlib import Path
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from campaigns.app import create_app
 from campaigns.auth import create_user
 from messaging.config import Settings, test_settings
+from messaging.content.sms_templates import placeholders_used
 from messaging.crypto import lookup_hash
 from messaging.db import Base, db
 from messaging.intake.phone_numbers import normalise
-from messaging.models import Contact, Force, Line, OutboxMessage, Reply, ReplyAnswer, User
+from messaging.models import (
+    Contact,
+    Force,
+    Line,
+    MessageTemplate,
+    OutboxMessage,
+    Reply,
+    ReplyAnswer,
+    Service,
+    TemplateVersion,
+    User,
+)
 from messaging.seed import ensure_a_force, seed_reference_data
 
 PASSWORD = "correct horse battery staple"
@@ -122,6 +135,55 @@ def make_contacts(line: Line, numbers: list[str]) -> list[Contact]:
         contacts.append(contact)
     db.session.commit()
     return contacts
+
+
+def make_service(
+    *, force: Force | None = None, name: str = "Open Road", phone: str = "01702 123456", **fields
+) -> Service:
+    """A service of ``force``'s own (the installation's first force when not given)."""
+    force_id = force.id if force else ensure_a_force(db.session).id
+    service = Service(force_id=force_id, name=name, phone=phone, **fields)
+    db.session.add(service)
+    db.session.commit()
+    return service
+
+
+def make_template(
+    *,
+    force: Force | None = None,
+    like: str | None = None,
+    name: str | None = None,
+    slug: str | None = None,
+    purpose: str = "signposting",
+    body: str = "{{ force_name }}: help is there if you want it. {{ reply_route }}",
+) -> MessageTemplate:
+    """A template of ``force``'s own (the first force when not given), with one version: a
+    copy of the national template whose slug is ``like`` (its text, purpose and name with
+    " (ours)"), or a new one."""
+    force_id = force.id if force else ensure_a_force(db.session).id
+    if like is not None:
+        national = db.session.scalar(
+            select(MessageTemplate).where(
+                MessageTemplate.slug == like, MessageTemplate.force_id.is_(None)
+            )
+        )
+        name = name or f"{national.name} (ours)"
+        purpose, body = national.purpose, national.current.body
+    name = name or f"Template {next(_counter)}"
+    template = MessageTemplate(
+        force_id=force_id,
+        slug=slug or f"{like or 'template'}_ours_{next(_counter)}",
+        name=name,
+        purpose=purpose,
+    )
+    db.session.add(template)
+    db.session.flush()
+    placeholders = list(placeholders_used(body))
+    db.session.add(
+        TemplateVersion(template_id=template.id, version=1, body=body, placeholders=placeholders)
+    )
+    db.session.commit()
+    return template
 
 
 def make_answer(reply: Reply, user: User, text: str) -> tuple[ReplyAnswer, OutboxMessage]:

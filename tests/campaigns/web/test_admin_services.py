@@ -16,7 +16,7 @@ from tests.campaigns.web.helpers import (
     sign_in,
     version_id,
 )
-from tests.support.factories import make_contacts, make_line, make_user
+from tests.support.factories import make_contacts, make_line, make_service, make_user
 
 
 def _admin(app: Flask):  # type: ignore[no-untyped-def]
@@ -66,9 +66,7 @@ def test_adding_and_changing_a_service(app: Flask) -> None:
 
 def test_a_withdrawn_service_cannot_be_chosen_for_new_campaigns(app: Flask) -> None:
     client = _admin(app)
-    service = Service(name="Closed Service", phone="01234 567890")
-    db.session.add(service)
-    db.session.commit()
+    service = make_service(name="Closed Service", phone="01234 567890")
     post(client, f"/admin/services/{service.id}/withdraw", {}, page="/admin/services/")
     assert db.session.get(Service, service.id).active is False
     officer = make_user(role="officer")

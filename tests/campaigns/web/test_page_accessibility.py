@@ -13,7 +13,7 @@ from sqlalchemy import select
 from messaging.audience.suppression import add_by_hand
 from messaging.crypto import lookup_hash
 from messaging.db import db
-from messaging.models import DoNotContact, MessageTemplate, Reply, Service
+from messaging.models import DoNotContact, MessageTemplate, Reply
 from tests.campaigns.web.helpers import (
     DRAMA,
     approved,
@@ -23,7 +23,13 @@ from tests.campaigns.web.helpers import (
     sign_in,
     submitted,
 )
-from tests.support.factories import make_contacts, make_line, make_user
+from tests.support.factories import (
+    make_contacts,
+    make_line,
+    make_service,
+    make_template,
+    make_user,
+)
 
 
 def _world() -> dict[str, int]:
@@ -54,8 +60,11 @@ def _world() -> dict[str, int]:
         "draft": draft.id,
         "approved": ready.id,
         "waiting": waiting.id,
-        "template": db.session.scalar(select(MessageTemplate.id)),
-        "service": db.session.scalar(select(Service.id)),
+        "template": make_template(like="treatment_signposting").id,
+        "national_template": db.session.scalar(
+            select(MessageTemplate.id).where(MessageTemplate.force_id.is_(None))
+        ),
+        "service": make_service().id,
         "dnc": db.session.scalar(select(DoNotContact.id)),
         "user": officer.id,
     }
@@ -78,6 +87,7 @@ PAGES = {
         "/templates/{template}",
         "/templates/new",
         "/templates/{template}/edit",
+        "/templates/{national_template}",
     ],
     "supervisor": ["/", "/campaigns/{waiting}", "/campaigns/{waiting}/approval", "/lines/{line}"],
     "analyst": [

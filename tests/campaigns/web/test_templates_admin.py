@@ -20,7 +20,7 @@ from tests.campaigns.web.helpers import (
     sign_in,
     text_of,
 )
-from tests.support.factories import make_contacts, make_line, make_user
+from tests.support.factories import make_contacts, make_line, make_template, make_user
 
 BODY = (
     "{{ force_name }}: a drug line in contact with this number was closed. This may not "
@@ -149,9 +149,7 @@ def test_saving_then_editing_makes_a_new_version_and_campaigns_keep_theirs(app: 
 
 def test_saving_unchanged_text_adds_no_version(app: Flask) -> None:
     client = _writer(app, role="admin")
-    template = db.session.scalar(
-        select(MessageTemplate).where(MessageTemplate.slug == "treatment_signposting")
-    )
+    template = make_template(like="treatment_signposting")
     before = template.current.version
     post(
         client,
@@ -182,17 +180,16 @@ def test_supervisors_read_templates_but_cannot_change_them(app: Flask) -> None:
 
 def test_a_withdrawn_template_is_not_offered_to_new_campaigns(app: Flask) -> None:
     client = _writer(app, role="admin")
-    template = db.session.scalar(
-        select(MessageTemplate).where(MessageTemplate.slug == "line_closed")
-    )
-    post(client, f"/templates/{template.id}/withdraw", {}, page=f"/templates/{template.id}")
+    template = make_template(like="line_closed")  # "Drug line closed (ours)"
     officer = make_user(role="officer")
     line = make_line()
     make_contacts(line, DRAMA[:1])
     campaign = make_draft(officer, [line])
     theirs = app.test_client()
     sign_in(theirs, officer)
-    assert "Drug line closed" not in theirs.get(f"/campaigns/{campaign.id}/message").text
+    assert "Drug line closed (ours)" in theirs.get(f"/campaigns/{campaign.id}/message").text
+    post(client, f"/templates/{template.id}/withdraw", {}, page=f"/templates/{template.id}")
+    assert "Drug line closed (ours)" not in theirs.get(f"/campaigns/{campaign.id}/message").text
 
 
 def test_two_people_saving_the_same_template_at_once_get_a_conflict_not_an_error(
@@ -203,9 +200,7 @@ def test_two_people_saving_the_same_template_at_once_get_a_conflict_not_an_error
     from campaigns.views import templates_admin
 
     client = _writer(app, role="admin")
-    template = db.session.scalar(
-        select(MessageTemplate).where(MessageTemplate.slug == "treatment_signposting")
-    )
+    template = make_template(like="treatment_signposting")
     template_id, before = template.id, template.current.version
     theirs = template.current.body + " Take care."
     validate = templates_admin._validate
@@ -256,8 +251,10 @@ def test_two_people_creating_templates_with_one_name_at_once_get_a_conflict(
     from campaigns.views import templates_admin
 
     client = _writer(app)
-    # The other person's template took the slug after this request checked it was free.
-    monkeypatch.setattr(templates_admin, "_slug", lambda name: "treatment_signposting")
+    # The other person's template (of the same force) took the slug after this request
+    # checked it was free.
+    make_template(name="Their help", slug="local_help")
+    monkeypatch.setattr(templates_admin, "_slug", lambda name: "local_help")
     response = post(
         client,
         "/templates/new",
@@ -276,9 +273,7 @@ def test_saving_an_edit_begun_before_someone_else_saved_is_refused_with_their_ve
 ) -> None:
     from markupsafe import escape
 
-    template = db.session.scalar(
-        select(MessageTemplate).where(MessageTemplate.slug == "line_closed")
-    )
+    template = make_template(like="line_closed")
     template_id, opened_at = template.id, template.current.version
     first, second = _writer(app, role="admin"), _writer(app, role="officer")
     form = first.get(f"/templates/{template_id}/edit").text
