@@ -57,6 +57,7 @@ from bench.callbacks import (
     database_url,
     free_port,
     start_gunicorn,
+    write_texted,
 )
 
 INBOUND_PATH = "/webhooks/twilio/inbound"
@@ -87,14 +88,11 @@ def bench_redis(stack: ExitStack, tmp: Path) -> str:
 def prepare(env: dict[str, str], repliers: int) -> list[str]:
     """Schema and reference data, one line whose ``repliers`` contacts a campaign texted;
     returns their numbers."""
-    from sqlalchemy import insert
 
     from messaging import runtime
     from messaging.config import load_settings
-    from messaging.crypto import lookup_hash
     from messaging.db import Base, db, utcnow
-    from messaging.models import Campaign, CampaignState, Contact, Line, OutboxMessage, User
-    from messaging.sealed_columns import place_rows
+    from messaging.models import Campaign, CampaignState, Line, User
     from messaging.seed import ensure_a_force, seed_reference_data
 
     runtime.configure(load_settings(env))
@@ -113,42 +111,10 @@ def prepare(env: dict[str, str], repliers: int) -> list[str]:
         )
         session.add(campaign)
         session.flush()
-        hashes = [lookup_hash(n) for n in numbers]
-        contacts = [
-            {
-                "force_id": force_id,
-                "line_id": line.id,
-                "phone_hash": h,
-                "phone": n,
-                "kind": "mobile",
-                "textable": True,
-            }
-            for h, n in zip(hashes, numbers, strict=True)
-        ]
-        # Ids first: each number is sealed bound to its own row.
-        place_rows(session.connection(), Contact.__table__, contacts)
-        session.execute(insert(Contact), contacts)
-        outbox = [
-            {
-                "force_id": force_id,
-                "campaign_id": campaign.id,
-                "contact_id": contact["id"],
-                "phone_hash": h,
-                "to": n,
-                "body": "Bench message. Reply STOP to opt out.",
-                "sender": OUR_NUMBER,
-                "segments": 1,
-                "status": "delivered",
-                "attempts": 1,
-                "provider_id": f"SM{i:032x}",
-                "submitted_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i, (contact, h, n) in enumerate(zip(contacts, hashes, numbers, strict=True))
-        ]
-        place_rows(session.connection(), OutboxMessage.__table__, outbox)
-        session.execute(insert(OutboxMessage), outbox)
+        sids = [f"SM{i:032x}" for i in range(len(numbers))]
+        write_texted(
+            session, force_id, line.id, campaign.id, numbers, sids, status="delivered", now=now
+        )
     db.dispose()
     return numbers
 

@@ -39,6 +39,7 @@ import threading
 import time
 from collections import Counter
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -111,14 +112,10 @@ def app_environment(tmp: Path, db_url: str, redis: str, port: int) -> dict[str, 
 
 def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
     """Schema, one line with ``recipients`` contacts, a sending campaign, its outbox rows."""
-    from sqlalchemy import insert
-
     from messaging import runtime
     from messaging.config import load_settings
-    from messaging.crypto import lookup_hash
     from messaging.db import Base, db, utcnow
-    from messaging.models import Campaign, CampaignState, Contact, Line, OutboxMessage, User
-    from messaging.sealed_columns import place_rows
+    from messaging.models import Campaign, CampaignState, Line, User
     from messaging.seed import ensure_a_force
 
     runtime.configure(load_settings(env))
@@ -139,44 +136,68 @@ def prepare_database(env: dict[str, str], recipients: int) -> list[str]:
         )
         session.add(campaign)
         session.flush()
-        hashes = [lookup_hash(n) for n in numbers]
-        contacts = [
-            {
-                "force_id": force_id,
-                "line_id": line.id,
-                "phone_hash": h,
-                "phone": n,
-                "kind": "mobile",
-                "textable": True,
-            }
-            for h, n in zip(hashes, numbers, strict=True)
-        ]
-        # Ids first: each number is sealed bound to its own row.
-        place_rows(session.connection(), Contact.__table__, contacts)
-        session.execute(insert(Contact), contacts)
-        outbox = [
-            {
-                "force_id": force_id,
-                "campaign_id": campaign.id,
-                "contact_id": contact["id"],
-                "phone_hash": h,
-                "to": n,
-                "body": "Bench message. Reply STOP to opt out.",
-                "sender": "+447700900000",
-                "segments": 1,
-                "status": "queued",
-                "attempts": 1,
-                "provider_id": sid,
-                "submitted_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for contact, h, n, sid in zip(contacts, hashes, numbers, sids, strict=True)
-        ]
-        place_rows(session.connection(), OutboxMessage.__table__, outbox)
-        session.execute(insert(OutboxMessage), outbox)
+        write_texted(
+            session, force_id, line.id, campaign.id, numbers, sids, status="queued", now=now
+        )
     db.dispose()
     return sids
+
+
+def write_texted(  # type: ignore[no-untyped-def]
+    session,
+    force_id: int,
+    line_id: int,
+    campaign_id: int,
+    numbers: list[str],
+    provider_ids: list[str],
+    *,
+    status: str,
+    now: datetime,
+) -> None:
+    """Each number as a contact of the line and an outbox row of the campaign, already
+    given to the carrier under its provider id (bulk inserts, sealed bound to their rows)."""
+    from sqlalchemy import insert
+
+    from messaging.crypto import lookup_hash
+    from messaging.models import Contact, OutboxMessage
+    from messaging.sealed_columns import place_rows
+
+    hashes = [lookup_hash(n) for n in numbers]
+    contacts = [
+        {
+            "force_id": force_id,
+            "line_id": line_id,
+            "phone_hash": h,
+            "phone": n,
+            "kind": "mobile",
+            "textable": True,
+        }
+        for h, n in zip(hashes, numbers, strict=True)
+    ]
+    # Ids first: each number is sealed bound to its own row.
+    place_rows(session.connection(), Contact.__table__, contacts)
+    session.execute(insert(Contact), contacts)
+    outbox = [
+        {
+            "force_id": force_id,
+            "campaign_id": campaign_id,
+            "contact_id": contact["id"],
+            "phone_hash": h,
+            "to": n,
+            "body": "Bench message. Reply STOP to opt out.",
+            "sender": "+447700900000",
+            "segments": 1,
+            "status": status,
+            "attempts": 1,
+            "provider_id": sid,
+            "submitted_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for contact, h, n, sid in zip(contacts, hashes, numbers, provider_ids, strict=True)
+    ]
+    place_rows(session.connection(), OutboxMessage.__table__, outbox)
+    session.execute(insert(OutboxMessage), outbox)
 
 
 def plan_callbacks(
