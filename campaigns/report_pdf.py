@@ -1,8 +1,13 @@
 """An intelligence report as a PDF (fpdf2, pure Python): the grading first, then the text.
 
-The PDF uses the core Helvetica font, which covers Latin-1: any other character (an emoji,
-a curly quote from a phone) is written as its closest Latin-1 form or ``?``. The JSON
-export holds the exact text.
+The PDF uses the core Helvetica font, which covers Latin-1. Punctuation a phone substitutes
+(curly quotes, dashes, an ellipsis) becomes its plain form, and a compatibility form (full-
+width letters, ligatures) its Latin-1 equivalent; every other character is written as its
+Unicode name in brackets, never dropped or turned into ``?``: in drug texts an emoji is
+often the word (``[SNOWFLAKE]``, ``[HERB]``, ``[ELECTRIC PLUG]``), and a name must not lose
+its letters (``[LATIN CAPITAL LETTER L WITH STROKE]``). Emoji presentation selectors, which
+carry no meaning of their own, are left out. The PDF then says that it names characters;
+the JSON export holds the exact text.
 """
 
 from __future__ import annotations
@@ -13,14 +18,47 @@ from typing import Any
 from fpdf import FPDF
 
 _REPLACEMENTS = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "..."}
+_PRESENTATION_ONLY = frozenset("\ufe0e\ufe0f")  # text / emoji variation selectors
+NAMED_NOTE = (
+    "Characters this PDF's font cannot show are given by their Unicode names in brackets; "
+    "the JSON export holds the exact text."
+)
 
 
 def latin1(text: str) -> str:
-    """``text`` in the characters the PDF's core font can show."""
-    for wide, narrow in _REPLACEMENTS.items():
-        text = text.replace(wide, narrow)
-    text = unicodedata.normalize("NFKC", text)
-    return text.encode("latin-1", errors="replace").decode("latin-1")
+    """``text`` in the characters the PDF's core font can show, naming the others."""
+    parts = []
+    for char in unicodedata.normalize("NFC", text):
+        shown = _shown(char)
+        parts.append(_name(char) if shown is None else shown)
+    return "".join(parts)
+
+
+def names_characters(text: str) -> bool:
+    """Whether :func:`latin1` names any character of ``text``."""
+    return any(_shown(char) is None for char in unicodedata.normalize("NFC", text))
+
+
+def _shown(char: str) -> str | None:
+    """How the core font shows ``char`` (possibly as nothing); None when it must be named."""
+    if char in _PRESENTATION_ONLY:
+        return ""
+    if char in _REPLACEMENTS:
+        return _REPLACEMENTS[char]
+    if _is_latin1(char):
+        return char
+    compatible = unicodedata.normalize("NFKC", char)
+    if compatible != char and _is_latin1(compatible):
+        return compatible
+    return None
+
+
+def _name(char: str) -> str:
+    return f"[{unicodedata.name(char, f'U+{ord(char):04X}')}]"
+
+
+def _is_latin1(text: str) -> bool:
+    return all(ord(c) < 256 for c in text)
 
 
 def report_pdf(document: dict[str, Any]) -> bytes:
@@ -71,7 +109,25 @@ def report_pdf(document: dict[str, Any]) -> bytes:
     pdf.ln(8)
     pdf.set_font("Helvetica", "", 10)
     pdf.multi_cell(width, 5, latin1(document["text"]))
+    if any(names_characters(str(value)) for value in _texts(document)):
+        pdf.ln(4)
+        pdf.set_font("Helvetica", "I", 8)
+        pdf.multi_cell(width, 4, NAMED_NOTE)
     return bytes(pdf.output())
+
+
+def _texts(document: dict[str, Any]) -> list[Any]:
+    grading = document["grading"]
+    return [
+        document["title"],
+        document["text"],
+        document["finding"],
+        document["line_reference"],
+        document["force"],
+        document["written_by"],
+        document.get("replier_number_reason"),
+        grading["handling_conditions"],
+    ]
 
 
 def _number_line(document: dict[str, Any]) -> str:

@@ -116,3 +116,38 @@ def test_handling_code_c_needs_its_conditions(app: Flask) -> None:
     refused = _write(client, _reply(make_line().id), handling_conditions="")
     assert refused.status_code == 422 and "conditions" in refused.text
     assert db.session.scalar(select(IntelligenceReport)) is None
+
+
+def test_the_pdf_names_what_its_font_cannot_show_rather_than_losing_it(app: Flask) -> None:
+    """Emoji are words in drug texts, and names keep their letters: the PDF names every
+    character outside Latin-1 (no "?"), says so, and the JSON keeps the exact text."""
+    analyst = make_user(role="analyst")
+    reply = _reply(make_line(reference="OP-REPORT/2").id)
+    client = app.test_client()
+    login(client, analyst)
+    words = "Łukasz has the ❄️ and 🔌 says “same place” — café²"
+    assert _write(client, reply, body=words, title="Supply ❄️").status_code == 302
+    report = db.session.scalar(select(IntelligenceReport))
+    pdf = client.get(f"/reports/{report.id}.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    flat = " ".join(text.split())  # the PDF wraps lines where it likes
+    assert "[LATIN CAPITAL LETTER L WITH STROKE]ukasz has the [SNOWFLAKE] and" in flat
+    assert "[ELECTRIC PLUG]" in flat and "Supply [SNOWFLAKE]" in flat
+    assert "VARIATION SELECTOR" not in flat  # presentation only, left out
+    assert '"same place" - café²' in flat  # phone punctuation made plain, Latin-1 kept
+    assert "?" not in flat
+    assert "given by their Unicode names in brackets" in flat
+    document = json.loads(client.get(f"/reports/{report.id}.json").data)
+    assert document["text"] == words and document["title"] == "Supply ❄️"
+
+
+def test_a_pdf_of_plain_text_says_nothing_about_naming_characters(app: Flask) -> None:
+    analyst = make_user(role="analyst")
+    reply = _reply(make_line().id)
+    client = app.test_client()
+    login(client, analyst)
+    assert _write(client, reply, body="plain words, café and £20").status_code == 302
+    report = db.session.scalar(select(IntelligenceReport))
+    pdf = client.get(f"/reports/{report.id}.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "café and £20" in text and "Unicode names" not in text
