@@ -112,6 +112,12 @@ _LEADING_STOP = re.compile(
     r"^(?:(?:please|pls|plz|just|ok|okay|right|seriously|now|so|oh|mate|m8) )*stop+"
     r"(?: (?:please|pls|plz|now|thanks|mate|m8))* ?(?:[^\w\s']|\n)"
 )
+# A "stop" that begins a song line everyone knows, and could not be a command ("stop!
+# hammer time"), is not an opt-out. Only lines that say nothing about texts: "stop right
+# now" or "stop, wait a minute" could be meant, so they stay opt-outs.
+_CATCHPHRASE_AFTER_STOP = re.compile(
+    r"\W*(?:hammer ?time|in the name of love|collaborate and listen)\b", re.IGNORECASE
+)
 _CAPITAL_STOP = re.compile(r"(?<![A-Za-z])STOP+(?![A-Za-z])")
 # Before a capital STOP: words that make it part of a sentence rather than a command.
 _NOT_A_COMMAND_BEFORE = re.compile(
@@ -184,7 +190,8 @@ def _opt_out_rule(normalised: str, canonical: str) -> str | None:
     trailing = _TRAILING_STOP.search(ending)
     if trailing and not _guarded(_NEGATION_BEFORE, ending, trailing.start()):
         return "stop_at_end"
-    if _LEADING_STOP.search(canonical):
+    leading = _LEADING_STOP.search(canonical)
+    if leading and not _CATCHPHRASE_AFTER_STOP.match(canonical, leading.end()):
         return "stop_at_start"
     if _has_capital_stop_command(normalised):
         return "stop_in_capitals"
@@ -215,6 +222,8 @@ def _has_capital_stop_command(text: str) -> bool:
         if _NEGATION_BEFORE.search(before) or _NOT_A_COMMAND_BEFORE.search(before):
             continue
         if _GERUND_AFTER.match(after) and not _CONTACT_VERB_AFTER.match(after):
+            continue
+        if _CATCHPHRASE_AFTER_STOP.match(after):
             continue
         return True
     return False

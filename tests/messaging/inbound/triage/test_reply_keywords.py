@@ -200,6 +200,16 @@ PHRASINGS = [
     ("i_need_help", "i need help", HELP),
     ("more_info", "more info", HELP),
     ("yes_please_help", "yes please help", HELP),
+    # A song line that begins with "stop" is not a command (a blind set's false STOP)…
+    ("stop_hammer_time", "stop. hammer time 🔨", NONE),
+    ("stop_hammer_time_capitals", "STOP! Hammer time", NONE),
+    ("stop_in_the_name_of_love", "stop! in the name of love", NONE),
+    ("stop_collaborate_and_listen", "Stop, collaborate and listen", NONE),
+    # …but a line that could be meant stays an opt-out, as does a STOP beside the song.
+    ("stop_right_now", "Stop right now", OUT),
+    ("stop_wait_a_minute_who", "stop. wait a minute who gave u this number", OUT),
+    ("hammer_time_then_stop_texting", "STOP. Hammer time. And stop texting me", OUT),
+    ("stop_who_is_this", "Stop. Who is this?", OUT),
 ]
 
 
