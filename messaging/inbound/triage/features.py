@@ -12,10 +12,11 @@ text-speak expanded, letters typed three times counted once), then split into wo
 * Digits are shapes, not values: a run of five or more digits (a phone number's part) is
   ``#long``, three or four digits (a sum of money) ``#mid``; one or two digits (an age) stay.
 * Everyday figures of speech about dying, killing and passing out ("died laughing", "dying
-  for a brew", "my phone died", "the heat is killing me", "nodding off in a meeting") are
-  read as the one word ``idiom``: their words weigh towards risk everywhere else, and the
-  model learns from the corpus's everyday replies that the idiom does not. Only set phrases
-  are read this way; the rest of the reply is read as written.
+  for a brew", "my phone died", "the heat is killing me", "nodding off in a meeting"), and
+  "I'm dead" said laughing ("im dead 😂"), are read as the one word ``idiom``: their words
+  weigh towards risk everywhere else, and the model learns from the corpus's everyday
+  replies that the idiom does not. Only set phrases are read this way; the rest of the
+  reply is read as written.
 
 Every feature present counts once; the vector is scaled to unit length, so a long reply does
 not outweigh a short one.
@@ -46,6 +47,13 @@ _IDIOM = re.compile(
 )
 
 
+# "I'm dead" said laughing ("im dead 😂", "lmao i'm dead"): the one who writes is alive.
+_LAUGHING_DEAD = re.compile(
+    r"\bi am dead(?= ?(?:😂|🤣|💀|☠|\blol\b|\blmao\b|\blmfao\b|\bhaha))|"
+    r"(?:😂|🤣|💀|\blol\b|\blmao\b|\blmfao\b|\bhaha\w*) ?i am dead\b"
+)
+
+
 def words_of(text: str) -> list[str]:
     """The words of a reply as the model reads them (normalised, digits as shapes)."""
     prepared = unicodedata.normalize("NFKC", text).translate(APOSTROPHES)
@@ -55,6 +63,7 @@ def words_of(text: str) -> list[str]:
 def words_of_normal(normal: str) -> list[str]:
     """The words of already normalised text (what the rules read), digits as shapes and
     figures of speech as ``idiom``."""
+    normal = _LAUGHING_DEAD.sub(" idiom ", normal)
     return [_shape(word) for word in _WORD.findall(_IDIOM.sub(" idiom ", normal))]
 
 

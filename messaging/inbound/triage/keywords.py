@@ -62,7 +62,19 @@ HELP_KEYWORDS: frozenset[str] = frozenset({"help", "info"})
 
 # Spellings of Twilio's keywords that Twilio itself would miss but mean the same.
 _OPT_OUT_SPELLINGS: frozenset[str] = frozenset(
-    {"stop all", "opt out", "opt-out", "unsub", "remove", "remove me", "no more"}
+    {
+        "stop all",
+        "opt out",
+        "opt-out",
+        "unsub",
+        "remove",
+        "remove me",
+        "no more",
+        "block",
+        "block me",
+        "block this",
+        "block this number",
+    }
 )
 
 # Words that may surround a keyword without changing what the message asks for.

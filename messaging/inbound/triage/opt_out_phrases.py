@@ -59,6 +59,10 @@ _HOPE_OR_NEGATION_BEFORE = re.compile(
 _REPORTED_OR_DENIAL_BEFORE = re.compile(
     rf"\b(?:{_DENIAL}|told \w+|said|says|saying)\s+(?:\w+\s+)?$"
 )
+# Someone else's habit, not a request: "you don't text me any more", "why do you never text".
+_COMPLAINT_REPORTED_OR_DENIAL_BEFORE = re.compile(
+    rf"\b(?:{_DENIAL}|told \w+|said|says|saying|you|why do you|why don't you)\s+(?:\w+\s+)?$"
+)
 # Quoting the instruction: "reply STOP to opt out".
 _INSTRUCTION_OR_DENIAL_BEFORE = re.compile(
     rf"\b(?:{_DENIAL}|(?:stop|end|unsubscribe|reply \w+|text \w+) to)\s+(?:\w+\s+)?$"
@@ -100,7 +104,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "enough_of_the_texts",
         re.compile(
-            r"\b(?:enough|pack it in|leave it out|leave me alone|done|had enough|stop) (?:with|of) "
+            r"\b(?:enough|pack it in|leave it out|leave me alone|done|had enough|stop|quit it|"
+            r"give it a rest) (?:with|of) "
             rf"(?:the|these|those|your|all the|all these|all your) {_MESSAGES}\b"
             rf"|\b(?:discontinue|cease|cancel|end) (?:these|the|this|your|all) (?:{_MESSAGES}|"
             r"service)\b"
@@ -158,6 +163,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:remove|delete|erase) (?:me|my (?:number|no|details|phone)|this (?:number|no))\b"
             r"|\b(?:wipe|lose) (?:my|this) (?:number|no|details)\b"
+            rf"|\b(?:wipe|delete|remove|scrub|erase) (?:me|my (?:number|no|details)) (?:off|from) "
+            rf"(?:your|the|this) {_LISTS}\b"
         ),
         _QUESTION_OR_DENIAL_BEFORE,
     ),
@@ -183,13 +190,21 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(?:don't|do not|never|(?:can|could) you not) (?:ever )?(?:text|message|contact|sms|"
             r"send) "
             r"(?:me |this number |this phone |us |here )?"
-            r"(?:again|any more|ever|no more|anything else|nothing else|after this)\b"
+            r"(?:again|any more|ever|no more|anything else|nothing else|after this|at all)\b"
             r"|\b(?:don't|do not|never|(?:can|could) you not) (?:ever )?(?:text|message|contact|"
             r"sms)(?: (?:me|this number|this phone|us|here))?(?: (?:please|thanks|ta|cheers|x))*"
             r" ?[.!]* ?$"
             r"|\b(?:don't|do not) send (?:me )?(?:any more|anything else|nothing else|no more)\b"
         ),
-        _REPORTED_OR_DENIAL_BEFORE,
+        _COMPLAINT_REPORTED_OR_DENIAL_BEFORE,
+    ),
+    (
+        "relayed_stop",
+        re.compile(
+            r"\b(?:says|said|told me|wants me) to tell you to stop+(?: (?:texting|messaging|"
+            r"sending (?:these|them|me)))?(?: (?:please|now))? ?(?:[.!]|$)"
+        ),
+        DENIAL_BEFORE,
     ),
     (
         "do_not_bother_texting",
@@ -202,6 +217,9 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(?:keep|carry on) (?:texting|messaging|sending)(?: me| these| them)? and see\b"
             r"|\b(?:text|message) (?:me|this number) again and (?:i'll|ill|i will|you'll|see) "
             r"(?:ram|smash|find|kill|batter|hurt|come|report|sort|what|do)\b"
+            r"|\bone more (?:text|message) and (?:you're|your|you are|you'll|i'll|ill|i will|i'm|"
+            r"im) (?:getting|get|gonna|going to|blocked|reported|report|block|find|come|smash|"
+            r"kill|batter|hurt)\b"
             r"|\b(?:i'll|ill|i will) (?:stab|kill|hurt|find|smash|batter|report|sort) you\b"
             r"[^.?!]{0,20}\bif you (?:text|message|contact) (?:me |this number )?again\b"
         ),
@@ -242,6 +260,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"(?<!had )(?<!got )(?<!get )(?<!getting )(?<!received )"
             rf"\bno more (?:of )?(?:these |your |the )?{_MESSAGES}\b(?! from)"
             r"|\bno more (?:of )?(?:these|them)(?= ?(?:[.!,]|$| thanks| please| ta\b| cheers| x\b))"
+            r"|\benough(?: now)?\W+no more\W*$"
         ),
         DENIAL_BEFORE,
     ),

@@ -58,6 +58,10 @@ OVERDOSE_SIGNS: Rows = [
         r"neighbour|mate|friend|cousin|brother|sister|one) (?:\w+ ){0,4}?(?:died|have died|"
         r"has died|dead|in the ground|gone)\b(?! (?:laughing|tired|good|for))",
         r"\bfound (?:him|her|them|\w+) dead\b|\bfuneral\b|\b(?:a |another )?death at\b",
+        # A death told as bare news, a name and "is dead" opening a sentence ("Kev's dead.").
+        r"(?:^|[.!?] )(?!(?:it|that|this|everything|town|place|party|chat|phone|battery|line|"
+        r"game|night|market|group|road|street|club|pub|bar|car|signal|wifi)\b)[a-z]+(?:'s| is) dead"
+        r"(?:[.!?]|$)",
         r"\blost (?:my |our |another |\d+ |two |three )?(?:best )?(?:friend|mate|son|daughter|"
         r"brother|sister|partner|people|lads|one) (?:\w+ ){0,2}?to\b",
     )),
@@ -141,6 +145,7 @@ SELF_HARM_SIGNS: Rows = [
         r"\bonly thing (?:stopping|keeping) me\b|\bwake up disappointed\b",
         r"\b(?:rather|better) be dead\b|\b(?:do not|never) want to live\b|\b(?:the|my|dark|"
         r"suicidal|bad) thoughts (?:are|r) back\b|\bsectioned\b",
+        r"\bbefore i do something(?! else)\b|"
         r"\b(?:about to|going to|might|could) do something (?:stupid|silly|daft)\b|"
         r"\b(?:canal|river|sea|bridge|water|tracks) (?:is |are )?(?:calling|callin) me\b",
     )),
@@ -168,6 +173,9 @@ SELF_HARM_SIGNS: Rows = [
         r"\b(?:made|make) (?:up )?my (?:mind|decision)\b|\btoo late for me\b",
         r"\b(?:do not|don't) (?:try (?:and|to) )?(?:find|look for) me\b",
         r"\b(?:goodbye|bye) (?:world|everyone|all)\b|\bsay (?:bye|goodbye) to (?:someone|you)\b",
+        # A goodbye beside a gravestone or a coffin, as emoji.
+        r"(?:👋|\bbye\b|\bsee you\b|\bcya\b|\bgoodbye\b) ?(?:🪦|⚰)|(?:🪦|⚰)\ufe0f? ?"
+        r"(?:👋|\bsee you\b|\bcya\b|\bbye\b|\bgoodbye\b)",
         r"\blast (?:text|message) (?:you will|youll|you'll) (?:get|ever get)\b",
         r"\b(?:gave|given|giving) (?:away )?my (?:dog|cat|pets?) (?:to|away)\b|\bsorted (?:all )?"
         r"my (?:stuff|things|affairs)\b",

@@ -137,6 +137,16 @@ REPLIES = [
     ("knife", "he's got a knife", {RISK}, {VIOLENCE}),
     ("stabbed", "my brother got stabbed last night", {RISK}, {VIOLENCE}),
     ("kill_me", "they said they'd kill me if I stop", {RISK}, {VIOLENCE}),
+    # The quietest disclosures (a fifth author's): a goodbye in emoji, an act put off a
+    # moment, a death told as bare news.
+    ("goodbye_gravestone", "👋🪦 see ya", {RISK}, {SELF_HARM}),
+    (
+        "before_i_do_something",
+        "i need someone to talk to before i do something",
+        {RISK, HELP},
+        {SELF_HARM},
+    ),
+    ("bare_death_news", "Kev's dead. Thats all.", {RISK}, {OVERDOSE}),
     ("threatened", "they threatened my family", {RISK}, {VIOLENCE, EXPLOITATION}),
     ("robbed", "I was robbed and they took my phone", {RISK}, {EXPLOITATION, VIOLENCE}),
     # Hostile: abuse and threats at the sender.
@@ -200,6 +210,9 @@ REPLIES = [
     ("quit_heroin", "I quit heroin last year", {OTHER}, set()),
     ("phone_died", "my phone died", {OTHER}, set()),
     ("dead_laughing", "im dead 😂", {OTHER}, set()),
+    ("dead_laughing_lmao", "lmao im dead, my nan got this text too", {OTHER}, set()),
+    ("town_dead", "town's dead tonight.", {OTHER}, set()),
+    ("before_something_else", "let me eat before i do something else", {OTHER}, set()),
     ("empty", "", {OTHER}, set()),
     ("hello", "hello?", {OTHER}, set()),
     ("no_help_wanted", "i dont want ur help", {OTHER}, set()),

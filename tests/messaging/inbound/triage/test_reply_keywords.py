@@ -210,6 +210,31 @@ PHRASINGS = [
     ("stop_wait_a_minute_who", "stop. wait a minute who gave u this number", OUT),
     ("hammer_time_then_stop_texting", "STOP. Hammer time. And stop texting me", OUT),
     ("stop_who_is_this", "Stop. Who is this?", OUT),
+    # A fifth author's opt-outs the rules first missed, each beside its near-misses.
+    ("relayed_stop", "i am 14 who is this. my mum says to tell you to stop", OUT),
+    ("relayed_stop_question", "did she tell you to stop?", NONE),
+    ("relayed_stop_by", "she said to tell you to stop by later", NONE),
+    ("enough_no_more", "enough now. no more", OUT),
+    ("enough_is_enough_help", "enough is enough, i want help", NONE),
+    ("no_more_gear", "no more gear for me", NONE),
+    ("quit_it_with_the_texts", "Quit it with the texts yeah", OUT),
+    ("quit_it_with_the_gear", "quit it with the gear", NONE),
+    ("wipe_me_off_system", "wipe me off ur system", OUT),
+    ("out_of_the_care_system", "how do i get my son out of the care system", NONE),
+    ("one_more_text_threat", "one more text and ur getting a visit", OUT),
+    ("one_more_text_believe", "one more text and i will believe you", NONE),
+    (
+        "dont_text_me_at_all",
+        "can u not text me this early please, actually just dont text me at all",
+        OUT,
+    ),
+    ("block", "Block", OUT),
+    ("block_me", "block me", OUT),
+    ("block_the_seller", "block the number that sold it", NONE),
+    # Someone who misses the texts is not opting out.
+    ("you_dont_text_any_more", "you dont text me any more", NONE),
+    ("why_never_text_any_more", "why do you never text me any more", NONE),
+    ("why_dont_you_text", "why dont you text me any more x", NONE),
 ]
 
 
