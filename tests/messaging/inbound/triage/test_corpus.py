@@ -26,8 +26,8 @@ README = (CORPUS_DIR / "README.md").read_text(encoding="utf-8")
 _DRAMA = re.compile(r"\+447700900\d{3}")
 
 
-def test_the_corpus_is_at_least_three_thousand_three_hundred_replies() -> None:
-    assert len(CORPUS) >= 3_300
+def test_the_corpus_is_at_least_two_thousand_seven_hundred_replies() -> None:
+    assert len(CORPUS) >= 2_700
 
 
 @pytest.mark.parametrize("kind", list(RiskKind), ids=str)
@@ -40,9 +40,9 @@ def test_every_label_has_at_least_one_hundred_and_forty_examples(label: Label) -
     assert sum(label in e.labels for e in CORPUS) >= 140
 
 
-def test_four_authors_wrote_the_corpus_and_every_reply_names_its_author() -> None:
+def test_three_authors_wrote_the_corpus_and_every_reply_names_its_author() -> None:
     authors = by_author(CORPUS)
-    assert set(authors) == {"author-a", "author-b", "author-c", "author-e"}
+    assert set(authors) == {"author-a", "author-b", "author-c"}
     assert all(len(written) >= 500 for written in authors.values())
     for written in authors.values():  # each author wrote every kind and every label
         assert all(any(kind in e.risk_kinds for e in written) for kind in RiskKind)
