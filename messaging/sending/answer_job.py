@@ -28,9 +28,7 @@ from messaging.db import db, utcnow
 from messaging.models import OutboxMessage
 from messaging.queues import SEND, enqueue, get_queue
 from messaging.sending.claims import claim_rows
-from messaging.sending.guard import BatchGuard
-from messaging.sending.outcomes import record_outcomes
-from messaging.sending.send_job import dispatch_batch
+from messaging.sending.send_job import send_claimed
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +43,9 @@ def send_answers(outbox_ids: list[int]) -> dict[str, int]:
         blocked = blocked_hashes(session, (c.phone_hash for c in claimed))
     if not claimed:
         return {"claimed": 0}
-    guard = BatchGuard(
-        None,
-        token,
-        [c.id for c in claimed],
-        [c.phone_hash for c in claimed],
-        lease_until=lease_until,
-        lease_seconds=rt.settings.lease_seconds,
-        blocked=blocked,
-    )
-    outcomes = dispatch_batch(claimed, guard)
-    again = record_outcomes(None, token, outcomes)
+    counts, again = send_claimed(None, token, claimed, blocked, lease_until)
     if again:
         queue_answers(rt.redis, again)
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
     log.info("answers batch %s: %s", token, counts)
     return counts
 

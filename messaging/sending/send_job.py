@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
@@ -72,25 +73,36 @@ def send_batch(campaign_id: int, outbox_ids: list[int]) -> dict[str, int]:
     if not claimed:
         return {"claimed": 0}
     log.info("campaign %s: batch %s claimed %s rows", campaign_id, token, len(claimed))
+    counts, again = send_claimed(campaign_id, token, claimed, blocked, lease_until)
+    if again:
+        _queue_again(campaign_id, again)
+    finish_if_done(campaign_id)
+    log.info("campaign %s: batch %s done %s", campaign_id, token, counts)
+    return counts
+
+
+def send_claimed(
+    campaign_id: int | None,
+    token: str,
+    claimed: list[Claimed],
+    blocked: set[str],
+    lease_until: datetime,
+) -> tuple[dict[str, int], list[int]]:
+    """Send claimed rows (a campaign's, or analysts' answers when ``campaign_id`` is None)
+    under one batch guard and record what came of each: how many ended in each status, and
+    the rows to queue again."""
     guard = BatchGuard(
         campaign_id,
         token,
         [c.id for c in claimed],
         [c.phone_hash for c in claimed],
         lease_until=lease_until,
-        lease_seconds=rt.settings.lease_seconds,
+        lease_seconds=runtime.current().settings.lease_seconds,
         blocked=blocked,
     )
     outcomes = dispatch_batch(claimed, guard)
     again = record_outcomes(campaign_id, token, outcomes)
-    if again:
-        _queue_again(campaign_id, again)
-    finish_if_done(campaign_id)
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    log.info("campaign %s: batch %s done %s", campaign_id, token, counts)
-    return counts
+    return dict(Counter(outcome.status for outcome in outcomes)), again
 
 
 def dispatch_batch(rows: list[Claimed], guard: BatchGuard) -> list[Outcome]:
