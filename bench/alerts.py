@@ -32,7 +32,6 @@ two-core machine hides.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -40,7 +39,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -58,6 +56,9 @@ from bench.callbacks import (
     free_port,
     start_gunicorn,
     write_texted,
+)
+from bench.callbacks import (
+    fire as fire_requests,
 )
 
 INBOUND_PATH = "/webhooks/twilio/inbound"
@@ -146,56 +147,14 @@ def signed_replies(numbers: list[str], port: int, seed: int) -> list[tuple[str, 
 
 def fire(port: int, requests: list[tuple[str, bytes, str]], clients: int) -> dict:
     """Post every reply from ``clients`` keep-alive threads; the start time and latency of each."""
-    started: dict[str, float] = {}
-    latencies: list[float] = [0.0] * len(requests)
-    statuses: list[int] = [0] * len(requests)
-    cursor = iter(range(len(requests)))
-    lock = threading.Lock()
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                index = next(cursor, None)
-            if index is None:
-                break
-            sid, body, signature = requests[index]
-            began = time.time()
-            started[sid] = began
-            for attempt in range(2):  # a keep-alive connection the server closed: reconnect
-                try:
-                    conn.request(
-                        "POST",
-                        INBOUND_PATH,
-                        body=body,
-                        headers={
-                            "Content-Type": "application/x-www-form-urlencoded",
-                            "X-Twilio-Signature": signature,
-                        },
-                    )
-                    response = conn.getresponse()
-                    response.read()
-                    statuses[index] = response.status
-                    break
-                except (ConnectionError, http.client.HTTPException):
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                    if attempt:
-                        statuses[index] = -1
-            latencies[index] = time.time() - began
-        conn.close()
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    ordered = sorted(latencies)
+    fired = fire_requests(
+        port, [(body, signature) for _, body, signature in requests], clients, path=INBOUND_PATH
+    )
     return {
-        "started": started,
-        "ok": sum(1 for s in statuses if s == 200),
-        "p50_ms": round(percentile(ordered, 0.50) * 1000, 2),
-        "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
+        "started": {sid: at for (sid, _, _), at in zip(requests, fired["started_at"], strict=True)},
+        "ok": sum(1 for status in fired["statuses"] if status == 200),
+        "p50_ms": fired["p50_ms"],
+        "p99_ms": fired["p99_ms"],
     }
 
 

@@ -266,11 +266,17 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, l
 
 
 def fire(
-    port: int, requests: list[tuple[bytes, str]] | list[None], clients: int, method: str = "POST"
+    port: int,
+    requests: list[tuple[bytes, str]] | list[None],
+    clients: int,
+    method: str = "POST",
+    path: str = STATUS_PATH,
 ) -> dict:
-    """Send every request from ``clients`` threads (keep-alive); time each one."""
+    """Send every request (signed form bodies POSTed to ``path``, or GETs of /health) from
+    ``clients`` threads (keep-alive); time each one, and note when each began (wall clock)."""
     statuses: list[int] = [0] * len(requests)
     latencies: list[float] = [0.0] * len(requests)
+    started_at: list[float] = [0.0] * len(requests)
     cursor = iter(range(len(requests)))
     lock = threading.Lock()
 
@@ -282,6 +288,7 @@ def fire(
             if index is None:
                 break
             item = requests[index]
+            started_at[index] = time.time()
             began = time.perf_counter()
             for attempt in range(2):  # a keep-alive connection the server closed: reconnect
                 try:
@@ -289,7 +296,7 @@ def fire(
                         body, signature = item  # type: ignore[misc]
                         conn.request(
                             "POST",
-                            STATUS_PATH,
+                            path,
                             body=body,
                             headers={
                                 "Content-Type": "application/x-www-form-urlencoded",
@@ -324,6 +331,7 @@ def fire(
 
     return {
         "statuses": statuses,
+        "started_at": started_at,
         "per_second": round(len(requests) / elapsed, 1),
         "p50_ms": percentile(0.50),
         "p99_ms": percentile(0.99),
