@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import func, select
 
 from campaigns import lifecycle
 from messaging import runtime
 from messaging.db import db
-from messaging.models import MessageTemplate, Service
+from messaging.models import MessageTemplate, OutboxMessage, Service
 from tests.browser.helpers import Tab
 from tests.support.factories import make_contacts, make_line, make_user
 from tests.support.live import live_stack, start_worker_process, stop_process, wait_until
@@ -93,7 +94,21 @@ def _loop(chromium, artifacts, stack, smtp, campaign_id, expect) -> None:  # typ
             requests.get(f"{stack.carrier.base_url}/_sandbox/stats", timeout=5).json()["accepted"]
         )
 
+    def recorded_sends() -> int:  # the worker has recorded each text's message id
+        with stack.app.app_context():
+            return db.session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.campaign_id == campaign_id,
+                    OutboxMessage.provider_id.is_not(None),
+                )
+            )
+
     assert wait_until(lambda: carrier_texts() == len(NUMBERS), timeout=30), "campaign not sent"
+    # A reply links to the text it answers once the worker has recorded that text; the
+    # carrier accepting it is a moment earlier.
+    assert wait_until(lambda: recorded_sends() == len(NUMBERS), timeout=30), "sends unrecorded"
 
     # Someone texts back a disclosure; within moments the on-call contact gets an e-mail.
     injected = requests.post(
