@@ -11,12 +11,13 @@ force and line ids only; what leaves this module about other forces is counts an
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import any_, func, literal, select, union, union_all
 from sqlalchemy.orm import Session
 
 from messaging.models import Contact, Force, Line
@@ -171,67 +172,70 @@ def _forces(session: Session, ids: set[int]) -> dict[int, Force]:
     return {f.id: f for f in session.scalars(select(Force).where(Force.id.in_(ids)))}
 
 
-def every_forces_links(session: Session) -> dict[int, CrossForceLinks]:
-    """Every force's cross-force links at once: one pass over the numbers two or more forces
-    hold (contacts grouped along the (number, force) index, then the lines' own numbers), for
-    the benchmark and any national job."""
-    held: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    shared = (
+def numbers_across_forces(session: Session) -> dict[str, dict[int, set[int]]]:
+    """(number → force → its lines) for every number that lines of two or more forces hold,
+    as a contact or as a line's own number; one grouping pass over the contacts.
+
+    The contacts are grouped along the (number, force) index, keeping the numbers of two or
+    more forces; those and the lines' own numbers are then looked up along the same index in
+    the same statement. PostgreSQL is given the numbers as one array (``= ANY(ARRAY(…))``,
+    evaluated once), which it reads along the index; given ``IN (…)`` it misjudges how few
+    numbers the grouping keeps and scans every contact a second time.
+    """
+    on_several = (
         select(Contact.phone_hash)
         .where(Contact.phone_hash.is_not(None))
         .group_by(Contact.phone_hash)
         # Two or more forces: cheaper than counting distinct forces (no sort per number).
         .having(func.min(Contact.force_id) != func.max(Contact.force_id))
     )
+    own_numbers = select(Line.line_number_hash).where(Line.line_number_hash.is_not(None))
+    candidates = union(on_several, own_numbers)
     holders = select(Contact.phone_hash, Contact.force_id, Contact.line_id)
+    if session.get_bind().dialect.name == "postgresql":
+        holders = holders.where(
+            Contact.phone_hash == any_(func.array(candidates.scalar_subquery()))
+        )
+    else:
+        holders = holders.where(Contact.phone_hash.in_(candidates))
+    held: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for phone_hash, force_id, line_id in session.execute(across_forces(holders)):
+        held[phone_hash][force_id].add(line_id)
+    lines = select(Line.line_number_hash, Line.force_id, Line.id)
     for phone_hash, force_id, line_id in session.execute(
-        across_forces(holders.where(Contact.phone_hash.in_(shared)))
+        across_forces(lines.where(Line.line_number_hash.is_not(None)))
     ):
         held[phone_hash][force_id].add(line_id)
-    own_numbers = session.execute(
-        across_forces(
-            select(Line.line_number_hash, Line.force_id, Line.id).where(
-                Line.line_number_hash.is_not(None)
-            )
-        )
-    ).all()
-    wanted = sorted({phone_hash for phone_hash, _, _ in own_numbers} - set(held))
-    for start in range(0, len(wanted), 500):
-        chunk = holders.where(Contact.phone_hash.in_(wanted[start : start + 500]))
-        for phone_hash, force_id, line_id in session.execute(across_forces(chunk)):
-            held[phone_hash][force_id].add(line_id)
-    for phone_hash, force_id, line_id in own_numbers:
-        held[phone_hash][force_id].add(line_id)
-    return _fold_national(session, held)
+    return {number: per_force for number, per_force in held.items() if len(per_force) > 1}
 
 
-def _fold_national(
-    session: Session, held: dict[str, dict[int, set[int]]]
-) -> dict[int, CrossForceLinks]:
-    """Every force's links from (number → force → lines), in one pass over the numbers."""
-    shared = {h: per_force for h, per_force in held.items() if len(per_force) > 1}
+def every_forces_links(session: Session) -> dict[int, CrossForceLinks]:
+    """Every force's cross-force links at once, from one national pass
+    (:func:`numbers_across_forces`): for the national picture and the benchmark."""
+    shared = numbers_across_forces(session)
     forces = _forces(session, {f for per_force in shared.values() for f in per_force})
     codes = {force_id: force.code for force_id, force in forces.items()}
     found: dict[int, CrossForceLinks] = {}
     lines_of: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     numbers_of: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for phone_hash, per_force in shared.items():
-        total = sum(len(lines) for lines in per_force.values())
+        total = sum(map(len, per_force.values()))
         holders = sorted(per_force, key=codes.__getitem__)
-        for force_id, lines in per_force.items():
-            links = found.get(force_id) or found.setdefault(force_id, CrossForceLinks(force_id))
+        for force_id in holders:
+            lines = per_force[force_id]
+            links = found.get(force_id)
+            if links is None:
+                links = found[force_id] = CrossForceLinks(force_id)
+            others = [f for f in holders if f != force_id]
             links.numbers.append(
                 LinkedNumber(
-                    phone_hash=phone_hash,
-                    own_lines=sorted(lines),
-                    other_lines=total - len(lines),
-                    other_forces=[codes[f] for f in holders if f != force_id],
+                    phone_hash, sorted(lines), total - len(lines), [codes[f] for f in others]
                 )
             )
-            for other, other_lines in per_force.items():
-                if other != force_id:
-                    lines_of[force_id][other] |= other_lines
-                    numbers_of[force_id][other] += 1
+            mine, counted = lines_of[force_id], numbers_of[force_id]
+            for other in others:
+                mine[other] |= per_force[other]
+                counted[other] += 1
     for force_id, links in found.items():
         links.numbers.sort(key=lambda n: (-n.other_lines, n.phone_hash))
         links.forces = [
@@ -250,14 +254,8 @@ def _fold_national(
 
 def pair_counts(session: Session) -> dict[tuple[str, str], int]:
     """How many numbers each pair of forces shares (codes in order): counts, nothing else."""
-    found = appearances()
-    pairs = select(found.c.phone_hash, found.c.force_id).distinct().subquery()
-    a, b = pairs.alias("a"), pairs.alias("b")
-    query = (
-        select(a.c.force_id, b.c.force_id, func.count())
-        .join(b, (a.c.phone_hash == b.c.phone_hash) & (a.c.force_id < b.c.force_id))
-        .group_by(a.c.force_id, b.c.force_id)
-    )
-    rows = session.execute(across_forces(query)).all()
     codes = dict(session.execute(select(Force.id, Force.code)).all())
-    return {(codes[x], codes[y]): n for x, y, n in rows}
+    counts: Counter[tuple[str, str]] = Counter()
+    for per_force in numbers_across_forces(session).values():
+        counts.update(combinations(sorted(codes[f] for f in per_force), 2))
+    return dict(counts)

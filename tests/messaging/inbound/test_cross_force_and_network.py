@@ -90,3 +90,26 @@ def test_the_line_network_explains_every_edge(app: Flask) -> None:
     possible = edges[("mentions_possible_line", f"line:{one.id}", "possible:1")]
     assert possible.replies == [new_a.id, new_b.id]
     assert "THEIRS" not in repr(network.as_json())  # another force's line is no node
+
+
+@pytest.mark.postgres
+def test_a_lines_own_number_among_another_forces_contacts_links_the_two_forces(
+    app: Flask,
+) -> None:
+    a, b = make_force("AAA"), make_force("BBB")
+    theirs = make_line(
+        force=b, line_number="+447700900650", line_number_hash=lookup_hash("+447700900650")
+    )
+    ours = make_line(force=a)
+    make_contacts(ours, ["+447700900650", "+447700900651"])
+    make_contacts(make_line(force=a), ["+447700900651"])  # two of one force's lines: no link
+    everyone = every_forces_links(db.session)
+    assert [(n.own_lines, n.other_lines, n.other_forces) for n in everyone[a.id].numbers] == [
+        ([ours.id], 1, ["BBB"])
+    ]
+    assert [(n.own_lines, n.other_forces) for n in everyone[b.id].numbers] == [
+        ([theirs.id], ["AAA"])
+    ]
+    assert everyone[a.id].numbers[0].phone_hash == lookup_hash("+447700900650")
+    assert pair_counts(db.session) == {("AAA", "BBB"): 1}
+    assert everyone[a.id].sentence() == cross_force_links(db.session, a.id).sentence()
