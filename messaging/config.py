@@ -64,7 +64,7 @@ class Settings:
     )
     batch_size: int = 100
     lease_seconds: int = 120
-    reconcile_grace_seconds: int = 30  # how long a timed-out send may still be in flight
+    reconcile_grace_seconds: float = 30.0  # how long a timed-out send may still be in flight
     gateway_concurrency: int = 32
     gateway_timeout_s: float = 10.0  # per gateway request; the reconcile grace must exceed it
     tick_seconds: float = 5.0  # how often each worker offers to run the reconciliation tick
@@ -314,7 +314,7 @@ def _sending(env: Mapping[str, str]) -> dict[str, Any]:
         "gateway_concurrency": _int(env, "PESTER_GATEWAY_CONCURRENCY", 32),
         "gateway_timeout_s": _float(env, "PESTER_GATEWAY_TIMEOUT", 10.0),
         "lease_seconds": _int(env, "PESTER_LEASE_SECONDS", 120),
-        "reconcile_grace_seconds": _int(env, "PESTER_RECONCILE_GRACE_SECONDS", 30),
+        "reconcile_grace_seconds": _positive(env, "PESTER_RECONCILE_GRACE_SECONDS", 30.0),
         "max_attempts": _int(env, "PESTER_MAX_ATTEMPTS", 5),
         "tick_seconds": _float(env, "PESTER_TICK_SECONDS", 5.0),
         "queue_prefix": env.get("PESTER_QUEUE_PREFIX") or "pester",

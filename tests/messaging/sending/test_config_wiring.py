@@ -40,6 +40,16 @@ def test_price_per_segment_is_read_from_the_environment(tmp_path: Path) -> None:
         _load(tmp_path, PESTER_PRICE_PER_SEGMENT_PENCE="cheap")
 
 
+def test_the_reconcile_grace_may_be_a_fraction_of_a_second_but_not_nothing(
+    tmp_path: Path,
+) -> None:
+    assert _load(tmp_path).reconcile_grace_seconds == 30.0
+    assert _load(tmp_path, PESTER_RECONCILE_GRACE_SECONDS="0.5").reconcile_grace_seconds == 0.5
+    for wrong in ("0", "-1", "soon"):
+        with pytest.raises(ConfigurationError, match="PESTER_RECONCILE_GRACE_SECONDS"):
+            _load(tmp_path, PESTER_RECONCILE_GRACE_SECONDS=wrong)
+
+
 @pytest.mark.parametrize("kind", list(SenderKind))
 def test_each_sender_type_has_its_own_rate_defaulting_to_carrier_guidance(
     tmp_path: Path, kind: SenderKind
