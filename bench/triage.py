@@ -14,16 +14,17 @@ thread, measured in CPU seconds (one core) and wall seconds.
 
 --holdout PATH scores an extra labelled JSONL file (the corpus format) with a model trained
 on the whole shipped corpus. The file is only read for scoring: training reads the corpus
-directory alone, and a holdout inside it is refused.
+directory alone, and a holdout inside it is refused. --sample N runs on a stratified share
+of about N corpus replies instead of all of them (a quick run: the tests' smoke run).
 
-Prints ONE JSON object: {"examples", "authors", "split", "test", "rules_test", "cv",
+Prints ONE JSON object: {"examples", "sampled", "authors", "split", "test", "rules_test", "cv",
 "rules_cv", "cross_author", "rules_cross_author", "throughput", "targets", ["holdout",
 "rules_holdout"]}; each figure set holds examples, per-label precision/recall/f1, macro_f1,
 risk_recall, risk_precision, risk_kind_recall, opt_out_precision, opt_out_recall and
 needs_person_share; "cross_author" holds one figure set per author ("folds", each with the
 replies left out) and their "mean".
 
-    python bench/triage.py [--seed 12] [--folds 5] [--holdout PATH]
+    python bench/triage.py [--seed 12] [--folds 5] [--holdout PATH] [--sample N]
 """
 
 from __future__ import annotations
@@ -168,10 +169,19 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--replies", type=int, default=5000, help="replies timed for throughput")
     parser.add_argument("--holdout", type=Path, help="an extra labelled JSONL file to score")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="a quick run on about N corpus replies (a stratified share), not the whole corpus",
+    )
     args = parser.parse_args()
 
     extra = load_holdout(args.holdout) if args.holdout is not None else None
     examples = load_corpus()
+    if args.sample:
+        share = max(1, len(examples) // args.sample)
+        examples = k_folds(examples, k=share, seed=args.seed)[0]
     train_part, test_part = split(examples, seed=args.seed)
     model = trained(train_part)
     test = score(test_part, with_model(model))
@@ -183,6 +193,7 @@ def main() -> None:
     result = {
         "bench": "triage",
         "examples": len(examples),
+        "sampled": bool(args.sample),
         "authors": {author: len(written) for author, written in by_author(examples).items()},
         "split": {"seed": args.seed, "train": len(train_part), "test": len(test_part)},
         "test": test,

@@ -84,7 +84,7 @@ SMOKE = {
     "normalise": ["--inputs", "200", "--pool", "50"],
     "sandbox_throughput": ["--texts", "20", "--baseline-texts", "10"],
     "send": ["--recipients", "20", "--baseline-sample", "10"],
-    "triage": ["--folds", "2", "--replies", "100"],
+    "triage": ["--folds", "2", "--replies", "100", "--sample", "500"],
 }
 
 
