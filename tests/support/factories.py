@@ -16,7 +16,7 @@ from campaigns.auth import create_user
 from messaging.config import Settings, test_settings
 from messaging.content.sms_templates import placeholders_used
 from messaging.crypto import lookup_hash
-from messaging.db import Base, db
+from messaging.db import db
 from messaging.intake.phone_numbers import normalise
 from messaging.models import (
     Contact,
@@ -30,7 +30,8 @@ from messaging.models import (
     TemplateVersion,
     User,
 )
-from messaging.seed import ensure_a_force, seed_reference_data
+from messaging.seed import ensure_a_force
+from tests.support.schema import fresh_database
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -61,11 +62,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     app.test_client_class = IsolatingClient
     with app.app_context():
         assert db.engine is not None
-        if db.engine.dialect.name == "postgresql":
-            Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
-        with db.transaction() as session:
-            seed_reference_data(session)
+        fresh_database(db.engine)
         yield app
         db.session.remove()
     db.dispose()

@@ -17,9 +17,9 @@ from werkzeug.serving import make_server
 
 from campaigns.app import create_app
 from messaging.config import Settings, test_settings
-from messaging.db import Base, db
+from messaging.db import db
 from messaging.sandbox import CarrierConfig, SandboxCarrier
-from messaging.seed import seed_reference_data
+from tests.support.schema import fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -154,11 +154,7 @@ def live_stack(
     app.test_client_class = IsolatingClient
     with app.app_context():
         assert db.engine is not None
-        if db.engine.dialect.name == "postgresql":
-            Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
-        with db.transaction() as session:
-            seed_reference_data(session)
+        fresh_database(db.engine)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -21,7 +21,7 @@ from campaigns import lifecycle
 from campaigns.auth import create_user
 from messaging import runtime
 from messaging.config import Settings, test_settings
-from messaging.db import Base, db
+from messaging.db import db
 from messaging.models import (
     Campaign,
     CampaignState,
@@ -32,11 +32,11 @@ from messaging.models import (
     User,
 )
 from messaging.sandbox import CarrierConfig, SandboxCarrier
-from messaging.seed import seed_reference_data
 from messaging.sending.reconcile import tick
 from messaging.sending.worker import run_worker
 from tests.support.factories import make_contacts
 from tests.support.live import process_env, start_worker_process, stop_process
+from tests.support.schema import fresh_database
 
 SERVICE_SID = "MG" + "ab" * 16
 FINISHED = (CampaignState.COMPLETED, CampaignState.CANCELLED)
@@ -277,11 +277,7 @@ def pipeline(
     settings = test_settings(tmp_path, **options)
     runtime.configure(settings)
     assert db.engine is not None
-    if db.engine.dialect.name == "postgresql":
-        Base.metadata.drop_all(db.engine)
-    Base.metadata.create_all(db.engine)
-    with db.transaction() as session:
-        seed_reference_data(session)
+    fresh_database(db.engine)
     n = next(_users)
     officer, _ = create_user(f"officer{n}@force.test", "officer", password="x" * 16)
     supervisor, _ = create_user(f"supervisor{n}@force.test", "supervisor", password="x" * 16)
