@@ -20,9 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from messaging import delivery_status as ds
 from messaging.audience.suppression import suppress, unsuppress_by_reply
 from messaging.crypto import lookup_hash
 from messaging.db import utcnow
@@ -161,12 +162,17 @@ def triage_fields(result: Classification) -> dict[str, Any]:
 
 
 def _answered_message(session: Session, phone_hash: str, to_sender: str) -> OutboxMessage | None:
-    """The latest text pester sent to this number (from this sender when it can tell)."""
+    """The latest text pester sent to this number (from this sender when it can tell).
+
+    A text a worker holds (claimed: at the gateway, or about to be) counts when no sent one
+    does: the carrier can deliver it, and its reader answer it, a moment before the worker
+    records the carrier's id.
+    """
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.phone_hash == phone_hash,
-            OutboxMessage.provider_id.is_not(None),
+            or_(OutboxMessage.provider_id.is_not(None), OutboxMessage.status == ds.CLAIMED),
             # An analyst's answer is part of the conversation, not a campaign text: a reply
             # to it still answers the campaign that started the conversation.
             OutboxMessage.campaign_id.is_not(None),

@@ -106,8 +106,8 @@ def _loop(chromium, artifacts, stack, smtp, campaign_id, expect) -> None:  # typ
             )
 
     assert wait_until(lambda: carrier_texts() == len(NUMBERS), timeout=30), "campaign not sent"
-    # A reply links to the text it answers once the worker has recorded that text; the
-    # carrier accepting it is a moment earlier.
+    # The campaign's texts are recorded as sent before the replies come, as with a real
+    # carrier (a reply to a text still at the gateway links to it too: test_inbound.py).
     assert wait_until(lambda: recorded_sends() == len(NUMBERS), timeout=30), "sends unrecorded"
 
     # Someone texts back a disclosure; within moments the on-call contact gets an e-mail.

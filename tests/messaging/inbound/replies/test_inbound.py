@@ -7,6 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from messaging import delivery_status as ds
 from messaging.db import db
 from messaging.inbound.replies import HELP_TEXT
 from messaging.models import Reply, ReplyNumber, Service
@@ -53,6 +54,28 @@ def test_a_reply_is_stored_against_the_line_campaign_and_message_it_answers(
     assert stored[0].phone == number  # normalised to E.164 before hashing and storing
     assert "wrong_number" in stored[0].labels
     assert stored[0].why["wrong_number"]
+
+
+@pytest.mark.postgres
+def test_a_reply_that_comes_while_its_text_is_at_the_gateway_answers_that_text(
+    client: FlaskClient, app: Flask
+) -> None:
+    make_user()
+    line = make_line()
+    texted, waiting = "+447700900211", "+447700900212"
+    in_flight, queued = make_contacts(line, [texted, waiting])
+    campaign = make_campaign([line])
+    (claimed,) = make_outbox(campaign, [in_flight], status=ds.CLAIMED)  # no carrier id yet
+    make_outbox(campaign, [queued], status=ds.PENDING)  # not yet at the gateway
+
+    reply_in(client, texted, "who is this?")
+    reply_in(client, waiting, "who is this?")
+
+    stored = db.session.scalars(select(Reply).order_by(Reply.id)).all()
+    assert [(r.line_id, r.campaign_id, r.outbox_id) for r in stored] == [
+        (line.id, campaign.id, claimed.id),
+        (line.id, None, None),  # a text not yet sent answers nothing
+    ]
 
 
 def test_the_same_inbound_message_twice_is_stored_once(client: FlaskClient, app: Flask) -> None:
