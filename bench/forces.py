@@ -8,8 +8,10 @@ database, given planner statistics as pester's imports and tick give them, or wi
 database it creates, vacuums and analyzes (as autovacuum would) and drops. Then, in the
 same run:
 
-* pester's way: :func:`messaging.audience.cross_force.every_forces_links` (one pass over the
-  numbers two or more forces hold, by keyed hash) and
+* pester's way: :func:`messaging.audience.cross_force.every_forces_links` (the numbers the
+  national index lists as held by two or more forces, and every line's own number, looked
+  up by keyed hash; the set-up builds the index as migration 0011 and the hourly rebuild
+  do, since its rows go in directly rather than through imports, which list them) and
   :func:`messaging.inbound.network.line_network` for the largest force (the database groups
   the force's numbers, and only those on several lines, or named in replies, come back);
 * the naive way: for the links, every line's numbers loaded and every pair of lines of
@@ -320,9 +322,12 @@ def run(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     from messaging.audience.cross_force import every_forces_links
     from messaging.db import db, refresh_planner_statistics
     from messaging.inbound.network import line_network
+    from messaging.records import cross_force_index
 
     started = time.perf_counter()
     shape = build(args.forces, args.lines, args.contacts, args.overlap, args.seed)
+    with db.transaction() as session:  # the rows went in directly, not through imports,
+        cross_force_index.rebuild(session)  # which list their cross-force numbers as they go
     if kind == "postgresql":  # what autovacuum does to freshly loaded tables
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

@@ -21,6 +21,7 @@ from sqlalchemy import any_, func, literal, select, union, union_all
 from sqlalchemy.orm import Session
 
 from messaging.models import Contact, Force, Line
+from messaging.records import cross_force_index
 from messaging.tenancy import across_forces
 
 
@@ -174,23 +175,18 @@ def _forces(session: Session, ids: set[int]) -> dict[int, Force]:
 
 def numbers_across_forces(session: Session) -> dict[str, dict[int, set[int]]]:
     """(number → force → its lines) for every number that lines of two or more forces hold,
-    as a contact or as a line's own number; one grouping pass over the contacts.
+    as a contact or as a line's own number.
 
-    The contacts are grouped along the (number, force) index, keeping the numbers of two or
-    more forces; those and the lines' own numbers are then looked up along the same index in
-    the same statement. PostgreSQL is given the numbers as one array (``= ANY(ARRAY(…))``,
-    evaluated once), which it reads along the index; given ``IN (…)`` it misjudges how few
-    numbers the grouping keeps and scans every contact a second time.
+    The candidates are the numbers the national index lists
+    (:mod:`messaging.records.cross_force_index`: those contacts of two or more forces hold)
+    and every line's own number; who holds each is looked up along the (number, force)
+    index, in one statement, and a candidate two forces do not hold (now) is dropped.
+    PostgreSQL is given the candidates as one array (``= ANY(ARRAY(…))``, evaluated once),
+    which it reads along the index; given ``IN (…)`` it can misjudge how few they are and
+    scan every contact.
     """
-    on_several = (
-        select(Contact.phone_hash)
-        .where(Contact.phone_hash.is_not(None))
-        .group_by(Contact.phone_hash)
-        # Two or more forces: cheaper than counting distinct forces (no sort per number).
-        .having(func.min(Contact.force_id) != func.max(Contact.force_id))
-    )
     own_numbers = select(Line.line_number_hash).where(Line.line_number_hash.is_not(None))
-    candidates = union(on_several, own_numbers)
+    candidates = union(cross_force_index.listed(), own_numbers)
     holders = select(Contact.phone_hash, Contact.force_id, Contact.line_id)
     if session.get_bind().dialect.name == "postgresql":
         holders = holders.where(

@@ -39,7 +39,7 @@ from messaging.intake.import_rows import (
 from messaging.intake.matching import Matches, match_numbers
 from messaging.intake.phone_numbers import DEFAULT_TEXTABLE_REGIONS, normalise
 from messaging.models import ContactImport, Line
-from messaging.records import audit
+from messaging.records import audit, cross_force_index
 from messaging.tenancy import acting_for
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,7 @@ def import_contacts(
             log.info("import into line %s: the same file was imported concurrently", line.id)
             return _already_imported(line, record, filename)
         _write(session, record, numbers, new, matches, report, progress)
+        cross_force_index.add(session, matches.other_forces)  # now on this force's line too
         audit.record_cross_line_links(  # combination (DPA 2018 s.62): linked to other lines
             session,
             line_id=line.id,

@@ -1,8 +1,9 @@
 """Matching an import's numbers against what pester already holds, by keyed lookup hash.
 
 For the numbers of one file: which are already contacts of the line, which have opted out
-or are on the do-not-contact list (any force's: both are national), and which are contacts
-of the force's other lines (a cross-line link, which the import reports and audits). The
+or are on the do-not-contact list (any force's: both are national), which are contacts
+of the force's other lines (a cross-line link, which the import reports and audits), and
+which other forces' contacts hold (for the national index: hashes only, nothing of theirs). The
 hashes go into a temporary table so each question is one join, not an IN list of a hundred
 thousand values.
 """
@@ -30,6 +31,8 @@ class Matches:
     suppressed: set[str] = field(default_factory=set)  # opted out
     blocked: set[str] = field(default_factory=set)  # opted out or do-not-contact
     elsewhere: set[str] = field(default_factory=set)  # contacts of other lines
+    # contacts of other forces' lines (no more than that is learnt of them)
+    other_forces: set[str] = field(default_factory=set)
     other_lines: list[dict[str, Any]] = field(default_factory=list)  # id, reference, numbers
 
 
@@ -64,7 +67,24 @@ def match_numbers(session: Session, line_id: int, hashes: list[str]) -> Matches:
             )
         )
         _match_other_lines(session, line_id, scratch, matches)
+        _match_other_forces(session, line_id, scratch, matches)
     return matches
+
+
+def _match_other_forces(session: Session, line_id: int, scratch: Table, matches: Matches) -> None:
+    """Numbers that contacts of other forces' lines hold: once the file is written, the
+    national index lists them (:mod:`messaging.records.cross_force_index`)."""
+    force_id = select(Line.force_id).where(Line.id == line_id).scalar_subquery()
+    matches.other_forces = set(
+        session.scalars(
+            across_forces(
+                select(Contact.phone_hash)
+                .join(scratch, scratch.c.phone_hash == Contact.phone_hash)
+                .where(Contact.force_id != force_id)
+                .distinct()
+            )
+        )
+    )
 
 
 def _match_other_lines(session: Session, line_id: int, scratch: Table, matches: Matches) -> None:

@@ -166,3 +166,13 @@ class DoNotContact(ForceOwned, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CrossForceNumber(Base):
+    """A number that contacts of two or more forces hold, by keyed hash only: the national
+    index :mod:`messaging.records.cross_force_index` keeps, so the national pass reads these
+    few instead of grouping every force's contacts. No force's row: it names no force."""
+
+    __tablename__ = "cross_force_numbers"
+
+    phone_hash: Mapped[str] = mapped_column(String(LOOKUP_HASH_LENGTH), primary_key=True)

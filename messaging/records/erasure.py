@@ -30,7 +30,7 @@ from messaging.models import (
     ReplyNumber,
     Suppression,
 )
-from messaging.records import audit
+from messaging.records import audit, cross_force_index
 
 log = logging.getLogger(__name__)
 PURGE_ACTOR = "system:purge"
@@ -382,6 +382,7 @@ def _erase_contact_data(session: Session, line_id: int) -> None:
         .where(Contact.line_id == line_id)
         .values(phone=None, phone_hash=None, textable=False),
     )
+    cross_force_index.recheck(session, hashes)  # the numbers may now be on one force only
 
 
 def purge_orphans(session: Session, cutoff: datetime, *, actor: str = PURGE_ACTOR) -> OrphanErasure:

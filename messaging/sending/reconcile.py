@@ -42,6 +42,7 @@ from messaging.db import db, refresh_planner_statistics, utcnow
 from messaging.gateways.base import LOOKUP_SINCE_MARGIN, GatewayError
 from messaging.models import Campaign, CampaignState, OutboxMessage, TestSend
 from messaging.queues import SEND, enqueue, get_queue
+from messaging.records import cross_force_index
 from messaging.records.audit_checkpoints import CheckpointError, checkpoint_if_due
 from messaging.records.retention import schedule_daily_purge
 from messaging.sending.answer_job import requeue_answers
@@ -326,7 +327,8 @@ class Ticker(threading.Thread):
     """Runs :func:`tick` every few seconds in a worker, under a cluster-wide Redis lock,
     then ``also``: later stages' passes handed in by whoever starts the worker (sending
     cannot import them), such as risk alerts' repeats; then an audit checkpoint when one
-    is due; hourly, SQLite's planner statistics."""
+    is due; hourly, the national index of cross-force numbers and SQLite's planner
+    statistics."""
 
     def __init__(
         self, interval: float | None = None, also: Sequence[Callable[[], object]] = ()
@@ -350,6 +352,7 @@ class Ticker(threading.Thread):
                         for extra in self.also:
                             extra()
                         _checkpoint_audit_if_due()
+                        rebuild_cross_force_index_if_due()
                         refresh_statistics_if_due()
                     finally:
                         rt.redis.delete(key)
@@ -372,6 +375,17 @@ def refresh_statistics_if_due() -> bool:
         return False
     with db.engine.begin() as connection:
         return refresh_planner_statistics(connection)
+
+
+def rebuild_cross_force_index_if_due() -> int | None:
+    """At most once an hour across the workers: the national index of numbers two forces'
+    contacts hold, afresh (:func:`messaging.records.cross_force_index.rebuild`); returns
+    how many it lists, or None when it was not due."""
+    rt = runtime.current()
+    if not rt.redis.set(f"{rt.settings.queue_prefix}:cross-force-index", "1", nx=True, ex=3600):
+        return None
+    with db.transaction() as session:
+        return cross_force_index.rebuild(session)
 
 
 def _checkpoint_audit_if_due() -> None:

@@ -506,3 +506,52 @@ def test_0010_keeps_existing_reference_data_national_and_downgrades_back(
         assert is_current(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_0011_lists_the_numbers_two_forces_contacts_already_hold_and_downgrades_back(
+    database_url: str,
+) -> None:
+    """0011 adds the national index of cross-force numbers, filled from the contacts that
+    are there: a number two forces' contacts hold is listed; one on two lines of the same
+    force, or on one force's line only, is not."""
+    from sqlalchemy import inspect as schema_of
+    from sqlalchemy import text
+
+    tables = Base.metadata.tables
+    engine = _fresh(database_url)
+    try:
+        upgrade(engine, "0010")
+        with engine.begin() as conn:
+            conn.execute(
+                tables["forces"].insert(),
+                [{"id": 11, "code": "AAA", "name": "A"}, {"id": 12, "code": "BBB", "name": "B"}],
+            )
+            conn.execute(
+                tables["lines"].insert(),
+                [
+                    {"id": line, "force_id": force, "reference": f"L{line}", "name": "Tony"}
+                    for line, force in ((1, 11), (2, 11), (3, 12))
+                ],
+            )
+            held = (("shared", 1), ("shared", 3), ("ours", 1), ("ours", 2), ("alone", 3))
+            conn.execute(
+                tables["contacts"].insert(),
+                [
+                    {
+                        "force_id": 11 if line < 3 else 12,
+                        "line_id": line,
+                        "phone_hash": number,
+                        "kind": "mobile",
+                    }
+                    for number, line in held
+                ],
+            )
+        upgrade(engine)
+        with engine.begin() as conn:
+            listed = conn.execute(text("SELECT phone_hash FROM cross_force_numbers")).scalars()
+            assert list(listed) == ["shared"]
+        downgrade(engine, "0010")
+        assert "cross_force_numbers" not in schema_of(engine).get_table_names()
+    finally:
+        engine.dispose()

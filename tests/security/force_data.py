@@ -43,7 +43,7 @@ from messaging.models import (
     User,
     campaign_lines,
 )
-from messaging.records import audit
+from messaging.records import audit, cross_force_index
 from messaging.tenancy import across_forces
 from tests.support.factories import make_force, make_user
 
@@ -114,6 +114,8 @@ def seed_force(code: str, marker: str, numbers: list[str], redis: Redis, tmp: Pa
         for n in [*numbers[1:], SHARED]
     ]
     db.session.add_all(contacts)
+    db.session.flush()
+    cross_force_index.recheck(db.session, [c.phone_hash for c in contacts])  # as imports do
     rejected = [{"position": "row 9", "raw": f"{marker}REJ", "reason": "invalid"}]
     contact_import = ContactImport(
         line_id=line.id,

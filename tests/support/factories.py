@@ -30,6 +30,7 @@ from messaging.models import (
     TemplateVersion,
     User,
 )
+from messaging.records import cross_force_index
 from messaging.seed import ensure_a_force
 from tests.support.schema import fresh_database
 
@@ -114,7 +115,8 @@ def make_line(
 
 
 def make_contacts(line: Line, numbers: list[str]) -> list[Contact]:
-    """Contacts straight into the database (bypassing import), normalised like an import."""
+    """Contacts straight into the database (bypassing import), normalised like an import,
+    and listed in the national index of cross-force numbers as an import lists them."""
     contacts = []
     for raw in numbers:
         n = normalise(raw)
@@ -130,6 +132,8 @@ def make_contacts(line: Line, numbers: list[str]) -> list[Contact]:
         )
         db.session.add(contact)
         contacts.append(contact)
+    db.session.commit()
+    cross_force_index.recheck(db.session, [c.phone_hash for c in contacts if c.phone_hash])
     db.session.commit()
     return contacts
 
