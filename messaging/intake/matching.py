@@ -1,9 +1,9 @@
 """Matching an import's numbers against what pester already holds, by keyed lookup hash.
 
 For the numbers of one file: which are already contacts of the line, which have opted out
-or are on the do-not-contact list (any force's: both are national), which are contacts
-of the force's other lines (a cross-line link, which the import reports and audits), and
-which other forces' contacts hold (for the national index: hashes only, nothing of theirs). The
+or are on the do-not-contact list (any force's: both are national), which are contacts of
+the force's other lines (a cross-line link, which the import reports and audits), and which
+other forces' contacts hold (for the national index: hashes only, nothing of theirs). The
 hashes go into a temporary table so each question is one join, not an IN list of a hundred
 thousand values.
 """
