@@ -134,8 +134,12 @@ _CAPITAL_STOP = re.compile(r"(?<![A-Za-z])STOP+(?![A-Za-z])")
 # Before a capital STOP: words that make it part of a sentence rather than a command.
 _NOT_A_COMMAND_BEFORE = re.compile(
     r"\b(?:bus|the|a|me|it|them|him|her|us|help|make|let|will|would|could|should|wont|won't|"
-    r"reply)\s*$"
+    r"reply|sent|send|texted|typed|pressed|replied)\s*$"
 )
+# "sent STOP by accident": a report of a keyword, not one.
+_BY_MISTAKE_AFTER = re.compile(r"\s+(?:by|in) (?:accident|mistake|error)\b")
+# A keyword spelt out letter by letter: "S T O P", "s.t.o.p".
+_SPELT_OUT = re.compile(r"[a-z](?:[ .]+[a-z]){2,}")
 _GERUND_AFTER = re.compile(r"\s+\w+ing\b")
 _CONTACT_VERB_AFTER = re.compile(rf"\s+{_CONTACT_VERBS}\b")
 
@@ -150,6 +154,10 @@ def keyword_action(body: str) -> KeywordMatch:
     canonical = _canonical(collapsed)
     if canonical in OPT_OUT_KEYWORDS:
         return KeywordMatch(KeywordAction.OPT_OUT, f"spelling:{canonical}")
+    if _SPELT_OUT.fullmatch(collapsed):
+        joined = re.sub(r"[ .]", "", collapsed)
+        if joined in OPT_OUT_KEYWORDS:
+            return KeywordMatch(KeywordAction.OPT_OUT, f"spelt_out:{joined}")
     if collapsed in OPT_IN_KEYWORDS:
         return KeywordMatch(KeywordAction.OPT_IN, f"keyword:{collapsed}")
     if collapsed in HELP_KEYWORDS:
@@ -234,6 +242,8 @@ def _has_capital_stop_command(text: str) -> bool:
         if _NEGATION_BEFORE.search(before) or _NOT_A_COMMAND_BEFORE.search(before):
             continue
         if _GERUND_AFTER.match(after) and not _CONTACT_VERB_AFTER.match(after):
+            continue
+        if _BY_MISTAKE_AFTER.match(after):
             continue
         if _CATCHPHRASE_AFTER_STOP.match(after):
             continue

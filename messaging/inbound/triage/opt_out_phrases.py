@@ -9,9 +9,10 @@ stop texting me"), an instruction to someone else ("tell them to stop texting me
 question ("did you lose my number?"). Some phrases also look after the match
 (:data:`NOT_AFTER`): "stop sending these? no, keep going" asks for the opposite.
 
-Each phrase was written against the replies three authors wrote and against their
-near-misses ("can you stop them coming after me", "take me off the gear", "no more texts
-from the line since you took it", "reply STOP to opt out, is this real?").
+Each phrase was written against the replies three authors wrote, and the opt-outs two later
+authors' blind sets showed missing, and against their near-misses ("can you stop them
+coming after me", "take me off the gear", "no more texts from the line since you took it",
+"reply STOP to opt out, is this real?", "i don't want these texts to stop").
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ SPELLINGS: dict[str, str] = {
     "unsuscribe": "unsubscribe", "unsubscrib": "unsubscribe", "wiv": "with", "nae": "no",
     "mair": "more", "em": "them", "num": "number", "numba": "number", "numbr": "number",
     "fone": "phone", "dis": "this", "anymore": "any more", "wid": "would", "wont": "won't",
-    "cant": "can't", "didnt": "didn't", "couldnt": "couldn't",
+    "cant": "can't", "didnt": "didn't", "couldnt": "couldn't", "ths": "this", "agen": "again",
+    "agin": "again", "n": "and", "wat": "what", "wot": "what", "enuf": "enough",
+    "da": "the", "wi": "with", "gie": "give", "gies": "give us", "ovr": "over",
 }  # fmt: skip
 
 _DENIAL = r"don't|do not|never|not|can't|cannot|couldn't|didn't"
@@ -69,7 +72,11 @@ _INSTRUCTION_OR_DENIAL_BEFORE = re.compile(
 )
 # After a phrase: a question answered no ("stop sending these? no, keep going"), or a
 # question about what the phrase would stop ("opt out of what?", "unsubscribe from what").
-NOT_AFTER = re.compile(r"\s*\?+\s*(?:no|nah|nope|naw)\b|\s+(?:of|from) (?:what|wot|wat)\b")
+# Or what the writer does not want is the texts ending: "i don't want these texts to stop".
+NOT_AFTER = re.compile(
+    r"\s*\?+\s*(?:no|nah|nope|naw)\b|\s+(?:of|from) (?:what|wot|wat)\b"
+    r"|\s+to (?:stop|end|finish)\b"
+)
 
 CONTACT_VERBS = (
     r"(?:texting|messaging|sending|contacting|spamming|bothering|harassing|hassling|"
@@ -85,7 +92,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         "stop_contacting_me",
         re.compile(
             rf"\b{_STOPS} (?:fucking |fkn |bloody )?{CONTACT_VERBS}"
-            r"(?: (?:me|this number|my number|my phone|this phone|us)\b| ?$| ?[.!,?]| or\b)"
+            r"(?: (?:me|this number|my number|my phone|this phone|us|it|her|him)\b| ?$| ?[.!,?]|"
+            r" or\b)"
             r"|\bstop+ (?:blowing up|calling|ringing) (?:me|my phone|this number)\b"
         ),
         NEGATION_BEFORE,
@@ -93,9 +101,10 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "stop_sending_messages",
         re.compile(
-            r"\bstop+ (?:sending )?(?:me )?(?:these|this|the|your|them|those) "
+            r"\bstop+ (?:to )?(?:sending |send )?(?:me )?(?:these|this|the|your|them|those) "
             rf"(?:{_MESSAGES}|shit|crap|spam)\b(?! from)"
-            r"|\bstop+ (?:sending|send) (?:me )?(?:texts?|messages?|stuff|things|them|it|these|"
+            r"|\bstop+ (?:to )?(?:sending|send) (?:me )?(?:texts?|messages?|stuff|things|them|it|"
+            r"these|"
             r"those|any more)\b"
             r"|\bstop+ (?:getting|receiving) (?:these|the|your|them|any more)\b"
         ),
@@ -105,10 +114,14 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         "enough_of_the_texts",
         re.compile(
             r"\b(?:enough|pack it in|leave it out|leave me alone|done|had enough|stop|quit it|"
-            r"give it a rest) (?:with|of) "
+            r"give it a rest|jog on|do one|give over|give (?:us|me) (?:peace|a break|a rest)|"
+            r"wind (?:your|you) neck in|knock it off|cut it out|fuck off|piss off|get lost|"
+            r"call it a day) (?:with|of) "
             rf"(?:the|these|those|your|all the|all these|all your) {_MESSAGES}\b"
+            r"|\bcall it a day with (?:these|them)\b"
+            rf"|\bsack (?:the|these|your|them|those|all the) (?:{_MESSAGES} )?off\b"
             rf"|\b(?:discontinue|cease|cancel|end) (?:these|the|this|your|all) (?:{_MESSAGES}|"
-            r"service)\b"
+            r"service|communications?|contact)\b|\bcease and desist\b"
         ),
         DENIAL_BEFORE,
     ),
@@ -127,8 +140,10 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(?:do not|don't) (?:want|need) (?:any more |no more )?(?:of )?(?:these|those|"
             rf"your|this|them|the|any) ?(?:\w+ )?{_MESSAGES}\b"
             r"|\b(?:do not|don't) (?:want|need) any more of (?:these|them|this|your)\b"
-            r"|\b(?:do not|don't) (?:want|need) (?:these|those|them)(?: any more)?"
+            r"|\b(?:do not|don't) (?:want|need) (?:these|those|them)(?: any more| no more)?"
             r"(?= ?(?:[.!,]|$| thanks| ta\b| cheers| x\b))"
+            rf"|\b(?:do not|don't) (?:want|need) (?:any )?{_MESSAGES} (?:from|off) "
+            r"(?:you|the police|police|the cops|this number)\b"
         ),
         DENIAL_BEFORE,
     ),
@@ -163,7 +178,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:remove|delete|erase) (?:me|my (?:number|no|details|phone)|this (?:number|no))\b"
             r"|\b(?:wipe|lose) (?:my|this) (?:number|no|details)\b"
-            rf"|\b(?:wipe|delete|remove|scrub|erase) (?:me|my (?:number|no|details)) (?:off|from) "
+            r"|\b(?:wipe|delete|remove|scrub|erase|bin|kick|chuck) "
+            r"(?:me|my (?:number|no|details)) (?:off|from) "
             rf"(?:your|the|this) {_LISTS}\b"
         ),
         _QUESTION_OR_DENIAL_BEFORE,
@@ -175,6 +191,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"(?! (?:the|this|that|their|his|her) (?:line|gear|drugs?|brown|streets?|estate|"
             r"phone|stuff|rock|crack)\b)"
             rf"|\bget (?:me|my number) off (?:your|the|this) {_LISTS}\b"
+            r"|\b(?:wants?|want) (?:her|his|my|their) (?:number|no) (?:taking|taken|took) off\b"
         ),
         DENIAL_BEFORE,
     ),
@@ -194,6 +211,10 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"|\b(?:don't|do not|never|(?:can|could) you not) (?:ever )?(?:text|message|contact|"
             r"sms)(?: (?:me|this number|this phone|us|here))?(?: (?:please|thanks|ta|cheers|x))*"
             r" ?[.!]* ?$"
+            r"|\b(?:don't|do not|never) (?:ever )?(?:text|message|contact|sms) (?:me|us) "
+            r"(?:on|at) (?:this|my|that) (?:number|phone)\b"
+            r"|\b(?:don't|do not) (?:text|message|contact|sms) me(?: please)? "
+            r"(?=i (?:don't|do not) want\b)"
             r"|\b(?:don't|do not) send (?:me )?(?:any more|anything else|nothing else|no more)\b"
         ),
         _COMPLAINT_REPORTED_OR_DENIAL_BEFORE,
@@ -217,9 +238,9 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(?:keep|carry on) (?:texting|messaging|sending)(?: me| these| them)? and see\b"
             r"|\b(?:text|message) (?:me|this number) again and (?:i'll|ill|i will|you'll|see) "
             r"(?:ram|smash|find|kill|batter|hurt|come|report|sort|what|do)\b"
-            r"|\bone more (?:text|message) and (?:you're|your|you are|you'll|i'll|ill|i will|i'm|"
-            r"im) (?:getting|get|gonna|going to|blocked|reported|report|block|find|come|smash|"
-            r"kill|batter|hurt)\b"
+            r"|\bone more (?:text|message|of these|of them|of those) and (?:you're|your|you are|"
+            r"you'll|i'll|ill|i will|i'm|im) (?:getting|get|gonna|going to|blocked|reported|"
+            r"report|block|find|come|coming|smash|kill|batter|hurt)\b"
             r"|\b(?:i'll|ill|i will) (?:stab|kill|hurt|find|smash|batter|report|sort) you\b"
             r"[^.?!]{0,20}\bif you (?:text|message|contact) (?:me |this number )?again\b"
         ),
@@ -253,6 +274,22 @@ PHRASES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"\bhow (?:do|can) i block (?:this|these|you)(?: texts?| messages?)? ?(?:[.!?]|$)"
         ),
         DENIAL_BEFORE,
+    ),
+    (
+        # Told to the sender at the very start of a message: "leave me alone you pricks",
+        # "leave me alone. im done"; not a quote ("leave me alone" she says, "leave me alone
+        # is what i told the dealer").
+        "leave_me_alone",
+        re.compile(
+            r"^(?:(?:please|just|now) )*leave (?:me|us) alone(?: (?:please|now|then))*"
+            r"(?= ?(?:[.!,]|$| you\b(?! (?:said|say|told))))"
+        ),
+        DENIAL_BEFORE,
+    ),
+    (
+        "stop_it_harassment",
+        re.compile(r"\bstop+ (?:it|this)\b[^.?!]{0,20}\bharass"),
+        NEGATION_BEFORE,
     ),
     (
         "no_more_messages",

@@ -146,6 +146,10 @@ SELF_HARM_SIGNS: Rows = [
         r"\b(?:rather|better) be dead\b|\b(?:do not|never) want to live\b|\b(?:the|my|dark|"
         r"suicidal|bad) thoughts (?:are|r) back\b|\bsectioned\b",
         r"\bbefore i do something(?! else)\b|"
+        # Not needing something "where I'm going": a goodbye, not a holiday (a place named
+        # or a laugh after it is left to the model).
+        r"\b(?:will not|won't|don't|do not) need (?:\w+ ){0,3}where i am going\b"
+        r"(?! (?:on holiday|lol|haha)| ?😂)|"
         r"\b(?:about to|going to|might|could) do something (?:stupid|silly|daft)\b|"
         r"\b(?:canal|river|sea|bridge|water|tracks) (?:is |are )?(?:calling|callin) me\b",
     )),
@@ -357,7 +361,8 @@ VIOLENCE_SIGNS: Rows = [
         r"(?:going to |gonna )?(?:get |getting |gettin |be )?(?:hurt|done|done in|dead|killed|"
         r"stabbed|shanked|wet|wet up|violated|merked|smashed)\b",
         r"\b(?:break|do|doing) my (?:legs|knees|kneecaps|arms)\b",
-        r"\b(?:think|thinks|thought) (?:i am|i) (?:a )?(?:grass|snitch|grassed|snitched)\b",
+        r"\b(?:think|thinks|thought) (?:i am|i) (?:a )?(?:grass|snitch|grassed|snitched|grassing|"
+        r"snitching)\b|\bput (?:my|our|his|her) (?:life|lives) in danger\b",
         r"\bfind out i (?:talked|texted|grassed|spoke|told)\b|\bif i (?:grass|snitch|talk)\b",
     )),
     ("home_attacked", (

@@ -156,3 +156,26 @@ def test_folds_are_disjoint_and_cover_the_corpus() -> None:
     for i, first in enumerate(groups):
         for second in groups[i + 1 :]:
             assert first.isdisjoint(second)
+
+
+HOLDOUTS = sorted((Path(__file__).parents[3] / "data" / "replies").glob("holdout-*.jsonl"))
+
+
+@pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.stem)
+def test_every_holdout_is_well_formed_and_holds_only_fictional_numbers(path: Path) -> None:
+    """The measured sets kept apart from the corpus: valid labels, risk kinds exactly with a
+    disclosure, and every number in the drama range or a national help line."""
+    examples = load_examples(path)
+    assert len(examples) >= 500
+    for example in examples:
+        assert bool(example.risk_kinds) == (Label.RISK_DISCLOSURE in example.labels)
+        for number in find_numbers(example.text):
+            assert _DRAMA.fullmatch(number.e164), example.text
+
+
+def test_the_three_holdouts_are_there() -> None:
+    assert [p.stem for p in HOLDOUTS] == [
+        "holdout-author-d",
+        "holdout-author-e",
+        "holdout-author-f",
+    ]

@@ -147,6 +147,11 @@ REPLIES = [
         {SELF_HARM},
     ),
     ("bare_death_news", "Kev's dead. Thats all.", {RISK}, {OVERDOSE}),
+    # A sixth author's: not needing something where the writer is going; being taken for
+    # a grass because of the texts.
+    ("where_im_going", "i wont need any of this where im going", {RISK}, {SELF_HARM}),
+    ("thought_a_grass", "they all think im grassing now", {RISK}, {VIOLENCE}),
+    ("life_in_danger", "u put my life in danger sending this", {RISK}, {VIOLENCE}),
     ("threatened", "they threatened my family", {RISK}, {VIOLENCE, EXPLOITATION}),
     ("robbed", "I was robbed and they took my phone", {RISK}, {EXPLOITATION, VIOLENCE}),
     # Hostile: abuse and threats at the sender.
@@ -213,6 +218,7 @@ REPLIES = [
     ("dead_laughing_lmao", "lmao im dead, my nan got this text too", {OTHER}, set()),
     ("town_dead", "town's dead tonight.", {OTHER}, set()),
     ("before_something_else", "let me eat before i do something else", {OTHER}, set()),
+    ("where_im_going_holiday", "wont need a coat where im going on holiday lol", {OTHER}, set()),
     ("empty", "", {OTHER}, set()),
     ("hello", "hello?", {OTHER}, set()),
     ("no_help_wanted", "i dont want ur help", {OTHER}, set()),
