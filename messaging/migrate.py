@@ -34,18 +34,48 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run ``step`` to ``revision`` in one transaction: a migration that fails half-way
+    leaves the schema, its data and its recorded revision as they were."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
+    if engine.dialect.name == "sqlite":
+        _migrate_sqlite(engine, config, step, revision)
+        return
     with engine.begin() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # SQLite alters a table by copying it; with foreign keys enforced, dropping the
-            # old copy of a table others refer to would fail. Off for the migration only.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         config.attributes["connection"] = connection
         step(config, revision)
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         refresh_planner_statistics(connection)
+
+
+def _migrate_sqlite(
+    engine: Engine, config: Config, step: Callable[[Config, str], None], revision: str
+) -> None:
+    """SQLite can undo DDL too, but Python's sqlite3 module commits before each DDL
+    statement; here it is told to leave transactions alone, and the whole migration runs in
+    one explicit transaction.
+
+    Foreign keys are off meanwhile (SQLite alters a table by copying it, and dropping the old
+    copy of a table others refer to would fail); that is set outside the transaction, since
+    SQLite ignores the pragma inside one.
+    """
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        implicit = driver.isolation_level
+        driver.isolation_level = None  # the module starts and ends no transaction itself
+        try:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql("BEGIN")
+            try:
+                config.attributes["connection"] = connection
+                step(config, revision)
+                refresh_planner_statistics(connection)
+            except BaseException:
+                connection.exec_driver_sql("ROLLBACK")
+                raise
+            connection.exec_driver_sql("COMMIT")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            driver.isolation_level = implicit
 
 
 def is_current(engine: Engine) -> bool:

@@ -485,6 +485,10 @@ def test_0010_keeps_existing_reference_data_national_and_downgrades_back(
             conn.execute(text(insert), {"id": 44, "now": now, "force": None})
         with pytest.raises(RuntimeError, match="belong to one force"):
             downgrade(engine, "0009")
+        # The refused downgrade undid the steps it had taken (0011's, first): on SQLite too,
+        # whose driver would otherwise have committed each DDL statement as it went.
+        assert is_current(engine)
+        assert "cross_force_numbers" in schema_of(engine).get_table_names()
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM message_templates WHERE id = 43"))
         downgrade(engine, "0009")

@@ -35,6 +35,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # IF EXISTS: SQLite commits DDL as it goes, so a downgrade further down that refuses
-    # (0010's, while a template is a force's own) leaves this table dropped at revision 0011.
-    op.execute("DROP TABLE IF EXISTS cross_force_numbers")
+    op.drop_table("cross_force_numbers")
