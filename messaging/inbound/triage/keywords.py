@@ -134,7 +134,7 @@ _CAPITAL_STOP = re.compile(r"(?<![A-Za-z])STOP+(?![A-Za-z])")
 # Before a capital STOP: words that make it part of a sentence rather than a command.
 _NOT_A_COMMAND_BEFORE = re.compile(
     r"\b(?:bus|the|a|me|it|them|him|her|us|help|make|let|will|would|could|should|wont|won't|"
-    r"reply|sent|send|texted|typed|pressed|replied)\s*$"
+    r"reply)\s*$"
 )
 # "sent STOP by accident": a report of a keyword, not one.
 _BY_MISTAKE_AFTER = re.compile(r"\s+(?:by|in) (?:accident|mistake|error)\b")

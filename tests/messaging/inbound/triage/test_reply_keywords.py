@@ -269,6 +269,7 @@ PHRASINGS = [
     ("spelt_out_stop_dots", "s.t.o.p", OUT),
     ("spelt_out_ok", "o k", NONE),
     ("sent_stop_by_mistake", "sent STOP by mistake, can i have them back", NONE),
+    ("sent_stop_already", "I sent STOP yesterday why are you still texting", OUT),
     # Someone who misses the texts is not opting out.
     ("you_dont_text_any_more", "you dont text me any more", NONE),
     ("why_never_text_any_more", "why do you never text me any more", NONE),
