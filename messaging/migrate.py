@@ -59,7 +59,8 @@ def _migrate_sqlite(
     """
     with engine.connect() as connection:
         driver = connection.connection.driver_connection
-        assert driver is not None
+        if driver is None:
+            raise RuntimeError("the SQLite connection was closed before migrating")
         implicit = driver.isolation_level
         driver.isolation_level = None  # the module starts and ends no transaction itself
         try:
