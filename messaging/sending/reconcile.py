@@ -323,12 +323,19 @@ def _settle(lease: _Lease, *, status: str, provider_id: str | None = None) -> in
         ).rowcount
 
 
+# A checkpoint being sent when the worker stops may take this long to finish; one process
+# holds the checkpoint lock at most this long (every channel within its timeout).
+CHECKPOINT_FINISH_SECONDS = 30.0
+CHECKPOINT_LOCK_SECONDS = 120
+
+
 class Ticker(threading.Thread):
     """Runs :func:`tick` every few seconds in a worker, under a cluster-wide Redis lock,
     then ``also``: later stages' passes handed in by whoever starts the worker (sending
     cannot import them), such as risk alerts' repeats; then an audit checkpoint when one
-    is due; hourly, the national index of cross-force numbers and SQLite's planner
-    statistics."""
+    is due, signed and sent from a thread of its own (a slow mail server or endpoint must
+    not hold up campaigns, leases and alert repeats); hourly, the national index of
+    cross-force numbers and SQLite's planner statistics."""
 
     def __init__(
         self, interval: float | None = None, also: Sequence[Callable[[], object]] = ()
@@ -337,6 +344,7 @@ class Ticker(threading.Thread):
         self.interval = interval or runtime.current().settings.tick_seconds
         self.also = tuple(also)
         self._stop_event = threading.Event()
+        self._checkpointing: threading.Thread | None = None
 
     def run(self) -> None:
         rt = runtime.current()
@@ -351,7 +359,7 @@ class Ticker(threading.Thread):
                         schedule_daily_purge()  # at most once a day, on the maintenance queue
                         for extra in self.also:
                             extra()
-                        _checkpoint_audit_if_due()
+                        self._checkpoint_in_the_background()
                         rebuild_cross_force_index_if_due()
                         refresh_statistics_if_due()
                     finally:
@@ -360,6 +368,17 @@ class Ticker(threading.Thread):
                 log.warning("tick skipped: Redis unavailable (%s)", type(exc).__name__)
             except Exception:  # keep ticking: the next pass repairs what this one missed
                 log.exception("tick failed")
+        if self._checkpointing is not None:  # let a checkpoint being sent finish
+            self._checkpointing.join(timeout=CHECKPOINT_FINISH_SECONDS)
+
+    def _checkpoint_in_the_background(self) -> None:
+        """Start an audit checkpoint's thread, unless the last one is still sending."""
+        if self._checkpointing is not None and self._checkpointing.is_alive():
+            return
+        self._checkpointing = threading.Thread(
+            target=_checkpoint_audit_if_due, name="pester-audit-checkpoint", daemon=True
+        )
+        self._checkpointing.start()
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -390,9 +409,20 @@ def rebuild_cross_force_index_if_due() -> int | None:
 
 def _checkpoint_audit_if_due() -> None:
     """Sign and send an audit checkpoint when one is due; a failure is logged, not fatal
-    (the next tick tries again, and the entries stay in the chain meanwhile)."""
+    (the next tick tries again, and the entries stay in the chain meanwhile).
+
+    One process at a time (a Redis lock, since this runs beside the tick, not under its
+    lock): two workers must not each sign and mail the same checkpoint."""
     rt = runtime.current()
+    key = f"{rt.settings.queue_prefix}:audit-checkpoint-lock"
     try:
-        checkpoint_if_due(rt.settings, rt.redis)
+        if not rt.redis.set(key, "1", nx=True, ex=CHECKPOINT_LOCK_SECONDS):
+            return
+        try:
+            checkpoint_if_due(rt.settings, rt.redis)
+        finally:
+            rt.redis.delete(key)
     except CheckpointError as exc:
         log.error("%s", exc)
+    except Exception:  # a thread of its own: say so, and the next tick tries again
+        log.exception("audit checkpoint failed")

@@ -7,6 +7,7 @@ as it arrived (the raw bytes), so tests can read what a person would get.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -82,6 +83,7 @@ class WebhookSink:
     port: int = field(default_factory=free_port)
     received: list[ReceivedPost] = field(default_factory=list)
     status: int = 200
+    delay_s: float = 0.0  # how long each POST is held, once kept, before it is answered
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -93,6 +95,7 @@ class WebhookSink:
                 with sink.lock:
                     sink.received.append(ReceivedPost(self.path, dict(self.headers), body))
                     status = sink.status
+                time.sleep(sink.delay_s)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

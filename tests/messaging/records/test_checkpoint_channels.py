@@ -27,6 +27,7 @@ from messaging.records.audit_checkpoints import (
     write_checkpoint,
 )
 from messaging.records.audit_format import load_public_key
+from messaging.sending.reconcile import Ticker
 from tests.support.live import start_worker_process, stop_process
 from tests.support.receivers import ReceivedMail, SmtpSink, WebhookSink
 
@@ -192,6 +193,34 @@ def test_a_worker_process_mails_and_posts_checkpoints_from_its_tick(
     )
     public = load_public_key(_public_key_file(tmp_path).read_text())
     assert mailed.entries >= 1 and mailed.verifies_with(public) and posted.verifies_with(public)
+
+
+def test_a_slow_checkpoint_channel_does_not_hold_up_the_tick(
+    app: Flask, settings: Settings, hook: WebhookSink
+) -> None:
+    """A checkpoint is signed and sent beside the tick: while an endpoint takes seconds to
+    answer, campaigns, leases and alert repeats still get their passes."""
+    runtime.configure(settings.with_overrides(audit_checkpoint_every=1))
+    hook.delay_s = 2.0
+    passes: list[float] = []
+    ticker = Ticker(interval=0.05, also=[lambda: passes.append(time.monotonic())])
+    _append(1)
+    ticker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not hook.received:
+            assert time.monotonic() < deadline, "no checkpoint reached the endpoint"
+            time.sleep(0.02)
+        held = time.monotonic()  # the endpoint answers two seconds from now
+        time.sleep(1.0)
+        during = [moment for moment in passes if held <= moment <= held + 1.0]
+        assert len(during) >= 5, f"{len(during)} tick passes while the endpoint was held"
+    finally:
+        ticker.stop()
+        ticker.join(timeout=10)
+    assert not ticker.is_alive()
+    lines = settings.audit_checkpoint_path.read_text().splitlines()
+    assert [Checkpoint.from_line(line).entries for line in lines] == [1]
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
