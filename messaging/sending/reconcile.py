@@ -424,5 +424,7 @@ def _checkpoint_audit_if_due() -> None:
             rt.redis.delete(key)
     except CheckpointError as exc:
         log.error("%s", exc)
+    except RedisError as exc:  # Redis restarting: the next tick tries again
+        log.warning("audit checkpoint skipped: Redis unavailable (%s)", type(exc).__name__)
     except Exception:  # a thread of its own: say so, and the next tick tries again
         log.exception("audit checkpoint failed")
