@@ -214,7 +214,8 @@ def test_a_slow_checkpoint_channel_does_not_hold_up_the_tick(
         held = time.monotonic()  # the endpoint answers two seconds from now
         time.sleep(1.0)
         during = [moment for moment in passes if held <= moment <= held + 1.0]
-        assert len(during) >= 5, f"{len(during)} tick passes while the endpoint was held"
+        # A pass every 0.05 s when idle; a loaded machine still makes a few, a held tick none.
+        assert len(during) >= 2, f"{len(during)} tick passes while the endpoint was held"
     finally:
         ticker.stop()
         ticker.join(timeout=10)
