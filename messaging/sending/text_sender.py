@@ -211,7 +211,7 @@ class BatchSender:
         lookup, a halt, or a long grace leaves the row claimed for the reconciler."""
         row = attempt.row
         unknown = attempt.outcome(ds.CLAIMED, error_code=exc.code)
-        grace = float(self.settings.reconcile_grace_seconds)
+        grace = self.settings.reconcile_grace_seconds
         if grace > INLINE_LOOKUP_SECONDS:
             log.warning("outbox %s: server error at create; left for reconciliation", row.id)
             return unknown
